@@ -1,0 +1,31 @@
+//===- MaskParams.h - parameter constraints of mask leaves ------*- C++ -*-===//
+//
+// The constraints on the integer parameters of the parametric mask leaves,
+// shared by the op verifiers (compile-time values) and the reference
+// evaluator (runtime values), so both reject exactly the same inputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_DIALECTS_MASK_IR_MASKPARAMS_H
+#define SPARSA_DIALECTS_MASK_IR_MASKPARAMS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sparsa::mask {
+
+/// Checks the parameters of the parametric leaf `opName` (e.g.
+/// "mask.window"); unknown values (runtime parameters at compile time) are
+/// skipped. Returns an empty string when they are valid, otherwise the
+/// diagnostic text, e.g. "parameter 'before' must be non-negative, got -4".
+std::string checkMaskParams(llvm::StringRef opName,
+                            llvm::ArrayRef<llvm::StringLiteral> names,
+                            llvm::ArrayRef<std::optional<int64_t>> values);
+
+} // namespace sparsa::mask
+
+#endif // SPARSA_DIALECTS_MASK_IR_MASKPARAMS_H

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# sparsa developer entry point: installs what a fresh Debian bookworm machine
+# lacks, configures, builds, and runs the main job or the tests.
+#
+#   scripts/dev.sh demo   build, then run the main job on an example pattern
+#   scripts/dev.sh test   build (release and ASan+UBSan), run every test
+#   scripts/dev.sh build  configure and build the release tree only
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+jobs="$(nproc)"
+
+packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld
+          libclang-rt-22-dev cmake ninja-build ccache libfmt-dev libgtest-dev
+          libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev)
+
+install_packages() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+}
+
+# configure DIR [extra cmake args...]
+configure() {
+  local dir="$1"; shift
+  cmake -S "$root" -B "$dir" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DLLVM_USE_LINKER=lld \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit "$@" >/dev/null
+}
+
+build() {
+  install_packages
+  configure build
+  ninja -C build -j "$jobs"
+}
+
+run_tests() {
+  local dir="$1"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+case "${1:-}" in
+  build)
+    build
+    ;;
+  demo)
+    build
+    example="examples/mask/longformer.mlir"
+    echo "== $example, canonicalized by sparsa-opt --mask-canonicalize"
+    build/bin/sparsa-opt "$example" --mask-canonicalize
+    ;;
+  test)
+    build
+    run_tests build
+    configure build-asan -DSPARSA_SANITIZE=ON -DSPARSA_ENABLE_PCH=OFF
+    ninja -C build-asan -j "$jobs"
+    run_tests build-asan
+    ;;
+  *)
+    echo "usage: $0 demo|test|build" >&2
+    exit 1
+    ;;
+esac

@@ -1,0 +1,30 @@
+//===- sparsa-opt.cpp - sparsa's mlir-opt ---------------------------------===//
+//
+// Registers sparsa's dialects and passes plus the upstream pieces its IR
+// uses, and hands over to MlirOptMain. Every pipeline stage can be run and
+// FileCheck'ed through this tool.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Mask/IR/MaskDialect.h"
+#include "dialects/Mask/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<sparsa::mask::MaskDialect, mlir::arith::ArithDialect,
+                  mlir::func::FuncDialect, mlir::memref::MemRefDialect,
+                  mlir::tensor::TensorDialect>();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  sparsa::mask::registerMaskPasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "sparsa optimizer driver\n", registry));
+}
