@@ -25,7 +25,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.sparsa_tools_dir, append_path=True)
 
 tool_dirs = [config.sparsa_tools_dir, config.llvm_tools_dir]
-tools = ["sparsa-opt"]
+tools = ["sparsa-opt", "sparsac"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # GPU execution tests need a CUDA driver and a device.
