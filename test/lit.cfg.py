@@ -35,5 +35,9 @@ if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
 if config.sparsa_sanitize:
     config.available_features.add("sanitize")
-    config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=1"
+    # libMLIR.so is not instrumented: LLVM's BumpPtrAllocator poisons slab
+    # memory in our (instrumented) inline copies that the library's copies
+    # then use legitimately, so manual poisoning is turned off.
+    config.environment["ASAN_OPTIONS"] = \
+        "allow_user_poisoning=0:detect_leaks=1:abort_on_error=1"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
