@@ -13,7 +13,8 @@ jobs="$(nproc)"
 
 packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld
           libclang-rt-22-dev cmake ninja-build ccache libfmt-dev libgtest-dev
-          libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev)
+          libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev libcairo2-dev
+          pkg-config fonts-dejavu-core)
 
 install_packages() {
   local missing=()
