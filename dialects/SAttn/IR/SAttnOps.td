@@ -1,0 +1,116 @@
+//===- SAttnOps.td - sattn dialect operations --------------*- tablegen -*-===//
+
+#ifndef SPARSA_SATTN_OPS_TD
+#define SPARSA_SATTN_OPS_TD
+
+include "dialects/SAttn/IR/SAttnBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def SAttn_KernelOp : SAttn_Op<"kernel", [
+    Symbol, IsolatedFromAbove, SingleBlock]> {
+  let summary = "A sparse attention computation as a tiled schedule";
+  let description = [{
+    The unit both backends compile. It holds two regions:
+
+    * `schedule`, run once per (batch, head, query tile), with block
+      arguments `(%qt, %h, %nq, %nk, %params...)` (query-tile index, head,
+      sequence lengths, runtime parameters, all `index`). It computes the
+      key-tile ranges of that query tile with `arith` ops and states them
+      with `sattn.range` (before expansion) or visits tiles one by one with
+      `sattn.visit` inside `scf` loops (after `sattn-expand-ranges`). It ends
+      with `sattn.yield`.
+    * `predicate`, with block arguments `(%h, %q, %k, %nq, %nk, %params...)`,
+      yields the `i1` "is (q, k) allowed for head h". It is used only on
+      PARTIAL tiles; it contains only pure `arith` ops so backends can
+      evaluate it on vectors of keys.
+
+    `tiling` is written by `sparsa-select-tiling`; `layout` (optional) by
+    the layout plan; `head_dim` fixes D for code generation; `num_params`
+    is the number of runtime parameters; `param_names` their names.
+
+    ```mlir
+    sattn.kernel @swa attributes {
+        tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">,
+        head_dim = 64 : i64, num_params = 1 : i64, param_names = ["W"]} {
+    ^bb0(%qt: index, %h: index, %nq: index, %nk: index, %w: index):
+      ...
+      sattn.range %lo to %hi partial
+      sattn.yield
+    } predicate {
+    ^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index, %w: index):
+      ...
+      sattn.yield %ok : i1
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       OptionalAttr<SAttn_TilingAttr>:$tiling,
+                       OptionalAttr<SAttn_LayoutAttr>:$layout,
+                       I64Attr:$head_dim,
+                       I64Attr:$num_params,
+                       StrArrayAttr:$param_names);
+  let regions = (region SizedRegion<1>:$schedule, SizedRegion<1>:$predicate);
+  let assemblyFormat = [{
+    $sym_name attr-dict-with-keyword $schedule `predicate` $predicate
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    static constexpr unsigned kNumScheduleArgs = 4;
+    static constexpr unsigned kNumPredicateArgs = 5;
+    mlir::Block &getScheduleBlock() { return getSchedule().front(); }
+    mlir::Block &getPredicateBlock() { return getPredicate().front(); }
+  }];
+}
+
+def SAttn_RangeOp : SAttn_Op<"range"> {
+  let summary = "Key tiles [lo, hi) of the current query tile";
+  let description = [{
+    Declares that key tiles `lo <= kt < hi` (clamped to the existing tiles)
+    are visited with the given class. Several ranges of one schedule may
+    overlap: the visited set is their union, visited once each in increasing
+    order, and a tile is FULL if any FULL range holds it, PARTIAL otherwise.
+    `sattn-expand-ranges` turns the ranges into that sweep.
+
+    ```mlir
+    sattn.range %lo to %hi full
+    ```
+  }];
+  let arguments = (ins Index:$lo, Index:$hi, SAttn_TileClassAttr:$kind);
+  let assemblyFormat = "$lo `to` $hi $kind attr-dict";
+  let hasVerifier = 1;
+}
+
+def SAttn_VisitOp : SAttn_Op<"visit"> {
+  let summary = "Visit one key tile of the current query tile";
+  let description = [{
+    Folds key tile `kt` into the current query tile's online softmax, as
+    FULL (no predicate) or PARTIAL (predicate per pair). Tiles must be
+    visited at most once per query tile; order does not change the result
+    beyond rounding. The tile index must lie in `[0, ceil(nk / block_k))`.
+
+    ```mlir
+    sattn.visit %kt partial
+    ```
+  }];
+  let arguments = (ins Index:$key_tile, SAttn_TileClassAttr:$kind);
+  let assemblyFormat = "$key_tile $kind attr-dict";
+  let hasVerifier = 1;
+}
+
+def SAttn_YieldOp : SAttn_Op<"yield", [Pure, Terminator, ReturnLike]> {
+  let summary = "Ends a schedule, or yields a predicate's value";
+  let description = [{
+    ```mlir
+    sattn.yield          // end of a schedule
+    sattn.yield %ok : i1 // value of a predicate
+    ```
+  }];
+  let arguments = (ins Variadic<I1>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+#endif // SPARSA_SATTN_OPS_TD
