@@ -1,0 +1,63 @@
+//===- Sparsac.h - internal interface of the sparsac tool -------*- C++ -*-===//
+//
+// What the commands of `sparsac` share: the option category, the exit codes,
+// the pattern function of a parsed module and the concrete sizes and runtime
+// parameter values of commands that evaluate a mask. Each `--emit=` stage is
+// one function in its own file, dispatched from sparsac.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_TOOLS_SPARSAC_SPARSAC_H
+#define SPARSA_TOOLS_SPARSAC_SPARSAC_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+
+namespace sparsa::sparsac {
+
+/// Process exit codes.
+enum ExitCode : int {
+  kExitOk = 0,
+  /// Bad spec, bad flags, bad parameter values, unwritable output.
+  kExitUserError = 1,
+  /// A bug: generated IR that does not verify, a failing pass.
+  kExitInternalError = 2,
+};
+
+/// The category of every sparsac option; LLVM's own options are hidden.
+llvm::cl::OptionCategory &category();
+
+/// Prints "sparsac: error: MSG" and returns kExitUserError.
+int userError(const llvm::Twine &msg);
+/// Prints "sparsac: internal error: MSG" and returns kExitInternalError.
+int internalError(const llvm::Twine &msg);
+
+/// The pattern function of a module produced by the front end.
+mlir::func::FuncOp getPatternFunc(mlir::ModuleOp module);
+/// The mask value the pattern function returns.
+mlir::Value getPatternMask(mlir::func::FuncOp fn);
+
+/// Sizes and runtime parameter values for commands that evaluate a mask on
+/// concrete sequences (--seq-len, --kv-len, --heads, --param).
+struct ConcreteShape {
+  int64_t numQueries = 0, numKeys = 0, numHeads = 1;
+  /// Runtime parameter values in the order of the function's arguments.
+  llvm::SmallVector<int64_t> args;
+};
+llvm::Expected<ConcreteShape> getConcreteShape(mlir::func::FuncOp fn,
+                                               llvm::StringRef command);
+
+// The stages. Each returns an ExitCode.
+int emitMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
+int emitCanonicalMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
+int emitBitmap(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+} // namespace sparsa::sparsac
+
+#endif // SPARSA_TOOLS_SPARSAC_SPARSAC_H

@@ -1,0 +1,196 @@
+//===- sparsac.cpp - the sparsa command-line compiler ---------------------===//
+//
+// Reads a `.sparsa` pattern, lowers it to the mask dialect and emits the
+// stage `--emit` names. Option parsing and the dispatch live here; every
+// stage is a function in its own file (see Sparsac.h), so adding one is an
+// enum value, a case below and a new file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/sparsac/Sparsac.h"
+
+#include "dialects/Mask/IR/MaskOps.h"
+#include "lib/Spec/SpecDiagnostics.h"
+#include "lib/Spec/SpecParser.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace sparsa::sparsac;
+namespace cl = llvm::cl;
+
+cl::OptionCategory &sparsa::sparsac::category() {
+  static cl::OptionCategory cat("sparsac options");
+  return cat;
+}
+
+int sparsa::sparsac::userError(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "sparsac") << msg << "\n";
+  return kExitUserError;
+}
+
+int sparsa::sparsac::internalError(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "sparsac")
+      << "internal error: " << msg << "\n";
+  return kExitInternalError;
+}
+
+func::FuncOp sparsa::sparsac::getPatternFunc(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn->hasAttr(sparsa::spec::kPatternAttrName))
+      return fn;
+  return {};
+}
+
+Value sparsa::sparsac::getPatternMask(func::FuncOp fn) {
+  return fn.getBody().front().getTerminator()->getOperand(0);
+}
+
+namespace {
+enum class EmitKind { MLIR, MLIRCanonical, Bitmap };
+} // namespace
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<pattern.sparsa>"),
+                                          cl::Required, cl::cat(category()));
+static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
+                                           cl::value_desc("file"),
+                                           cl::init("-"), cl::cat(category()));
+static cl::opt<EmitKind> emitKind(
+    "emit", cl::desc("The stage to emit"), cl::init(EmitKind::MLIR),
+    cl::values(
+        clEnumValN(EmitKind::MLIR, "mlir", "the mask dialect, as parsed"),
+        clEnumValN(EmitKind::MLIRCanonical, "mlir-canonical",
+                   "the mask dialect after mask-canonicalize"),
+        clEnumValN(EmitKind::Bitmap, "bitmap",
+                   "the exact mask as H x Nq x Nk bytes (needs --seq-len)")),
+    cl::cat(category()));
+static cl::list<std::string>
+    defines("D", cl::Prefix,
+            cl::desc("Set a parameter: replaces a compile-time value or binds "
+                     "a runtime parameter to a constant"),
+            cl::value_desc("NAME=VALUE"), cl::cat(category()));
+static cl::opt<std::string>
+    funcName("name",
+             cl::desc("Name of the generated function (default: the input "
+                      "file's stem)"),
+             cl::value_desc("name"), cl::cat(category()));
+static cl::opt<bool> testInternalError(
+    "test-internal-error", cl::Hidden,
+    cl::desc("Break the generated IR before verification (exercises the "
+             "internal-error exit path in tests)"),
+    cl::cat(category()));
+
+// A symbol name from the input file's stem: `sliding-window.sparsa` gives
+// @sliding_window.
+static std::string defaultName(llvm::StringRef file) {
+  if (file == "-")
+    return "pattern";
+  std::string name = llvm::sys::path::stem(file).str();
+  for (char &c : name)
+    if (!llvm::isAlnum(c) && c != '_')
+      c = '_';
+  if (name.empty() || llvm::isDigit(name.front()))
+    name = "p_" + name;
+  return name;
+}
+
+static void fatalHandler(void *, const char *reason, bool) {
+  llvm::errs() << "sparsac: internal error: " << reason << "\n";
+  std::_Exit(kExitInternalError);
+}
+
+static int run() {
+  sparsa::spec::SpecOptions options;
+  options.name = funcName.empty() ? defaultName(inputFilename) : funcName;
+  for (llvm::StringRef d : defines) {
+    auto [name, text] = d.split('=');
+    int64_t v;
+    if (name.empty() || text.empty() || d.count('=') != 1 ||
+        text.getAsInteger(10, v))
+      return userError("-D expects NAME=INTEGER, got '" + d + "'");
+    if (!options.defines.try_emplace(name, v).second)
+      return userError("-D " + name + " is given twice");
+  }
+
+  std::string err;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFilename, &err);
+  if (!input)
+    return userError(err);
+
+  DialectRegistry registry;
+  sparsa::spec::registerSpecDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  sparsa::spec::SpecDiagnosticHandler diagHandler(sourceMgr, &context,
+                                                  llvm::errs());
+
+  OwningOpRef<ModuleOp> module =
+      sparsa::spec::parseSpec(sourceMgr, &context, options);
+  if (!module)
+    return kExitUserError;
+  if (testInternalError) {
+    func::FuncOp fn = getPatternFunc(*module);
+    OpBuilder b(fn.getBody().front().getTerminator());
+    sparsa::mask::UnionOp::create(
+        b, fn.getLoc(), sparsa::mask::MaskType::get(&context), ValueRange());
+  }
+  if (failed(verify(*module)))
+    return internalError("the generated IR does not verify");
+
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &err);
+  if (!output)
+    return userError(err);
+  int rc = kExitInternalError;
+  switch (emitKind) {
+  case EmitKind::MLIR:
+    rc = emitMLIR(*module, output->os());
+    break;
+  case EmitKind::MLIRCanonical:
+    rc = emitCanonicalMLIR(*module, output->os());
+    break;
+  case EmitKind::Bitmap:
+    rc = emitBitmap(*module, output->os());
+    break;
+  }
+  if (rc != kExitOk)
+    return rc;
+  output->os().flush();
+  if (output->os().has_error()) {
+    output->os().clear_error();
+    return userError("cannot write '" + outputFilename + "'");
+  }
+  output->keep();
+  return kExitOk;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::install_fatal_error_handler(fatalHandler);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions(category());
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "sparsac: compiles attention sparsity patterns (.sparsa files)\n\n"
+      "  exit status: 0 success, 1 user error (bad pattern, flags or "
+      "values), 2 internal error\n");
+  return run();
+}
