@@ -72,23 +72,50 @@ def SAttn_TilingAttr : AttrDef<SAttn_Dialect, "Tiling"> {
   let genVerifyDecl = 1;
 }
 
-def SAttn_LayoutAttr : AttrDef<SAttn_Dialect, "Layout"> {
-  let mnemonic = "layout";
-  let summary = "Token permutation applied before the tiled computation";
+def SAttn_TokenMapKind : I32EnumAttr<"TokenMapKind", "kind of token map", [
+    I32EnumAttrCase<"identity", 0>,
+    I32EnumAttrCase<"residue", 1>,
+    I32EnumAttrCase<"summary_gather", 2>,
+    I32EnumAttrCase<"member_gather", 3>
+  ]> {
+  let cppNamespace = "::sparsa::sattn";
+  let genSpecializedAttr = 0;
+}
+
+def SAttn_TokenMapAttr : AttrDef<SAttn_Dialect, "TokenMap"> {
+  let mnemonic = "token_map";
+  let summary = "Which token each position of a kernel's query/key space holds";
   let description = [{
-    With `residue = L > 1`, queries and keys are permuted into residue
-    classes modulo L before tiling: position `x` of a sequence of length `n`
-    moves to `(x mod L) * ceil(n / L) + x div L`, so a congruence
-    `(q - k) mod L == 0` becomes a block-diagonal structure whose allowed
-    pairs form dense tiles. Outputs are written back through the inverse
-    permutation. `residue = 1` is the identity.
+    A kernel computes over a space of positions; the map says which token of
+    the sequence (length N) sits at position `p`. Positions holding no token
+    are padding: never allowed, never written.
+
+    * `identity`: position p holds token p; N positions.
+    * `residue` (period L): token t sits at `(t mod L) * S + t div L` with
+      `S = ceil(ceil(N / L) / B) * B` for the side's tile size B, so that
+      every residue class starts on a tile boundary; `L * S` positions.
+      A distance congruence `(q - k) mod L == r` becomes banded.
+    * `summary_gather` (period p, count c): position g holds token
+      `(g div c) * p + p - c + g mod c` (the last c tokens of every block of
+      p), the positions whose token is < N.
+    * `member_gather` (members): position g holds the g-th smallest member
+      after negative members are resolved against N (those in [0, N)).
 
     ```mlir
-    #sattn.layout<residue = 128>
+    #sattn.token_map<identity>
+    #sattn.token_map<residue, period = 128>
+    #sattn.token_map<summary_gather, period = 128, count = 16>
+    #sattn.token_map<member_gather, members = [0, 1, -1]>
     ```
   }];
-  let parameters = (ins "int64_t":$residue);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let parameters = (ins
+    EnumParameter<SAttn_TokenMapKind>:$kind,
+    DefaultValuedParameter<"int64_t", "1">:$period,
+    DefaultValuedParameter<"int64_t", "0">:$count,
+    OptionalArrayRefParameter<"int64_t">:$members);
+  // Custom syntax: the optional `key = value` fields may come in any
+  // order, which optional groups of a declarative format cannot express.
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 

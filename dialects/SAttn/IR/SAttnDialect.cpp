@@ -41,9 +41,79 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 int64_t residue) {
-  if (residue < 1)
-    return emitError() << "residue period must be positive, got " << residue;
+LogicalResult
+TokenMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                     TokenMapKind kind, int64_t period, int64_t count,
+                     ArrayRef<int64_t> members) {
+  if (period < 1)
+    return emitError() << "token map period must be positive, got " << period;
+  if (kind == TokenMapKind::summary_gather && (count < 1 || count > period))
+    return emitError() << "summary gather count must be in [1, " << period
+                       << "], got " << count;
+  if (kind != TokenMapKind::member_gather && !members.empty())
+    return emitError() << "only a member_gather map has members";
+  if (kind != TokenMapKind::summary_gather && count != 0)
+    return emitError() << "only a summary_gather map has a count";
+  if ((kind == TokenMapKind::identity ||
+       kind == TokenMapKind::member_gather) &&
+      period != 1)
+    return emitError() << "a " << stringifyTokenMapKind(kind)
+                       << " map has no period";
   return success();
+}
+
+// Syntax: `<kind (, period = P)? (, count = C)? (, members = [...])?>` with
+// the fields in any order.
+Attribute TokenMapAttr::parse(AsmParser &parser, Type) {
+  StringRef kindName;
+  if (parser.parseLess() || parser.parseKeyword(&kindName))
+    return {};
+  std::optional<TokenMapKind> kind = symbolizeTokenMapKind(kindName);
+  if (!kind) {
+    parser.emitError(parser.getCurrentLocation())
+        << "unknown token map kind '" << kindName << "'";
+    return {};
+  }
+  int64_t period = 1, count = 0;
+  SmallVector<int64_t> members;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (key == "period") {
+      if (parser.parseInteger(period))
+        return {};
+    } else if (key == "count") {
+      if (parser.parseInteger(count))
+        return {};
+    } else if (key == "members") {
+      if (parser.parseCommaSeparatedList(
+              AsmParser::Delimiter::Square, [&]() -> ParseResult {
+                return parser.parseInteger(members.emplace_back());
+              }))
+        return {};
+    } else {
+      parser.emitError(parser.getCurrentLocation())
+          << "unknown token map field '" << key << "'";
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(parser.getNameLoc()); },
+                    parser.getContext(), *kind, period, count, members);
+}
+
+void TokenMapAttr::print(AsmPrinter &printer) const {
+  printer << '<' << stringifyTokenMapKind(getKind());
+  if (getPeriod() != 1)
+    printer << ", period = " << getPeriod();
+  if (getCount() != 0)
+    printer << ", count = " << getCount();
+  if (!getMembers().empty()) {
+    printer << ", members = [";
+    llvm::interleaveComma(getMembers(), printer);
+    printer << ']';
+  }
+  printer << '>';
 }

@@ -86,13 +86,52 @@ static KernelOp scheduleOwner(Operation *op) {
   return {};
 }
 
-LogicalResult RangeOp::verify() {
-  KernelOp k = scheduleOwner(*this);
+/// Ranges declare the key tiles of the whole query tile, so they sit
+/// directly in the schedule block, where `sattn-expand-ranges` finds them.
+static LogicalResult verifyRangeLike(Operation *op) {
+  KernelOp k = scheduleOwner(op);
   if (!k)
-    return emitOpError() << "must be in a kernel's schedule region";
-  if ((*this)->getBlock() != &k.getScheduleBlock())
-    return emitOpError() << "must be directly in the schedule block, not "
-                            "nested in control flow";
+    return op->emitOpError() << "must be in a kernel's schedule region";
+  if (op->getBlock() != &k.getScheduleBlock())
+    return op->emitOpError() << "must be directly in the schedule block, not "
+                                "nested in control flow";
+  return success();
+}
+
+LogicalResult RangeOp::verify() { return verifyRangeLike(*this); }
+LogicalResult PeriodicRangeOp::verify() { return verifyRangeLike(*this); }
+LogicalResult MemberRangeOp::verify() { return verifyRangeLike(*this); }
+
+LogicalResult RandomRangeOp::verify() {
+  int64_t count = static_cast<int64_t>(getCount());
+  if (count < 0)
+    return emitOpError() << "count must be non-negative, got " << count;
+  if (count > kMaxRandomCount)
+    return emitOpError() << "count " << count
+                         << " exceeds the supported maximum "
+                         << kMaxRandomCount;
+  return verifyRangeLike(*this);
+}
+
+LogicalResult AttentionOp::verify() {
+  auto module = (*this)->getParentOp();
+  if (!module)
+    return emitOpError() << "must be inside a module";
+  if (getParts().empty())
+    return emitOpError() << "needs at least one part";
+  std::optional<int64_t> headDim, numParams;
+  for (Attribute a : getParts()) {
+    auto ref = cast<FlatSymbolRefAttr>(a);
+    auto k = dyn_cast_or_null<KernelOp>(
+        SymbolTable::lookupSymbolIn(module, ref.getAttr()));
+    if (!k)
+      return emitOpError() << "part " << ref << " is not a sattn.kernel";
+    if (headDim && (*headDim != k.getHeadDim() || *numParams != k.getNumParams()))
+      return emitOpError() << "parts disagree on the head dimension or the "
+                              "runtime parameters";
+    headDim = k.getHeadDim();
+    numParams = k.getNumParams();
+  }
   return success();
 }
 

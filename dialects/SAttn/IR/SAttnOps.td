@@ -27,9 +27,13 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
       PARTIAL tiles; it contains only pure `arith` ops so backends can
       evaluate it on vectors of keys.
 
-    `tiling` is written by `sparsa-select-tiling`; `layout` (optional) by
-    the layout plan; `head_dim` fixes D for code generation; `num_params`
-    is the number of runtime parameters; `param_names` their names.
+    `tiling` is written by `sparsa-select-tiling`; `query_map` / `key_map`
+    (default identity) say which token each position of the kernel's query
+    and key spaces holds (the layout plan); the schedule's query tiles and
+    key tiles are tiles of those spaces, while `%nq`/`%nk` and the
+    predicate's `%q`/`%k` are always original token counts and indices.
+    `head_dim` fixes D for code generation; `num_params` is the number of
+    runtime parameters; `param_names` their names.
 
     ```mlir
     sattn.kernel @swa attributes {
@@ -48,7 +52,8 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        OptionalAttr<SAttn_TilingAttr>:$tiling,
-                       OptionalAttr<SAttn_LayoutAttr>:$layout,
+                       OptionalAttr<SAttn_TokenMapAttr>:$query_map,
+                       OptionalAttr<SAttn_TokenMapAttr>:$key_map,
                        I64Attr:$head_dim,
                        I64Attr:$num_params,
                        StrArrayAttr:$param_names);
@@ -61,6 +66,9 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
   let extraClassDeclaration = [{
     static constexpr unsigned kNumScheduleArgs = 4;
     static constexpr unsigned kNumPredicateArgs = 5;
+    /// random_range and random predicates draw their blocks in straight-line
+    /// code; this bounds its size.
+    static constexpr int64_t kMaxRandomCount = 64;
     mlir::Block &getScheduleBlock() { return getSchedule().front(); }
     mlir::Block &getPredicateBlock() { return getPredicate().front(); }
   }];
@@ -84,6 +92,64 @@ def SAttn_RangeOp : SAttn_Op<"range"> {
   let hasVerifier = 1;
 }
 
+def SAttn_PeriodicRangeOp : SAttn_Op<"periodic_range"> {
+  let summary = "Key tiles of [lo, hi) holding a key of some residues";
+  let description = [{
+    The PARTIAL key tiles `kt` in `[lo, hi)` that hold a key position `k`
+    with `rlo <= k mod period < rhi` (e.g. the summary columns of the
+    "fixed" pattern). Joins the union of the schedule's ranges like
+    `sattn.range`.
+
+    ```mlir
+    sattn.periodic_range %lo to %hi period %p residues %rlo to %rhi
+    ```
+  }];
+  let arguments = (ins Index:$lo, Index:$hi, Index:$period, Index:$res_lo,
+                       Index:$res_hi);
+  let assemblyFormat = [{
+    $lo `to` $hi `period` $period `residues` $res_lo `to` $res_hi attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def SAttn_MemberRangeOp : SAttn_Op<"member_range"> {
+  let summary = "Key tiles of [lo, hi) holding one of a list of keys";
+  let description = [{
+    The PARTIAL key tiles in `[lo, hi)` that hold one of `members`
+    (negative members count from the end of the key sequence; members
+    outside it are ignored).
+
+    ```mlir
+    sattn.member_range %lo to %hi members [0, 17, -1]
+    ```
+  }];
+  let arguments = (ins Index:$lo, Index:$hi, DenseI64ArrayAttr:$members);
+  let assemblyFormat = "$lo `to` $hi `members` $members attr-dict";
+  let hasVerifier = 1;
+}
+
+def SAttn_RandomRangeOp : SAttn_Op<"random_range"> {
+  let summary = "Key tiles of the random blocks drawn for this query tile";
+  let description = [{
+    The PARTIAL key tiles in `[lo, hi)` that overlap a key block drawn for
+    one of the query blocks (of `block` queries) the current query tile
+    holds, by the `mask.random_blocks` draw with `count` and `seed`.
+
+    ```mlir
+    sattn.random_range %lo to %hi block %b count 3 seed 42
+    ```
+  }];
+  let arguments = (ins Index:$lo, Index:$hi, Index:$block, I64Attr:$count,
+                       I64Attr:$seed);
+  let assemblyFormat = [{
+    $lo `to` $hi `block` $block `count` $count `seed` $seed attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    static constexpr int64_t kMaxRandomCount = KernelOp::kMaxRandomCount;
+  }];
+}
+
 def SAttn_VisitOp : SAttn_Op<"visit"> {
   let summary = "Visit one key tile of the current query tile";
   let description = [{
@@ -98,6 +164,25 @@ def SAttn_VisitOp : SAttn_Op<"visit"> {
   }];
   let arguments = (ins Index:$key_tile, SAttn_TileClassAttr:$kind);
   let assemblyFormat = "$key_tile $kind attr-dict";
+  let hasVerifier = 1;
+}
+
+def SAttn_AttentionOp : SAttn_Op<"attention", [Symbol]> {
+  let summary = "An attention computation made of disjoint kernel parts";
+  let description = [{
+    Lists the kernels ("parts") that together compute one masked attention:
+    their allowed pairs are disjoint and their union is the mask. A backend
+    runs the parts in order for every query and merges their partial softmax
+    states through the log-sum-exp, then writes outputs in the original
+    token order. All parts share the head dimension and runtime parameters.
+
+    ```mlir
+    sattn.attention @strided parts [@strided_part0, @strided_part1]
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       FlatSymbolRefArrayAttr:$parts);
+  let assemblyFormat = "$sym_name `parts` $parts attr-dict";
   let hasVerifier = 1;
 }
 

@@ -139,5 +139,109 @@ sattn.kernel @k attributes {tiling = #sattn.tiling<block_q = 0, block_k = 64, ve
 
 // -----
 
-// expected-error @below {{residue period must be positive, got 0}}
-"test.t"() {t = #sattn.layout<residue = 0>} : () -> ()
+// expected-error @below {{token map period must be positive, got 0}}
+"test.t"() {t = #sattn.token_map<residue, period = 0>} : () -> ()
+
+// -----
+
+// expected-error @below {{summary gather count must be in [1, 8], got 9}}
+"test.t"() {t = #sattn.token_map<summary_gather, period = 8, count = 9>} : () -> ()
+
+// -----
+
+// expected-error @below {{only a member_gather map has members}}
+"test.t"() {t = #sattn.token_map<identity, members = [1]>} : () -> ()
+
+// -----
+
+// expected-error @below {{only a summary_gather map has a count}}
+"test.t"() {t = #sattn.token_map<residue, period = 4, count = 2>} : () -> ()
+
+// -----
+
+// expected-error @below {{a member_gather map has no period}}
+"test.t"() {t = #sattn.token_map<member_gather, period = 4, members = [1]>} : () -> ()
+
+// -----
+
+sattn.kernel @k attributes {head_dim = 8 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  // expected-error @below {{'sattn.random_range' op count 65 exceeds the supported maximum 64}}
+  sattn.random_range %qt to %nk block %nq count 65 seed 1
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+sattn.kernel @k attributes {head_dim = 8 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  // expected-error @below {{'sattn.random_range' op count must be non-negative, got -1}}
+  sattn.random_range %qt to %nk block %nq count -1 seed 1
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+func.func @outside_periodic(%i: index) {
+  // expected-error @below {{'sattn.periodic_range' op must be in a kernel's schedule region}}
+  sattn.periodic_range %i to %i period %i residues %i to %i
+  return
+}
+
+// -----
+
+func.func @outside_member(%i: index) {
+  // expected-error @below {{'sattn.member_range' op must be in a kernel's schedule region}}
+  sattn.member_range %i to %i members [1, 2]
+  return
+}
+
+// -----
+
+// expected-error @below {{'sattn.attention' op part @nope is not a sattn.kernel}}
+sattn.attention @a parts [@nope]
+
+// -----
+
+// expected-error @below {{'sattn.attention' op needs at least one part}}
+sattn.attention @a parts []
+
+// -----
+
+sattn.kernel @k1 attributes {head_dim = 8 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+sattn.kernel @k2 attributes {head_dim = 16 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+// expected-error @below {{parts disagree on the head dimension or the runtime parameters}}
+sattn.attention @a parts [@k1, @k2]
+
+
+// -----
+
+// expected-error @below {{unknown token map kind 'shuffle'}}
+"test.t"() {t = #sattn.token_map<shuffle>} : () -> ()
+
+// -----
+
+// expected-error @below {{unknown token map field 'stride'}}
+"test.t"() {t = #sattn.token_map<residue, stride = 4>} : () -> ()
