@@ -83,6 +83,9 @@ struct ClauseTiling {
   llvm::SmallVector<int64_t, 4> members;
   /// RandomBlocks: block size, count, seed.
   TileExpr randomBlock, randomCount, randomSeed;
+  /// When non-empty, the clause admits only these queries (raw members,
+  /// resolved against Nq): a query tile holding none of them skips it.
+  llvm::SmallVector<int64_t, 4> queryMembers;
 
   void print(llvm::raw_ostream &os) const;
 };
@@ -162,7 +165,8 @@ private:
     Bound bounds;
     ClauseTiling::Refinement refinement;
     int64_t period = 0, resLo = 0, resHi = 0;
-    llvm::SmallVector<int64_t, 4> members; // resolved, sorted
+    llvm::SmallVector<int64_t, 4> members;      // resolved, sorted
+    llvm::SmallVector<int64_t, 4> queryMembers; // resolved, sorted
     int64_t randomBlock = 0, randomCount = 0, numKeyBlocks = 0;
     uint64_t randomSeed = 0;
   };
