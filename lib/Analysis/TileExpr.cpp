@@ -50,13 +50,17 @@ int64_t sparsa::analysis::satMul(int64_t a, int64_t b) {
   return saturate(static_cast<__int128>(a) * b);
 }
 int64_t sparsa::analysis::floorDivInt(int64_t a, int64_t b) {
-  if (b <= 0)
+  if (b == 0)
     return 0;
+  if (a == kMin && b == -1)
+    return kMax;
   return llvm::divideFloorSigned(a, b);
 }
 int64_t sparsa::analysis::ceilDivInt(int64_t a, int64_t b) {
-  if (b <= 0)
+  if (b == 0)
     return 0;
+  if (a == kMin && b == -1)
+    return kMax;
   return llvm::divideCeilSigned(a, b);
 }
 int64_t sparsa::analysis::modInt(int64_t a, int64_t b) {

@@ -140,9 +140,10 @@ llvm::Expected<int64_t> evaluate(const TileExpr &e, const TileEnv &env);
 /// A TileExpr flattened into a postfix program after Nq, Nk and the
 /// parameters were bound, for evaluating one bound for many values of the
 /// index quickly (tile enumeration, per-row statistics). Arithmetic
-/// saturates at the int64 range instead of overflowing, and division by a
-/// non-positive divisor (impossible for the bounds the analyses build, whose
-/// divisors are tile sizes and validated mask parameters) yields 0.
+/// saturates at the int64 range instead of overflowing, and division by zero
+/// or modulo by a non-positive value (impossible for the bounds the analyses
+/// build, whose divisors are tile sizes and validated mask parameters)
+/// yields 0.
 class CompiledTileExpr {
 public:
   CompiledTileExpr() = default;
@@ -179,7 +180,8 @@ mlir::Value emitTileExpr(mlir::OpBuilder &b, mlir::Location loc,
 int64_t satAdd(int64_t a, int64_t b);
 int64_t satSub(int64_t a, int64_t b);
 int64_t satMul(int64_t a, int64_t b);
-/// Floor / ceil division and floor modulo for b > 0 (b <= 0 gives 0).
+/// Floor / ceil division (b == 0 gives 0, saturating) and floor modulo
+/// (b <= 0 gives 0).
 int64_t floorDivInt(int64_t a, int64_t b);
 int64_t ceilDivInt(int64_t a, int64_t b);
 int64_t modInt(int64_t a, int64_t b);
