@@ -1,0 +1,102 @@
+//===- KernelCodegen.h - pieces of the sattn-to-vector lowering -*- C++ -*-===//
+//
+// Internal interface between the files of the CPU lowering of a
+// `sattn.kernel`: the tile geometry read from `#sattn.tiling`, the values a
+// tile function works on, and one builder function per concern (key-tile
+// packing and the score micro-kernel, the online-softmax update, the
+// vectorized predicate, P·V accumulation, the driver).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_CONVERSION_SATTNTOVECTOR_KERNELCODEGEN_H
+#define SPARSA_LIB_CONVERSION_SATTNTOVECTOR_KERNELCODEGEN_H
+
+#include "dialects/SAttn/IR/SAttnDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace sparsa::sattn::cpu {
+
+/// Tile sizes and register blocking of one kernel.
+struct TileShape {
+  int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
+  /// Score micro-kernel: rows x key-vectors held in registers.
+  int64_t scoreRows = 0, scoreCols = 0;
+  /// P·V micro-kernel: rows x head-dim-vectors held in registers.
+  int64_t pvRows = 0, pvCols = 0;
+
+  mlir::VectorType f32Vec(mlir::MLIRContext *ctx) const;
+  mlir::MemRefType qTileType(mlir::MLIRContext *ctx) const;   // BQ x D
+  mlir::MemRefType rowType(mlir::MLIRContext *ctx) const;     // BQ
+  mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;   // BQ x BK
+  mlir::MemRefType packedKType(mlir::MLIRContext *ctx) const; // D x BK
+};
+
+/// Reads `#sattn.tiling` and `head_dim` and picks the register blocking;
+/// emits a diagnostic on the kernel when the shape cannot be lowered.
+mlir::FailureOr<TileShape> computeTileShape(KernelOp kernel);
+
+/// The values one tile function works on.
+struct TileValues {
+  mlir::Value qTile, acc, rowMax, rowSum;        // per query tile state
+  mlir::Value keys, values;                      // flat memref<?xf32>
+  mlir::Value keyBase, valueBase, keyStride, valueStride;
+  mlir::Value keyTile, firstQuery, head, numQueries, numKeys;
+  mlir::ValueRange params;
+  mlir::Value firstKey, keyCount; // derived: kt * BK, min(BK, nk - k0)
+};
+
+/// Gives the lanes of one score vector that take part in the softmax, or a
+/// null value when all do. `row` is the row in the tile, `col` the first
+/// column of the vector.
+using LaneMaskFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value row, int64_t col)>;
+
+// TileMicroKernel.cpp
+mlir::Value packKeyTile(mlir::OpBuilder &b, mlir::Location loc,
+                        const TileShape &shape, const TileValues &t);
+mlir::Value computeScores(mlir::OpBuilder &b, mlir::Location loc,
+                          const TileShape &shape, mlir::Value qTile,
+                          mlir::Value packedK);
+void accumulateValues(mlir::OpBuilder &b, mlir::Location loc,
+                      const TileShape &shape, const TileValues &t,
+                      mlir::Value probs, mlir::Value rescale);
+
+// SoftmaxUpdate.cpp: turns scores into probabilities in place, updates the
+// running max and sum, and writes the per-row rescale factors of `acc` to
+// `rescale` (memref<BQ x f32>).
+void updateSoftmax(mlir::OpBuilder &b, mlir::Location loc,
+                   const TileShape &shape, const TileValues &t,
+                   mlir::Value scores, mlir::Value rescale,
+                   LaneMaskFn laneMask);
+
+// Predicate.cpp: the kernel's predicate for query `query` and the key lanes
+// `keys` (vector<VW x index>), as vector<VW x i1>.
+mlir::Value emitPredicate(mlir::OpBuilder &b, mlir::Location loc,
+                          KernelOp kernel, const TileShape &shape,
+                          mlir::Value head, mlir::Value query,
+                          mlir::Value keys, mlir::Value numQueries,
+                          mlir::Value numKeys, mlir::ValueRange params);
+
+// KernelDriver.cpp: replaces `kernel` by the entry function, its tile
+// functions and the work-item counter.
+mlir::LogicalResult lowerKernel(mlir::RewriterBase &rewriter,
+                                KernelOp kernel, const TileShape &shape);
+
+// Small builders shared by the files above.
+mlir::Value cstIndex(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+mlir::Value cstF32(mlir::OpBuilder &b, mlir::Location loc, float v);
+mlir::Value splatF32(mlir::OpBuilder &b, mlir::Location loc,
+                     const TileShape &shape, float v);
+/// vector<VW x index> holding first, first + 1, ...
+mlir::Value laneIndices(mlir::OpBuilder &b, mlir::Location loc,
+                        const TileShape &shape, mlir::Value first);
+
+} // namespace sparsa::sattn::cpu
+
+#endif // SPARSA_LIB_CONVERSION_SATTNTOVECTOR_KERNELCODEGEN_H

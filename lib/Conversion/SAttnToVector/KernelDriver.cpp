@@ -1,0 +1,276 @@
+//===- KernelDriver.cpp - the entry point of a lowered kernel -------------===//
+//
+// Replaces a `sattn.kernel` by
+//   * `@<name>(q, k, v, o, lse, args, scale, begin, end)`: the C-callable
+//     entry point (ABI in lib/Runtime/KernelABI.h). For each work item
+//     (batch, head, query tile) in [begin, end) it loads the query tile
+//     once, pre-scaled, runs the kernel's schedule with every `sattn.visit`
+//     turned into a call of the FULL or PARTIAL tile function, and writes
+//     O = acc / l (0 for rows with nothing allowed) and LSE = m + log l
+//     (-inf for those rows);
+//   * `@<name>_work_items(args)`: B * Hq * ceil(Nq / block_q), so a runtime
+//     knows how to split the range without knowing the tiling;
+//   * the two tile functions (TileFunction.cpp).
+// Query rows past the sequence end are loaded clamped to the last row and
+// never stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToVector/KernelCodegen.h"
+#include "lib/Conversion/SAttnToVector/TileFunction.h"
+#include "lib/Runtime/KernelABI.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace sparsa::sattn;
+using namespace sparsa::sattn::cpu;
+namespace rt = sparsa::runtime;
+
+namespace {
+/// Reads the int64 argument block.
+struct ArgBlock {
+  Value flat;
+  Value get(OpBuilder &b, Location loc, int64_t i) const {
+    Value v = memref::LoadOp::create(b, loc, flat,
+                                     ValueRange{cstIndex(b, loc, i)});
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+};
+} // namespace
+
+static Value mul(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+static Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+static void buildWorkItemsFunction(OpBuilder &b, KernelOp kernel,
+                                   const TileShape &shape) {
+  MLIRContext *ctx = b.getContext();
+  Location loc = kernel.getLoc();
+  auto argsType = MemRefType::get({1}, IntegerType::get(ctx, 64));
+  auto fn = func::FuncOp::create(
+      b, loc, (kernel.getSymName() + rt::kWorkItemsSuffix).str(),
+      FunctionType::get(ctx, {argsType}, {IndexType::get(ctx)}));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(fn.addEntryBlock());
+  ArgBlock args{flatView(b, loc, fn.getArgument(0))};
+  Value tiles = arith::CeilDivUIOp::create(
+      b, loc, args.get(b, loc, rt::kSeqQ), cstIndex(b, loc, shape.blockQ));
+  Value n = mul(b, loc, args.get(b, loc, rt::kBatch),
+                args.get(b, loc, rt::kHeadsQ));
+  func::ReturnOp::create(b, loc, ValueRange{mul(b, loc, n, tiles)});
+}
+
+/// Clones the schedule for one work item, calling the tile functions.
+static void emitSchedule(RewriterBase &rewriter, Location loc, KernelOp kernel,
+                         ValueRange scheduleArgs,
+                         ArrayRef<Value> tileArgsPrefix,
+                         ArrayRef<Value> tileArgsSuffix, func::FuncOp full,
+                         func::FuncOp partial) {
+  Block &block = kernel.getScheduleBlock();
+  IRMapping map;
+  map.map(block.getArguments(), scheduleArgs);
+  SmallVector<Operation *> clones;
+  for (Operation &op : block.without_terminator())
+    clones.push_back(rewriter.clone(op, map));
+  SmallVector<VisitOp> visits;
+  for (Operation *op : clones)
+    op->walk([&](VisitOp v) { visits.push_back(v); });
+  for (VisitOp v : visits) {
+    rewriter.setInsertionPoint(v);
+    SmallVector<Value> operands(tileArgsPrefix);
+    operands.push_back(v.getKeyTile());
+    operands.append(tileArgsSuffix.begin(), tileArgsSuffix.end());
+    func::FuncOp callee = v.getKind() == TileClass::full ? full : partial;
+    rewriter.replaceOpWithNewOp<func::CallOp>(v, callee, operands);
+  }
+}
+
+LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
+                               const TileShape &shape) {
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = kernel.getLoc();
+  const int64_t vw = shape.vectorWidth;
+  const int64_t numParams = kernel.getNumParams();
+  OpBuilder::InsertionGuard g(rewriter);
+  rewriter.setInsertionPoint(kernel);
+  func::FuncOp full =
+      buildTileFunction(rewriter, kernel, shape, TileClass::full);
+  func::FuncOp partial =
+      buildTileFunction(rewriter, kernel, shape, TileClass::partial);
+  buildWorkItemsFunction(rewriter, kernel, shape);
+
+  auto f32Base = MemRefType::get({1}, Float32Type::get(ctx));
+  auto i64Base = MemRefType::get({1}, IntegerType::get(ctx, 64));
+  Type idx = IndexType::get(ctx);
+  auto fnType = FunctionType::get(
+      ctx,
+      {f32Base, f32Base, f32Base, f32Base, f32Base, i64Base,
+       Float32Type::get(ctx), idx, idx},
+      {});
+  auto fn = func::FuncOp::create(rewriter, loc, kernel.getSymName(), fnType);
+  fn->setAttr("sparsa.kernel",
+              rewriter.getDictionaryAttr({
+                  rewriter.getNamedAttr("block_q",
+                                        rewriter.getI64IntegerAttr(
+                                            shape.blockQ)),
+                  rewriter.getNamedAttr("block_k",
+                                        rewriter.getI64IntegerAttr(
+                                            shape.blockK)),
+                  rewriter.getNamedAttr("head_dim",
+                                        rewriter.getI64IntegerAttr(
+                                            shape.headDim)),
+                  rewriter.getNamedAttr("vector_width",
+                                        rewriter.getI64IntegerAttr(vw)),
+                  rewriter.getNamedAttr("param_names",
+                                        kernel.getParamNamesAttr()),
+              }));
+  Block *entry = fn.addEntryBlock();
+  rewriter.setInsertionPointToStart(entry);
+  ValueRange a = entry->getArguments();
+  Value query = flatView(rewriter, loc, a[0]);
+  Value out = flatView(rewriter, loc, a[3]);
+  Value lse = flatView(rewriter, loc, a[4]);
+  ArgBlock args{flatView(rewriter, loc, a[5])};
+  Value scale = a[6];
+  auto get = [&](int64_t i) { return args.get(rewriter, loc, i); };
+  Value batchHeads = get(rt::kHeadsQ), numQ = get(rt::kSeqQ),
+        numK = get(rt::kSeqK);
+  Value group = arith::DivUIOp::create(rewriter, loc, batchHeads,
+                                       get(rt::kHeadsKV));
+  Value numTiles = arith::CeilDivUIOp::create(
+      rewriter, loc, numQ, cstIndex(rewriter, loc, shape.blockQ));
+  SmallVector<Value> params;
+  for (int64_t p = 0; p < numParams; ++p)
+    params.push_back(get(rt::kNumFixedArgs + p));
+  Value hasLse = arith::CmpIOp::create(rewriter, loc,
+                                       arith::CmpIPredicate::ne,
+                                       get(rt::kHasLse),
+                                       cstIndex(rewriter, loc, 0));
+  auto stackBuffer = [&](MemRefType t) -> Value {
+    return memref::AllocaOp::create(rewriter, loc, t, ValueRange{},
+                                    rewriter.getI64IntegerAttr(64));
+  };
+  Value qTile = stackBuffer(shape.qTileType(ctx)), acc = stackBuffer(shape.qTileType(ctx));
+  Value rowMax = stackBuffer(shape.rowType(ctx)), rowSum = stackBuffer(shape.rowType(ctx));
+  VectorType vec = shape.f32Vec(ctx);
+  Value scaleVec = vector::BroadcastOp::create(rewriter, loc, vec, scale);
+  Value c0 = cstIndex(rewriter, loc, 0), c1 = cstIndex(rewriter, loc, 1);
+  Value cVw = cstIndex(rewriter, loc, vw);
+  Value cD = cstIndex(rewriter, loc, shape.headDim);
+  Value cBQ = cstIndex(rewriter, loc, shape.blockQ);
+  const float negInf = -std::numeric_limits<float>::infinity();
+
+  auto items = scf::ForOp::create(rewriter, loc, a[7], a[8], c1);
+  rewriter.setInsertionPointToStart(items.getBody());
+  OpBuilder &b = rewriter;
+  Value w = items.getInductionVar();
+  Value qt = arith::RemUIOp::create(b, loc, w, numTiles);
+  Value bh = arith::DivUIOp::create(b, loc, w, numTiles);
+  Value h = arith::RemUIOp::create(b, loc, bh, batchHeads);
+  Value bi = arith::DivUIOp::create(b, loc, bh, batchHeads);
+  Value kvh = arith::DivUIOp::create(b, loc, h, group);
+  auto base = [&](int64_t strideB, int64_t strideH, Value head) {
+    return add(b, loc, mul(b, loc, bi, get(strideB)),
+               mul(b, loc, head, get(strideH)));
+  };
+  Value qBase = base(rt::kQStrideB, rt::kQStrideH, h);
+  Value kBase = base(rt::kKStrideB, rt::kKStrideH, kvh);
+  Value vBase = base(rt::kVStrideB, rt::kVStrideH, kvh);
+  Value oBase = base(rt::kOStrideB, rt::kOStrideH, h);
+  Value lBase = base(rt::kLseStrideB, rt::kLseStrideH, h);
+  Value qStride = get(rt::kQStrideN), oStride = get(rt::kOStrideN),
+        lStride = get(rt::kLseStrideN);
+  Value q0 = mul(b, loc, qt, cBQ);
+  Value lastQ = arith::SubIOp::create(b, loc, numQ, c1);
+
+  // Load the (pre-scaled) query tile and reset the softmax state.
+  scf::ForOp::create(
+      b, loc, c0, cBQ, c1, ValueRange{},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+        Value row = arith::MinSIOp::create(nb, l, add(nb, l, q0, i), lastQ);
+        Value rowOff = add(nb, l, qBase, mul(nb, l, row, qStride));
+        scf::ForOp::create(
+            nb, l, c0, cD, cVw, ValueRange{},
+            [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+              Value v = vector::LoadOp::create(db, dl, vec, query,
+                                               ValueRange{add(db, dl, rowOff, d)});
+              vector::StoreOp::create(db, dl,
+                                      arith::MulFOp::create(db, dl, v, scaleVec),
+                                      qTile, ValueRange{i, d});
+              vector::StoreOp::create(db, dl, splatF32(db, dl, shape, 0.0f),
+                                      acc, ValueRange{i, d});
+              scf::YieldOp::create(db, dl);
+            });
+        memref::StoreOp::create(nb, l, cstF32(nb, l, negInf), rowMax,
+                                ValueRange{i});
+        memref::StoreOp::create(nb, l, cstF32(nb, l, 0.0f), rowSum,
+                                ValueRange{i});
+        scf::YieldOp::create(nb, l);
+      });
+
+  SmallVector<Value> scheduleArgs{qt, h, numQ, numK};
+  scheduleArgs.append(params);
+  SmallVector<Value> prefix{qTile,  acc,   rowMax,  rowSum, a[1], a[2],
+                            kBase,  vBase, get(rt::kKStrideN),
+                            get(rt::kVStrideN)};
+  SmallVector<Value> suffix{q0, h, numQ, numK};
+  suffix.append(params);
+  emitSchedule(rewriter, loc, kernel, scheduleArgs, prefix, suffix, full,
+               partial);
+  rewriter.setInsertionPoint(items.getBody()->getTerminator());
+
+  // Normalize and store the valid rows.
+  Value rows = arith::MinSIOp::create(
+      b, loc, cBQ, arith::SubIOp::create(b, loc, numQ, q0));
+  scf::ForOp::create(
+      b, loc, c0, rows, c1, ValueRange{},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+        Value sum = memref::LoadOp::create(nb, l, rowSum, ValueRange{i});
+        Value zero = cstF32(nb, l, 0.0f);
+        Value any = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
+                                          sum, zero);
+        Value inv = arith::SelectOp::create(
+            nb, l, any,
+            arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum), zero);
+        Value invVec = vector::BroadcastOp::create(nb, l, vec, inv);
+        Value q = add(nb, l, q0, i);
+        Value rowOff = add(nb, l, oBase, mul(nb, l, q, oStride));
+        scf::ForOp::create(
+            nb, l, c0, cD, cVw, ValueRange{},
+            [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+              Value v = vector::LoadOp::create(db, dl, vec, acc,
+                                               ValueRange{i, d});
+              vector::StoreOp::create(db, dl,
+                                      arith::MulFOp::create(db, dl, v, invVec),
+                                      out, ValueRange{add(db, dl, rowOff, d)});
+              scf::YieldOp::create(db, dl);
+            });
+        scf::IfOp::create(nb, l, hasLse, [&](OpBuilder &ib, Location il) {
+          Value m = memref::LoadOp::create(ib, il, rowMax, ValueRange{i});
+          Value logSum = math::LogOp::create(ib, il, sum);
+          Value value = arith::SelectOp::create(
+              ib, il, any, arith::AddFOp::create(ib, il, m, logSum),
+              cstF32(ib, il, negInf));
+          Value at = add(ib, il, lBase, mul(ib, il, q, lStride));
+          memref::StoreOp::create(ib, il, value, lse, ValueRange{at});
+          scf::YieldOp::create(ib, il);
+        });
+        scf::YieldOp::create(nb, l);
+      });
+  rewriter.setInsertionPointAfter(items);
+  func::ReturnOp::create(rewriter, loc);
+  rewriter.eraseOp(kernel);
+  return success();
+}

@@ -1,0 +1,33 @@
+//===- SAttnToVector.cpp - the kernel lowering pattern --------------------===//
+//
+// The rewrite pattern behind `convert-sattn-to-vector`, exposed through
+// populateSAttnToVectorPatterns so pipelines can mix it with others.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToVector/KernelCodegen.h"
+#include "lib/Conversion/SAttnToVector/Passes.h"
+
+using namespace mlir;
+using namespace sparsa::sattn;
+
+namespace {
+struct LowerKernelPattern : OpRewritePattern<KernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KernelOp kernel,
+                                PatternRewriter &rewriter) const override {
+    bool hasRanges = false;
+    kernel.getSchedule().walk([&](RangeOp) { hasRanges = true; });
+    if (hasRanges)
+      return rewriter.notifyMatchFailure(kernel, "ranges are not expanded");
+    FailureOr<cpu::TileShape> shape = cpu::computeTileShape(kernel);
+    if (failed(shape))
+      return failure();
+    return cpu::lowerKernel(rewriter, kernel, *shape);
+  }
+};
+} // namespace
+
+void sparsa::sattn::populateSAttnToVectorPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerKernelPattern>(patterns.getContext());
+}

@@ -1,0 +1,187 @@
+//===- TileMicroKernel.cpp - packing, Q·Kᵀ and P·V micro-kernels ----------===//
+//
+// The two matrix products of one (query tile, key tile) step, written on
+// `vector` ops with an explicit register blocking:
+//   * the key tile is packed transposed (D x BK) into a stack buffer with
+//     VW x VW register transposes, so the score kernel loads contiguous key
+//     vectors and broadcasts one query element per row;
+//   * S = Q·Kᵀ keeps scoreRows x scoreCols accumulators in registers across
+//     the whole head dimension (Q is pre-scaled by the softmax scale);
+//   * acc = acc·alpha + P·V keeps pvRows x pvCols accumulators over D and
+//     streams the value rows of the tile straight from memory.
+// Key rows past the end of the sequence are read clamped to the last key
+// (their scores are masked by the caller) and never read for P·V.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToVector/KernelCodegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace sparsa::sattn;
+using namespace sparsa::sattn::cpu;
+
+static Value addIdx(OpBuilder &b, Location loc, Value x, int64_t c) {
+  if (c == 0)
+    return x;
+  return arith::AddIOp::create(b, loc, x, cstIndex(b, loc, c));
+}
+
+static Value stackBuffer(OpBuilder &b, Location loc, MemRefType t) {
+  return memref::AllocaOp::create(b, loc, t, ValueRange{},
+                                  b.getI64IntegerAttr(64));
+}
+
+Value cpu::packKeyTile(OpBuilder &b, Location loc, const TileShape &shape,
+                       const TileValues &t) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth;
+  Value packed = stackBuffer(b, loc, shape.packedKType(ctx));
+  VectorType vec = shape.f32Vec(ctx);
+  auto square = VectorType::get({vw, vw}, b.getF32Type());
+  Value lastKey =
+      arith::SubIOp::create(b, loc, t.numKeys, cstIndex(b, loc, 1));
+  Value c0 = cstIndex(b, loc, 0);
+  auto keyLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockK),
+                                    cstIndex(b, loc, vw));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(keyLoop.getBody());
+    Value jb = keyLoop.getInductionVar();
+    // Row offsets of the VW keys of this block, hoisted out of the D loop.
+    SmallVector<Value> rowOffsets;
+    Value kb = arith::AddIOp::create(b, loc, t.firstKey, jb);
+    for (int64_t r = 0; r < vw; ++r) {
+      Value key = arith::MinSIOp::create(b, loc, addIdx(b, loc, kb, r),
+                                         lastKey);
+      Value off = arith::MulIOp::create(b, loc, key, t.keyStride);
+      rowOffsets.push_back(arith::AddIOp::create(b, loc, t.keyBase, off));
+    }
+    auto dLoop = scf::ForOp::create(b, loc, c0,
+                                    cstIndex(b, loc, shape.headDim),
+                                    cstIndex(b, loc, vw));
+    b.setInsertionPointToStart(dLoop.getBody());
+    Value dc = dLoop.getInductionVar();
+    Value block = arith::ConstantOp::create(
+        b, loc, square, DenseElementsAttr::get(square, b.getF32FloatAttr(0)));
+    for (int64_t r = 0; r < vw; ++r) {
+      Value at = arith::AddIOp::create(b, loc, rowOffsets[r], dc);
+      Value row = vector::LoadOp::create(b, loc, vec, t.keys, ValueRange{at});
+      block = vector::InsertOp::create(b, loc, row, block,
+                                       ArrayRef<int64_t>{r});
+    }
+    Value tr = vector::TransposeOp::create(b, loc, block,
+                                           ArrayRef<int64_t>{1, 0});
+    for (int64_t r = 0; r < vw; ++r) {
+      Value col = vector::ExtractOp::create(b, loc, tr, ArrayRef<int64_t>{r});
+      vector::StoreOp::create(b, loc, col, packed,
+                              ValueRange{addIdx(b, loc, dc, r), jb});
+    }
+  }
+  return packed;
+}
+
+Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
+                         Value qTile, Value packedK) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth, R = shape.scoreRows,
+                C = shape.scoreCols;
+  Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
+  VectorType vec = shape.f32Vec(ctx);
+  Value c0 = cstIndex(b, loc, 0);
+  auto rowLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ),
+                                    cstIndex(b, loc, R));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value ib = rowLoop.getInductionVar();
+  auto colLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockK),
+                                    cstIndex(b, loc, C * vw));
+  b.setInsertionPointToStart(colLoop.getBody());
+  Value jb = colLoop.getInductionVar();
+  SmallVector<Value> init(R * C, splatF32(b, loc, shape, 0.0f));
+  auto dLoop = scf::ForOp::create(
+      b, loc, c0, cstIndex(b, loc, shape.headDim), cstIndex(b, loc, 1), init,
+      [&](OpBuilder &nb, Location l, Value d, ValueRange accs) {
+        SmallVector<Value> keys;
+        for (int64_t c = 0; c < C; ++c)
+          keys.push_back(vector::LoadOp::create(
+              nb, l, vec, packedK, ValueRange{d, addIdx(nb, l, jb, c * vw)}));
+        SmallVector<Value> next(accs.begin(), accs.end());
+        for (int64_t r = 0; r < R; ++r) {
+          Value q = memref::LoadOp::create(
+              nb, l, qTile, ValueRange{addIdx(nb, l, ib, r), d});
+          Value qb = vector::BroadcastOp::create(nb, l, vec, q);
+          for (int64_t c = 0; c < C; ++c)
+            next[r * C + c] =
+                vector::FMAOp::create(nb, l, qb, keys[c], next[r * C + c]);
+        }
+        scf::YieldOp::create(nb, l, next);
+      });
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c)
+      vector::StoreOp::create(
+          b, loc, dLoop.getResult(r * C + c), scores,
+          ValueRange{addIdx(b, loc, ib, r), addIdx(b, loc, jb, c * vw)});
+  return scores;
+}
+
+void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
+                           const TileValues &t, Value probs, Value rescale) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth, R = shape.pvRows, C = shape.pvCols;
+  VectorType vec = shape.f32Vec(ctx);
+  Value c0 = cstIndex(b, loc, 0);
+  auto rowLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ),
+                                    cstIndex(b, loc, R));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value ib = rowLoop.getInductionVar();
+  auto dLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim),
+                                  cstIndex(b, loc, C * vw));
+  b.setInsertionPointToStart(dLoop.getBody());
+  Value dc = dLoop.getInductionVar();
+  SmallVector<Value> init;
+  for (int64_t r = 0; r < R; ++r) {
+    Value row = addIdx(b, loc, ib, r);
+    Value alpha = memref::LoadOp::create(b, loc, rescale, ValueRange{row});
+    Value ab = vector::BroadcastOp::create(b, loc, vec, alpha);
+    for (int64_t c = 0; c < C; ++c) {
+      Value a = vector::LoadOp::create(
+          b, loc, vec, t.acc, ValueRange{row, addIdx(b, loc, dc, c * vw)});
+      init.push_back(arith::MulFOp::create(b, loc, a, ab));
+    }
+  }
+  Value rowBase = arith::AddIOp::create(
+      b, loc, t.valueBase,
+      arith::MulIOp::create(b, loc, t.firstKey, t.valueStride));
+  rowBase = arith::AddIOp::create(b, loc, rowBase, dc);
+  auto jLoop = scf::ForOp::create(
+      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
+      [&](OpBuilder &nb, Location l, Value j, ValueRange accs) {
+        Value at = arith::AddIOp::create(
+            nb, l, rowBase, arith::MulIOp::create(nb, l, j, t.valueStride));
+        SmallVector<Value> vals;
+        for (int64_t c = 0; c < C; ++c)
+          vals.push_back(vector::LoadOp::create(
+              nb, l, vec, t.values, ValueRange{addIdx(nb, l, at, c * vw)}));
+        SmallVector<Value> next(accs.begin(), accs.end());
+        for (int64_t r = 0; r < R; ++r) {
+          Value p = memref::LoadOp::create(
+              nb, l, probs, ValueRange{addIdx(nb, l, ib, r), j});
+          Value pb = vector::BroadcastOp::create(nb, l, vec, p);
+          for (int64_t c = 0; c < C; ++c)
+            next[r * C + c] =
+                vector::FMAOp::create(nb, l, pb, vals[c], next[r * C + c]);
+        }
+        scf::YieldOp::create(nb, l, next);
+      });
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c)
+      vector::StoreOp::create(
+          b, loc, jLoop.getResult(r * C + c), t.acc,
+          ValueRange{addIdx(b, loc, ib, r), addIdx(b, loc, dc, c * vw)});
+}

@@ -1,0 +1,55 @@
+//===- KernelABI.h - calling convention of generated CPU kernels -*- C++ -*-===//
+//
+// The plain C ABI of every CPU attention kernel the compiler emits, shared by
+// the code generator (which reads the argument block), the runtime (which
+// fills it) and the generated C header. MLIR-free on purpose: it is part of
+// libsparsa_runtime.
+//
+//   void NAME(const float *q, const float *k, const float *v, float *o,
+//             float *lse, const int64_t *args, float scale,
+//             int64_t begin, int64_t end);
+//   int64_t NAME_work_items(const int64_t *args);
+//
+// `args` holds kNumFixedArgs int64 values (below) followed by the kernel's
+// runtime parameters in declaration order. Strides are in elements; the
+// head dimension D is always contiguous (stride 1). A work item is one
+// (batch, query head, query tile); NAME processes items [begin, end) in the
+// order w = (b * Hq + h) * numQueryTiles + qt, so ranges can be split over
+// threads freely. `lse` may be null when args[kHasLse] is 0.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_RUNTIME_KERNELABI_H
+#define SPARSA_LIB_RUNTIME_KERNELABI_H
+
+#include <cstdint>
+
+namespace sparsa::runtime {
+
+/// Positions in the int64 argument block of a kernel call.
+enum KernelArg : int64_t {
+  kBatch = 0,
+  kHeadsQ = 1,
+  kHeadsKV = 2,
+  kSeqQ = 3,
+  kSeqK = 4,
+  kQStrideB = 5, kQStrideH = 6, kQStrideN = 7,
+  kKStrideB = 8, kKStrideH = 9, kKStrideN = 10,
+  kVStrideB = 11, kVStrideH = 12, kVStrideN = 13,
+  kOStrideB = 14, kOStrideH = 15, kOStrideN = 16,
+  kLseStrideB = 17, kLseStrideH = 18, kLseStrideN = 19,
+  kHasLse = 20,
+  kNumFixedArgs = 21
+};
+
+using KernelFn = void (*)(const float *q, const float *k, const float *v,
+                          float *o, float *lse, const int64_t *args,
+                          float scale, int64_t begin, int64_t end);
+using WorkItemsFn = int64_t (*)(const int64_t *args);
+
+/// Suffix of the companion function that counts work items.
+inline constexpr const char *kWorkItemsSuffix = "_work_items";
+
+} // namespace sparsa::runtime
+
+#endif // SPARSA_LIB_RUNTIME_KERNELABI_H

@@ -1,0 +1,82 @@
+//===- RunAttention.cpp - run a compiled CPU kernel on tensors ------------===//
+//
+// Argument packing and validation for the kernel ABI, and the parallel call:
+// work items are handed out one at a time because their cost varies with
+// the number of key tiles each query tile visits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Runtime/RunAttention.h"
+
+#include <cmath>
+
+using namespace sparsa::runtime;
+
+TensorRef sparsa::runtime::denseTensor(float *data, int64_t heads,
+                                       int64_t seq, int64_t dim) {
+  return TensorRef{data, heads * seq * dim, seq * dim, dim};
+}
+
+std::string sparsa::runtime::validate(const CompiledKernel &kernel,
+                                      const AttentionProblem &p) {
+  if (!kernel.entry || !kernel.workItems)
+    return "kernel has no entry point";
+  if (p.batch < 1 || p.headsQ < 1 || p.headsKV < 1)
+    return "batch " + std::to_string(p.batch) + ", heads " +
+           std::to_string(p.headsQ) + ", kv heads " +
+           std::to_string(p.headsKV) + " must be positive";
+  if (p.headsQ % p.headsKV != 0)
+    return "query heads " + std::to_string(p.headsQ) +
+           " must be a multiple of kv heads " + std::to_string(p.headsKV);
+  if (p.seqQ < 1 || p.seqK < 1)
+    return "sequence lengths " + std::to_string(p.seqQ) + " x " +
+           std::to_string(p.seqK) + " must be positive";
+  if (p.headDim != kernel.headDim)
+    return "head dimension " + std::to_string(p.headDim) +
+           " differs from the kernel's " + std::to_string(kernel.headDim);
+  if (static_cast<int64_t>(p.params.size()) != kernel.numParams)
+    return "kernel takes " + std::to_string(kernel.numParams) +
+           " runtime parameters, got " + std::to_string(p.params.size());
+  if (!p.q.data || !p.k.data || !p.v.data || !p.o.data)
+    return "q, k, v and o must not be null";
+  return "";
+}
+
+std::vector<int64_t> sparsa::runtime::packArguments(const AttentionProblem &p) {
+  std::vector<int64_t> a(kNumFixedArgs, 0);
+  a[kBatch] = p.batch;
+  a[kHeadsQ] = p.headsQ;
+  a[kHeadsKV] = p.headsKV;
+  a[kSeqQ] = p.seqQ;
+  a[kSeqK] = p.seqK;
+  auto put = [&](int64_t at, const TensorRef &t) {
+    a[at] = t.strideB;
+    a[at + 1] = t.strideH;
+    a[at + 2] = t.strideN;
+  };
+  put(kQStrideB, p.q);
+  put(kKStrideB, p.k);
+  put(kVStrideB, p.v);
+  put(kOStrideB, p.o);
+  put(kLseStrideB, p.lse);
+  a[kHasLse] = p.lse.data != nullptr;
+  a.insert(a.end(), p.params.begin(), p.params.end());
+  return a;
+}
+
+std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
+                                          const AttentionProblem &p,
+                                          ThreadPool &pool) {
+  std::string error = validate(kernel, p);
+  if (!error.empty())
+    return error;
+  std::vector<int64_t> args = packArguments(p);
+  float scale = p.scale != 0 ? p.scale
+                             : 1.0f / std::sqrt(static_cast<float>(p.headDim));
+  int64_t items = kernel.workItems(args.data());
+  pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
+    kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,
+                 args.data(), scale, begin, end);
+  });
+  return "";
+}

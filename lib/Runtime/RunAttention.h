@@ -1,0 +1,62 @@
+//===- RunAttention.h - run a compiled CPU kernel on tensors ----*- C++ -*-===//
+//
+// The host side of a CPU kernel call: validates shapes and strides, fills the
+// argument block of lib/Runtime/KernelABI.h and splits the work items over a
+// thread pool. MLIR-free (libsparsa_runtime).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_RUNTIME_RUNATTENTION_H
+#define SPARSA_LIB_RUNTIME_RUNATTENTION_H
+
+#include "lib/Runtime/KernelABI.h"
+#include "lib/Runtime/ThreadPool.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sparsa::runtime {
+
+/// An fp32 tensor [B, H, N, D] (or [B, H, N] for LSE) with element strides
+/// of its B, H and N dimensions; D is contiguous.
+struct TensorRef {
+  float *data = nullptr;
+  int64_t strideB = 0, strideH = 0, strideN = 0;
+};
+
+struct AttentionProblem {
+  int64_t batch = 1, headsQ = 1, headsKV = 1, seqQ = 0, seqK = 0,
+          headDim = 0;
+  TensorRef q, k, v, o;
+  TensorRef lse; // data may be null: no LSE output
+  float scale = 0; // 0 = 1/sqrt(headDim)
+  std::vector<int64_t> params;
+};
+
+/// A compiled kernel: entry point, work-item counter and what it was
+/// compiled for.
+struct CompiledKernel {
+  KernelFn entry = nullptr;
+  WorkItemsFn workItems = nullptr;
+  int64_t headDim = 0;
+  int64_t numParams = 0;
+};
+
+/// Dense row-major strides for a [B, H, N, D] tensor.
+TensorRef denseTensor(float *data, int64_t heads, int64_t seq, int64_t dim);
+
+/// Checks `p` against `kernel`; an empty string when it can run.
+std::string validate(const CompiledKernel &kernel, const AttentionProblem &p);
+
+/// The int64 argument block of a call.
+std::vector<int64_t> packArguments(const AttentionProblem &p);
+
+/// Runs the kernel over all work items on `pool`. Returns an error message,
+/// empty on success.
+std::string runAttention(const CompiledKernel &kernel,
+                         const AttentionProblem &p, ThreadPool &pool);
+
+} // namespace sparsa::runtime
+
+#endif // SPARSA_LIB_RUNTIME_RUNATTENTION_H

@@ -1,0 +1,95 @@
+//===- CPUTarget.h - LLVM IR, object code and JIT for CPU kernels -*- C++ -*-===//
+//
+// The back end of the CPU pipeline: takes a module in the LLVM dialect (the
+// output of buildCPUPipeline) and turns it into optimized LLVM IR for the
+// host CPU, assembly, an object file, a shared library, a C header, or
+// JIT-compiled entry points through mlir::ExecutionEngine. Entry points
+// follow lib/Runtime/KernelABI.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_TARGET_CPU_CPUTARGET_H
+#define SPARSA_LIB_TARGET_CPU_CPUTARGET_H
+
+#include "lib/Runtime/KernelABI.h"
+#include "lib/Runtime/RunAttention.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir {
+class DialectRegistry;
+class ExecutionEngine;
+} // namespace mlir
+
+namespace sparsa::cpu {
+
+/// What a lowered kernel was compiled for (from its `sparsa.kernel`
+/// attribute, written by convert-sattn-to-vector).
+struct KernelInfo {
+  std::string name;
+  int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
+  std::vector<std::string> paramNames;
+};
+
+/// The kernels of a module in the func or LLVM dialect.
+std::vector<KernelInfo> collectKernels(mlir::ModuleOp module);
+
+/// Registers the LLVM IR translations of the dialects the pipeline emits.
+void registerCPUTranslations(mlir::DialectRegistry &registry);
+
+/// A TargetMachine for the host CPU with all its features, PIC, at O3.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
+
+/// Translates `module` (LLVM dialect) to LLVM IR for `tm`'s target, marks
+/// the functions for the host CPU, and optimizes at `optLevel` (0-3).
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
+                  llvm::TargetMachine &tm, unsigned optLevel = 3);
+
+/// Emits `module` as an object file (or assembly) for `tm`.
+llvm::Error emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os, bool assembly);
+
+/// Links an object file into a shared library with the linker driver found
+/// at configure time.
+llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
+                              llvm::StringRef outputPath);
+
+/// A C header declaring the entry points of `kernels` (ABI, parameters,
+/// block sizes).
+std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels);
+
+/// In-process JIT of a module in the LLVM dialect.
+class JITModule {
+public:
+  static llvm::Expected<std::unique_ptr<JITModule>>
+  create(mlir::ModuleOp module, unsigned optLevel = 3);
+  ~JITModule();
+
+  /// The kernel `name` ready for runtime::runAttention.
+  llvm::Expected<runtime::CompiledKernel> lookup(llvm::StringRef name);
+  const std::vector<KernelInfo> &kernels() const { return infos; }
+
+private:
+  JITModule() = default;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::vector<KernelInfo> infos;
+};
+
+} // namespace sparsa::cpu
+
+#endif // SPARSA_LIB_TARGET_CPU_CPUTARGET_H

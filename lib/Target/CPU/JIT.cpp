@@ -1,0 +1,73 @@
+//===- JIT.cpp - in-process compilation of CPU kernels --------------------===//
+//
+// Wraps mlir::ExecutionEngine: the module is translated and optimized by
+// translateToLLVMIR (same host attributes and O3 as the AOT path, so JIT and
+// shared-library kernels are the same code), then compiled by ORC; entry
+// points are looked up by their plain C names.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace sparsa::cpu;
+
+JITModule::~JITModule() = default;
+
+llvm::Expected<std::unique_ptr<JITModule>>
+JITModule::create(ModuleOp module, unsigned optLevel) {
+  auto tm = createHostTargetMachine();
+  if (!tm)
+    return tm.takeError();
+  std::unique_ptr<JITModule> jit(new JITModule());
+  jit->infos = collectKernels(module);
+  llvm::Error translateError = llvm::Error::success();
+  auto builder = [&](Operation *op, llvm::LLVMContext &ctx)
+      -> std::unique_ptr<llvm::Module> {
+    auto m = translateToLLVMIR(cast<ModuleOp>(op), ctx, **tm, optLevel);
+    if (!m) {
+      llvm::consumeError(std::move(translateError));
+      translateError = m.takeError();
+      return nullptr;
+    }
+    return std::move(*m);
+  };
+  ExecutionEngineOptions options;
+  options.llvmModuleBuilder = builder;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  options.enableGDBNotificationListener = false;
+  options.enablePerfNotificationListener = false;
+  auto engine = ExecutionEngine::create(module, options);
+  if (translateError)
+    return std::move(translateError);
+  if (!engine)
+    return engine.takeError();
+  jit->engine = std::move(*engine);
+  return jit;
+}
+
+llvm::Expected<sparsa::runtime::CompiledKernel>
+JITModule::lookup(llvm::StringRef name) {
+  const KernelInfo *info = nullptr;
+  for (const KernelInfo &k : infos)
+    if (k.name == name)
+      info = &k;
+  if (!info)
+    return llvm::createStringError("no kernel named '" + name.str() + "'");
+  auto entry = engine->lookup(name);
+  if (!entry)
+    return entry.takeError();
+  auto count = engine->lookup((name + runtime::kWorkItemsSuffix).str());
+  if (!count)
+    return count.takeError();
+  runtime::CompiledKernel k;
+  k.entry = reinterpret_cast<runtime::KernelFn>(*entry);
+  k.workItems = reinterpret_cast<runtime::WorkItemsFn>(*count);
+  k.headDim = info->headDim;
+  k.numParams = static_cast<int64_t>(info->paramNames.size());
+  return k;
+}

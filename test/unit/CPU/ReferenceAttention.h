@@ -1,0 +1,44 @@
+//===- ReferenceAttention.h - dense float64 attention for tests -*- C++ -*-===//
+//
+// The reference every CPU kernel is compared with: plain loops over all
+// (query, key) pairs in double precision, the mask given as a predicate
+// (usually mask::ReferenceMask::allowed). Deliberately naive and O(N^2):
+// test-only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
+#define SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
+
+#include "lib/Runtime/RunAttention.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace sparsa::cputest {
+
+using AllowedFn = std::function<bool(int64_t h, int64_t q, int64_t k)>;
+
+/// O [B, Hq, Nq, D] and LSE [B, Hq, Nq], dense, in double precision.
+struct ReferenceResult {
+  std::vector<double> out, lse;
+};
+
+ReferenceResult referenceAttention(const runtime::AttentionProblem &p,
+                                   double scale, const AllowedFn &allowed);
+
+/// Compares the kernel's outputs in `p` with `ref`. The error of a row is
+/// max |o - ref| / max |ref| over the row (exact zeros are required for rows
+/// with no allowed key), LSE errors are absolute. Returns the worst error
+/// and counts rows that break the empty-row contract into `badEmptyRows`.
+struct Comparison {
+  double maxRelErr = 0, maxLseErr = 0;
+  int64_t badEmptyRows = 0, nonFinite = 0;
+};
+Comparison compare(const runtime::AttentionProblem &p,
+                   const ReferenceResult &ref);
+
+} // namespace sparsa::cputest
+
+#endif // SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
