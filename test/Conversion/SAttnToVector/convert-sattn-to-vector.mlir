@@ -1,0 +1,103 @@
+// RUN: sparsa-opt %s --convert-sattn-to-vector --split-input-file | FileCheck %s
+
+// Causal: FULL tiles below the diagonal carry no predicate code, the
+// diagonal PARTIAL tile evaluates it on 16 key lanes.
+
+// CHECK-LABEL: func.func private @causal_full_tile(
+// CHECK-SAME: %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64xf32>
+// CHECK-NOT: arith.cmpi ule
+// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// CHECK-NOT: arith.cmpi ule
+// CHECK: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-NOT: arith.cmpi ule
+// CHECK: vector.reduction <maxnumf>, %{{.+}} : vector<16xf32> into f32
+// CHECK-NOT: arith.cmpi ule
+// CHECK: math.exp %{{.+}} : vector<16xf32>
+// CHECK-NOT: arith.cmpi ule
+// CHECK-LABEL: func.func private @causal_partial_tile(
+// CHECK: %[[KEYS:.+]] = arith.addi %{{.+}}, %{{.+}} : vector<16xindex>
+// CHECK: arith.cmpi ule, %[[KEYS]], %{{.+}} : vector<16xindex>
+// CHECK: math.exp %{{.+}} : vector<16xf32>
+// CHECK-LABEL: func.func @causal_work_items(%{{.+}}: memref<1xi64>) -> index
+// CHECK: arith.ceildivui
+// CHECK-LABEL: func.func @causal(
+// CHECK-SAME: %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xi64>, %{{.+}}: f32, %{{.+}}: index, %{{.+}}: index)
+// CHECK-SAME: sparsa.kernel = {block_k = 64 : i64, block_q = 64 : i64, head_dim = 64 : i64, param_names = [], vector_width = 16 : i64}
+// CHECK: scf.for
+// CHECK: scf.for %[[KT:.+]] = %{{.+}} to %{{.+}} step
+// CHECK: func.call @causal_full_tile(
+// CHECK: func.call @causal_partial_tile(
+// CHECK-NOT: sattn.
+sattn.kernel @causal attributes {
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">,
+    head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %kt = %c0 to %qt step %c1 {
+    sattn.visit %kt full
+  }
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %le = arith.cmpi ule, %k, %q : index
+  sattn.yield %le : i1
+}
+
+// -----
+
+// AVX2 width: 8 lanes everywhere; the runtime parameter is an index
+// argument of the tile functions, the key-independent part of the predicate
+// stays scalar.
+
+// CHECK-LABEL: func.func private @window_full_tile(
+// CHECK-SAME: memref<32x128xf32>
+// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<8x8xf32> to vector<8x8xf32>
+// CHECK-LABEL: func.func private @window_partial_tile(
+// CHECK-SAME: %[[W:[^:]+]]: index)
+// CHECK: %[[QW:.+]] = arith.subi %{{.+}}, %[[W]] : index
+// CHECK: %[[B:.+]] = vector.broadcast %[[QW]] : index to vector<8xindex>
+// CHECK: arith.cmpi sge, %{{.+}}, %[[B]] : vector<8xindex>
+// CHECK: math.exp %{{.+}} : vector<8xf32>
+// CHECK: vector.fma %{{.+}} : vector<8xf32>
+sattn.kernel @window attributes {
+    tiling = #sattn.tiling<block_q = 32, block_k = 32, vector_width = 8, target = "cpu">,
+    head_dim = 128 : i64, num_params = 1 : i64, param_names = ["W"]} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index, %w: index):
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index, %w: index):
+  %lo = arith.subi %q, %w : index
+  %ge = arith.cmpi sge, %k, %lo : index
+  sattn.yield %ge : i1
+}
+
+// -----
+
+// A predicate that branches on the key is evaluated lane by lane.
+
+// CHECK-LABEL: func.func private @branchy_partial_tile(
+// CHECK: scf.for %[[LANE:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[M:.+]] = %{{.+}}) -> (vector<16xi1>)
+// CHECK: %[[K:.+]] = vector.extract %{{.+}}[%[[LANE]]] : index from vector<16xindex>
+// CHECK: scf.if
+// CHECK: vector.insert %{{.+}}, %[[M]] [%[[LANE]]] : i1 into vector<16xi1>
+sattn.kernel @branchy attributes {
+    tiling = #sattn.tiling<block_q = 16, block_k = 16, vector_width = 16, target = "cpu">,
+    head_dim = 32 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %lt = arith.cmpi ult, %k, %q : index
+  %ok = scf.if %lt -> (i1) {
+    %t = arith.constant true
+    scf.yield %t : i1
+  } else {
+    %eq = arith.cmpi eq, %k, %q : index
+    scf.yield %eq : i1
+  }
+  sattn.yield %ok : i1
+}
