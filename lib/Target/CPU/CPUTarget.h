@@ -54,6 +54,11 @@ void registerCPUTranslations(mlir::DialectRegistry &registry);
 /// A TargetMachine for the host CPU with all its features, PIC, at O3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
 
+/// A TargetMachine for x86-64 `cpu` (e.g. "x86-64-v4", "znver4", "host")
+/// with that CPU's features plus `extraFeatures` ("+avx512f,..."), PIC, O3.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(llvm::StringRef cpu, llvm::StringRef extraFeatures = "");
+
 /// Translates `module` (LLVM dialect) to LLVM IR for `tm`'s target, marks
 /// the functions for the host CPU, and optimizes at `optLevel` (0-3).
 llvm::Expected<std::unique_ptr<llvm::Module>>
@@ -72,6 +77,14 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 /// A C header declaring the entry points of `kernels` (ABI, parameters,
 /// block sizes).
 std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels);
+
+/// What emitToFile writes.
+enum class EmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
+
+/// Compiles `module` (LLVM dialect) for `tm` and writes `kind` to `path`
+/// ("-" is stdout for the text kinds).
+llvm::Error emitToFile(mlir::ModuleOp module, EmitKind kind,
+                       llvm::StringRef path, llvm::TargetMachine &tm);
 
 /// In-process JIT of a module in the LLVM dialect.
 class JITModule {

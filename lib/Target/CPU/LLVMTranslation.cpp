@@ -18,6 +18,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -44,6 +45,12 @@ static std::string hostFeatures() {
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 sparsa::cpu::createHostTargetMachine() {
+  return createTargetMachine("host");
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+sparsa::cpu::createTargetMachine(llvm::StringRef cpu,
+                                 llvm::StringRef extraFeatures) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getProcessTriple());
@@ -54,8 +61,13 @@ sparsa::cpu::createHostTargetMachine() {
     return llvm::createStringError("no target for host triple " +
                                    triple.str() + ": " + error);
   llvm::TargetOptions options;
+  bool host = cpu == "host";
+  std::string features = host ? hostFeatures() : "";
+  if (!extraFeatures.empty())
+    features += (features.empty() ? "" : ",") + extraFeatures.str();
+  std::string cpuName = host ? llvm::sys::getHostCPUName().str() : cpu.str();
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), hostFeatures(), options,
+      triple, cpuName, features, options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
     return llvm::createStringError("cannot create a target machine for " +
@@ -77,7 +89,8 @@ sparsa::cpu::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
         "llvm dialect?)");
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
-  bool avx512 = tm.getTargetFeatureString().contains("+avx512f");
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  bool avx512 = sti && sti->checkFeatures("+avx512f");
   for (llvm::Function &fn : *llvmModule) {
     if (fn.isDeclaration())
       continue;

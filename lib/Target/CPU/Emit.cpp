@@ -1,0 +1,75 @@
+//===- Emit.cpp - write a compiled CPU module to a file -------------------===//
+//
+// The one entry for tools (sparsac --emit, sparsa-cpu-aot): LLVM IR,
+// assembly, object file, shared library (object + linker driver) or C
+// header of a module in the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
+                                    llvm::StringRef path,
+                                    llvm::TargetMachine &tm) {
+  auto open = [&](llvm::StringRef p, bool text)
+      -> llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>> {
+    std::error_code ec;
+    auto out = std::make_unique<llvm::ToolOutputFile>(
+        p, ec, text ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
+    if (ec)
+      return llvm::createStringError("cannot open " + p.str() + ": " +
+                                     ec.message());
+    return out;
+  };
+  if (kind == EmitKind::Header) {
+    auto out = open(path, true);
+    if (!out)
+      return out.takeError();
+    (*out)->os() << emitHeader(collectKernels(module));
+    (*out)->keep();
+    return llvm::Error::success();
+  }
+  llvm::LLVMContext ctx;
+  auto llvmModule = translateToLLVMIR(module, ctx, tm);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  if (kind == EmitKind::LLVMIR || kind == EmitKind::Assembly ||
+      kind == EmitKind::Object) {
+    auto out = open(path, kind != EmitKind::Object);
+    if (!out)
+      return out.takeError();
+    if (kind == EmitKind::LLVMIR)
+      (*llvmModule)->print((*out)->os(), nullptr);
+    else if (llvm::Error e = emitMachineCode(**llvmModule, tm, (*out)->os(),
+                                             kind == EmitKind::Assembly))
+      return e;
+    (*out)->keep();
+    return llvm::Error::success();
+  }
+  // Shared library: a temporary object, then the linker driver.
+  llvm::SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("sparsa-kernel", "o", object))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  llvm::FileRemover remover(object);
+  {
+    auto out = open(object, false);
+    if (!out)
+      return out.takeError();
+    if (llvm::Error e =
+            emitMachineCode(**llvmModule, tm, (*out)->os(), false))
+      return e;
+    (*out)->keep();
+  }
+  return linkSharedLibrary(object, path);
+}
