@@ -83,6 +83,7 @@ struct PatExpr {
   unsigned depth = 1; // nesting depth, `let` bodies included
   LeafKind leaf = LeafKind::All;
   std::vector<std::unique_ptr<IntExpr>> args; // integer arguments of a leaf
+  std::vector<llvm::SMLoc> argLocs;           // where each argument starts
   std::unique_ptr<SetExpr> set;               // set argument of a leaf
   unsigned let = 0;                           // LetRef: index into lets
   std::vector<std::unique_ptr<PatExpr>> operands;

@@ -61,17 +61,20 @@ void SpecDiagnosticHandler::print(Diagnostic &diag) {
   os << fileLoc.getFilename().getValue() << ":" << line << ":" << col << ": "
      << kind << ": " << diag.str() << "\n";
 
-  llvm::SMLoc at =
-      sourceMgr.FindLocForLineAndColumn(sourceMgr.getMainFileID(), line, col);
-  if (!at.isValid())
-    return;
+  // Find the line by counting: the location may be the end of the buffer,
+  // on a last line that SourceMgr does not consider to exist.
   StringRef text = buffer->getBuffer();
-  size_t pos = at.getPointer() - text.data();
-  size_t newline = text.take_front(pos).rfind('\n');
-  size_t begin = newline == StringRef::npos ? 0 : newline + 1;
-  size_t end = text.find('\n', pos);
+  size_t begin = 0;
+  for (unsigned l = 1; l < line; ++l) {
+    size_t nl = text.find('\n', begin);
+    if (nl == StringRef::npos)
+      return;
+    begin = nl + 1;
+  }
+  size_t end = text.find('\n', begin);
   if (end == StringRef::npos)
     end = text.size();
+  size_t pos = std::min<size_t>(begin + (col ? col - 1 : 0), end);
 
   // A window of at most 2 * kContext characters around the column.
   size_t from = pos - begin > kContext ? pos - kContext : begin;

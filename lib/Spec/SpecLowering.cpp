@@ -281,7 +281,7 @@ FailureOr<Value> Lowering::lowerParamLeaf(const PatExpr &e,
       if (failed(v))
         return failure();
       values.push_back(v->constant);
-      argLocs.push_back(e.args[i]->loc);
+      argLocs.push_back(e.argLocs[i]);
       if (v->constant)
         mixed.push_back(builder.getIndexAttr(*v->constant));
       else

@@ -143,8 +143,8 @@ LogicalResult SyntaxParser::checkDepth(unsigned depth, SMLoc loc) {
   if (depth <= maxDepth())
     return success();
   return error(loc) << "expression too deep (more than " << maxDepth()
-                    << " levels of operators); split it with 'let'"
-                       " or parenthesize long chains of '-'";
+                    << " levels of operators); break it up with 'let' or "
+                       "'param'";
 }
 
 LogicalResult SyntaxParser::declare(StringRef name, SMLoc loc,
@@ -378,16 +378,35 @@ std::unique_ptr<PatExpr> SyntaxParser::parsePrimary() {
   return nullptr;
 }
 
+// Whether a line break separates the current token from `prev`, which ends
+// at `prevEnd`.
+static bool lineBreakBetween(const char *prevEnd, const Token &tok) {
+  return StringRef(prevEnd, tok.text.data() - prevEnd).contains('\n');
+}
+
 std::unique_ptr<PatExpr> SyntaxParser::parseName() {
   StringRef name = tok.text;
   SMLoc loc = tok.loc();
   consume();
-  if (const LeafInfo *leaf = lookupLeaf(name))
+  // A name that may stand alone (`causal`, a `let`) followed by `(` on a
+  // later line ends there: the parenthesis starts the next statement's
+  // pattern, as in `let a = causal` followed by a line `(b | c) - d`.
+  bool callOnSameLine =
+      tok.is(TokKind::LParen) && !lineBreakBetween(name.end(), tok);
+  if (const LeafInfo *leaf = lookupLeaf(name)) {
+    if (leaf->bare() && tok.is(TokKind::LParen) && !callOnSameLine) {
+      auto e = std::make_unique<PatExpr>();
+      e->kind = PatExpr::Kind::Leaf;
+      e->leaf = leaf->kind;
+      e->loc = loc;
+      return e;
+    }
     return parseLeafCall(*leaf, loc);
+  }
 
   auto it = symbols.find(name);
   if (it != symbols.end() && it->second.kind == Symbol::Let) {
-    if (tok.is(TokKind::LParen)) {
+    if (callOnSameLine) {
       error(tok.loc()) << "'" << name
                        << "' is a pattern defined with 'let' and takes no "
                           "arguments";
@@ -450,6 +469,7 @@ std::unique_ptr<PatExpr> SyntaxParser::parseLeafCall(const LeafInfo &leaf,
       return nullptr;
   } else if (!tok.is(TokKind::RParen)) {
     while (true) {
+      e->argLocs.push_back(tok.loc());
       auto arg = parseInt();
       if (!arg)
         return nullptr;

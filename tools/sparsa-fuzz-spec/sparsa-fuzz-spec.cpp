@@ -15,16 +15,27 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <memory>
+
+// Attributes and locations are uniqued in the context for its lifetime, so
+// a context that has seen millions of inputs holds millions of them; a
+// fresh one every so often keeps the memory flat.
+static constexpr unsigned kInputsPerContext = 20000;
+
+static std::unique_ptr<mlir::MLIRContext> makeContext() {
+  mlir::DialectRegistry registry;
+  sparsa::spec::registerSpecDialects(registry);
+  auto ctx = std::make_unique<mlir::MLIRContext>(
+      registry, mlir::MLIRContext::Threading::DISABLED);
+  ctx->loadAllAvailableDialects();
+  return ctx;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static mlir::MLIRContext *context = [] {
-    mlir::DialectRegistry registry;
-    sparsa::spec::registerSpecDialects(registry);
-    auto *ctx =
-        new mlir::MLIRContext(registry, mlir::MLIRContext::Threading::DISABLED);
-    ctx->loadAllAvailableDialects();
-    return ctx;
-  }();
+  static std::unique_ptr<mlir::MLIRContext> context;
+  static unsigned inputs = 0;
+  if (!context || ++inputs % kInputsPerContext == 0)
+    context = makeContext();
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
   std::string problem = sparsa::spec::checkSpecInput(text, *context);
   if (!problem.empty()) {
