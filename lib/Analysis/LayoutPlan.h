@@ -84,6 +84,9 @@ struct LayoutPart {
 struct LayoutOptions {
   /// Largest residue-class count L that is worth a permutation.
   int64_t maxPeriod = 1 << 16;
+  /// Clause limit of a part (subtracting earlier parts multiplies clauses);
+  /// a group that would exceed it stays in the identity part.
+  unsigned maxPartClauses = 256;
   NormalFormOptions normalForm;
 };
 

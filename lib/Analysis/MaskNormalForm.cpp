@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <functional>
@@ -161,11 +162,11 @@ static bool simplifyClause(Clause &c) {
   c.constraints.clear();
   auto emitRange = [&](MaskVar v, const ConstRange &r, bool skipZeroLo) {
     if (r.lo && !(skipZeroLo && *r.lo <= 0)) {
-      Constraint x{Kind::Lower, v, TileExpr::constant(*r.lo)};
+      Constraint x = Constraint::make(Kind::Lower, v, TileExpr::constant(*r.lo));
       c.constraints.push_back(x);
     }
     if (r.hi) {
-      Constraint x{Kind::Upper, v, TileExpr::constant(*r.hi)};
+      Constraint x = Constraint::make(Kind::Upper, v, TileExpr::constant(*r.hi));
       c.constraints.push_back(x);
     }
   };
@@ -175,15 +176,37 @@ static bool simplifyClause(Clause &c) {
   emitRange(MaskVar::Distance, d, false);
   if (dCong) {
     if (dCong->second > 1) {
-      Constraint x{Kind::Residue, MaskVar::Distance,
+      Constraint x = Constraint::make(Kind::Residue, MaskVar::Distance,
                    TileExpr::constant(dCong->first),
                    TileExpr::constant(dCong->first + 1),
-                   TileExpr::constant(dCong->second)};
+                   TileExpr::constant(dCong->second));
       c.constraints.push_back(x);
     }
   }
   c.constraints.append(out.begin(), out.end());
   return true;
+}
+
+static size_t hashExpr(const TileExpr &e) {
+  if (!e)
+    return 0;
+  size_t h = llvm::hash_combine(static_cast<int>(e.getKind()),
+                                e.getConstant().value_or(0));
+  if (e.getKind() == TileExpr::Kind::Param)
+    h = llvm::hash_combine(h, e.getParamNumber());
+  if (e.getLHS())
+    h = llvm::hash_combine(h, hashExpr(e.getLHS()), hashExpr(e.getRHS()));
+  return h;
+}
+
+static size_t hashClause(const Clause &c) {
+  size_t h = c.constraints.size();
+  for (const Constraint &x : c.constraints)
+    h = llvm::hash_combine(
+        h, static_cast<int>(x.kind), static_cast<int>(x.var), x.offset,
+        hashExpr(x.lo), hashExpr(x.hi), hashExpr(x.modulus),
+        llvm::hash_combine_range(x.members.begin(), x.members.end()));
+  return h;
 }
 
 static bool sameClause(const Clause &a, const Clause &b) {
@@ -208,6 +231,11 @@ public:
   /// reference evaluator validates them all.
   llvm::Error recordChecks(Value mask);
 
+  llvm::Expected<ClauseList> finish(ClauseList list);
+  llvm::Expected<ClauseList> product(const ClauseList &a, const ClauseList &b);
+  /// The union of the complements of the constraints of `c`.
+  static ClauseList negateClause(const Clause &c);
+
 private:
   llvm::Expected<ClauseList> visit(Value mask, bool negated);
   llvm::Expected<ClauseList> leaf(Operation *op, bool negated);
@@ -215,10 +243,6 @@ private:
   template <typename OpTy>
   llvm::Expected<llvm::SmallVector<TileExpr, 3>> params(OpTy op);
 
-  llvm::Expected<ClauseList> finish(ClauseList list);
-  llvm::Expected<ClauseList> product(const ClauseList &a, const ClauseList &b);
-  /// The union of the complements of the constraints of `c`.
-  ClauseList negateClause(const Clause &c);
   ClauseList negateConjunction(const ClauseList &conjuncts);
 
   const NormalFormOptions &options;
@@ -232,6 +256,7 @@ private:
 
 llvm::Expected<ClauseList> NormalFormBuilder::finish(ClauseList list) {
   ClauseList out;
+  llvm::DenseMap<size_t, llvm::SmallVector<unsigned, 1>> seen;
   for (Clause &c : list) {
     if (!simplifyClause(c))
       continue;
@@ -240,8 +265,11 @@ llvm::Expected<ClauseList> NormalFormBuilder::finish(ClauseList list) {
                      Twine(options.maxConstraints) + " constraints");
     if (c.constraints.empty())
       return ClauseList{Clause{}}; // allows everything: absorbs the rest
-    if (llvm::any_of(out, [&](const Clause &o) { return sameClause(o, c); }))
+    auto &bucket = seen[hashClause(c)];
+    if (llvm::any_of(bucket,
+                     [&](unsigned o) { return sameClause(out[o], c); }))
       continue;
+    bucket.push_back(out.size());
     out.push_back(std::move(c));
   }
   if (out.size() > options.maxClauses)
@@ -362,14 +390,14 @@ NormalFormBuilder::params(OpTy op) {
 }
 
 static Constraint lower(MaskVar v, TileExpr b) {
-  return Constraint{Kind::Lower, v, std::move(b)};
+  return Constraint::make(Kind::Lower, v, std::move(b));
 }
 static Constraint upper(MaskVar v, TileExpr b) {
-  return Constraint{Kind::Upper, v, std::move(b)};
+  return Constraint::make(Kind::Upper, v, std::move(b));
 }
 static Constraint residue(MaskVar v, TileExpr m, TileExpr lo, TileExpr hi) {
-  return Constraint{Kind::Residue, v, std::move(lo), std::move(hi),
-                    std::move(m)};
+  return Constraint::make(Kind::Residue, v, std::move(lo), std::move(hi),
+                          std::move(m));
 }
 
 /// A negative index of an index set resolved against the sequence length.
@@ -390,7 +418,7 @@ static Clause setClause(IndexSetAttr set, MaskVar v) {
       c.constraints.push_back(upper(v, resolved(*set.getHi(), v) - 1));
     return c;
   }
-  Constraint x{Kind::InSet, v};
+  Constraint x = Constraint::make(Kind::InSet, v);
   x.members.assign(set.getElements().begin(), set.getElements().end());
   llvm::sort(x.members);
   x.members.erase(std::unique(x.members.begin(), x.members.end()),
@@ -455,7 +483,8 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
         auto p = params(o);
         if (!p)
           return p.takeError();
-        Constraint lo{Kind::BlockLower, V::Key}, hi{Kind::BlockUpper, V::Key};
+        Constraint lo = Constraint::make(Kind::BlockLower, V::Key),
+                   hi = Constraint::make(Kind::BlockUpper, V::Key);
         lo.modulus = hi.modulus = (*p)[0];
         lo.offset = 0;
         hi.offset = 1;
@@ -477,7 +506,8 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
         auto p = params(o);
         if (!p)
           return p.takeError();
-        Constraint r{Kind::InRandom, V::Key, (*p)[1], (*p)[2], (*p)[0]};
+        Constraint r = Constraint::make(Kind::InRandom, V::Key, (*p)[1],
+                                        (*p)[2], (*p)[0]);
         return one({r});
       })
       .Case([&](GlobalOp o) -> llvm::Expected<ClauseList> {
@@ -710,4 +740,26 @@ void MaskNormalForm::print(llvm::raw_ostream &os) const {
     c.print(os);
     os << "\n";
   }
+}
+
+llvm::Expected<MaskNormalForm>
+sparsa::analysis::subtractNormalForms(const MaskNormalForm &a,
+                                      const MaskNormalForm &b,
+                                      const NormalFormOptions &options) {
+  MaskNormalForm scratch;
+  NormalFormBuilder builder(options, scratch);
+  ClauseList acc(a.clauses.begin(), a.clauses.end());
+  for (const Clause &c : b.clauses) {
+    if (acc.empty())
+      break;
+    auto next = builder.product(acc, NormalFormBuilder::negateClause(c));
+    if (!next)
+      return next.takeError();
+    acc = std::move(*next);
+  }
+  MaskNormalForm out = MaskNormalForm::fromClauses(std::move(acc));
+  out.checks = a.checks;
+  out.checks.insert(out.checks.end(), b.checks.begin(), b.checks.end());
+  out.numParams = std::max({out.numParams, a.numParams, b.numParams});
+  return std::move(out);
 }

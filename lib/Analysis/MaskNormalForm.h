@@ -71,7 +71,7 @@ struct Constraint {
     /// the complement of InRandom
     NotInRandom,
   };
-  Kind kind;
+  Kind kind = Kind::Lower;
   MaskVar var = MaskVar::Query;
   /// Lower/Upper: the bound. Residue: lo. Random: the count.
   TileExpr lo;
@@ -83,6 +83,17 @@ struct Constraint {
   int64_t offset = 0;
   /// InSet / NotInSet: the raw members (negative ones count from the end).
   llvm::SmallVector<int64_t, 4> members;
+
+  static Constraint make(Kind kind, MaskVar var, TileExpr lo = {},
+                         TileExpr hi = {}, TileExpr modulus = {}) {
+    Constraint c;
+    c.kind = kind;
+    c.var = var;
+    c.lo = std::move(lo);
+    c.hi = std::move(hi);
+    c.modulus = std::move(modulus);
+    return c;
+  }
 
   /// The complement as a union of constraints (one or two).
   llvm::SmallVector<Constraint, 2> negate() const;
@@ -149,10 +160,19 @@ public:
 
 private:
   friend class NormalFormBuilder;
+  friend llvm::Expected<MaskNormalForm>
+  subtractNormalForms(const MaskNormalForm &, const MaskNormalForm &,
+                      const NormalFormOptions &);
   std::vector<Clause> clauses;
   std::vector<ParamCheck> checks;
   unsigned numParams = 0;
 };
+
+/// `a` and not `b`: a's clauses intersected with the complement of every
+/// clause of `b`, simplified and bounded like MaskNormalForm::build.
+llvm::Expected<MaskNormalForm>
+subtractNormalForms(const MaskNormalForm &a, const MaskNormalForm &b,
+                    const NormalFormOptions &options = {});
 
 /// Concrete constraints of one clause after instantiation; intervals are
 /// inclusive and already clipped to the domain ([0, Nq) x [0, Nk), heads

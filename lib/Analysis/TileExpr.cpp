@@ -8,6 +8,7 @@
 #include "lib/Analysis/TileExpr.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <functional>
@@ -455,92 +456,102 @@ llvm::Expected<int64_t> sparsa::analysis::evaluate(const TileExpr &e,
   return evalError("integer overflow");
 }
 
+static int64_t applyOp(Kind op, int64_t a, int64_t b) {
+  switch (op) {
+  case Kind::Add:
+    return satAdd(a, b);
+  case Kind::Sub:
+    return satSub(a, b);
+  case Kind::Mul:
+    return satMul(a, b);
+  case Kind::FloorDiv:
+    return floorDivInt(a, b);
+  case Kind::CeilDiv:
+    return ceilDivInt(a, b);
+  case Kind::Mod:
+    return modInt(a, b);
+  case Kind::TruncDiv:
+    return (b == 0 || (a == kMin && b == -1)) ? 0 : a / b;
+  case Kind::TruncRem:
+    return (b == 0 || (a == kMin && b == -1)) ? 0 : a % b;
+  case Kind::Min:
+    return std::min(a, b);
+  case Kind::Max:
+    return std::max(a, b);
+  default:
+    return 0;
+  }
+}
+
 CompiledTileExpr::CompiledTileExpr(const TileExpr &e, const TileEnv &env) {
-  TileExpr bound = e.bind(env.numQueries, env.numKeys, env.params);
-  // Post-order flattening.
-  std::function<void(const TileExpr &)> emit = [&](const TileExpr &x) {
+  llvm::DenseMap<const TileExpr::Node *, int32_t> memo;
+  auto constantSlot = [&](int64_t v) {
+    constants.push_back(v);
+    return static_cast<int32_t>(-2 - (constants.size() - 1));
+  };
+  auto constantOf = [&](int32_t slot) -> std::optional<int64_t> {
+    if (slot <= -2)
+      return constants[-2 - slot];
+    return std::nullopt;
+  };
+  std::function<int32_t(const TileExpr &)> visit =
+      [&](const TileExpr &x) -> int32_t {
+    const TileExpr::Node *n = x.node.get();
+    if (auto it = memo.find(n); it != memo.end())
+      return it->second;
+    int32_t slot;
     switch (x.getKind()) {
     case Kind::Constant:
-      code.push_back({Kind::Constant, false, *x.getConstant()});
-      return;
+      slot = constantSlot(*x.getConstant());
+      break;
     case Kind::Index:
-      code.push_back({Kind::Index, true, 0});
-      return;
+      slot = -1;
+      break;
     case Kind::NumQueries:
+      slot = constantSlot(env.numQueries);
+      break;
     case Kind::NumKeys:
+      slot = constantSlot(env.numKeys);
+      break;
     case Kind::Param:
-      // Unbound parameter: evaluate to 0 (build() checks beforehand).
-      code.push_back({Kind::Constant, false, 0});
-      return;
-    default:
-      emit(x.getLHS());
-      emit(x.getRHS());
-      code.push_back({x.getKind(), false, 0});
+      // An unbound parameter evaluates to 0 (callers validate first).
+      slot = constantSlot(x.getParamNumber() < env.params.size()
+                              ? env.params[x.getParamNumber()]
+                              : 0);
+      break;
+    default: {
+      int32_t a = visit(x.getLHS()), b = visit(x.getRHS());
+      auto ca = constantOf(a), cb = constantOf(b);
+      if (ca && cb) {
+        slot = constantSlot(applyOp(x.getKind(), *ca, *cb));
+      } else {
+        code.push_back({x.getKind(), a, b});
+        slot = static_cast<int32_t>(code.size() - 1);
+      }
     }
+    }
+    memo[n] = slot;
+    return slot;
   };
-  emit(bound);
+  result = visit(e);
 }
 
 int64_t CompiledTileExpr::operator()(int64_t index) const {
-  int64_t small[32];
+  auto value = [&](const int64_t *slots, int32_t s) {
+    return s >= 0 ? slots[s] : s == -1 ? index : constants[-2 - s];
+  };
+  int64_t small[48];
   std::vector<int64_t> big;
-  int64_t *stack = small;
-  if (code.size() > 32) {
+  int64_t *slots = small;
+  if (code.size() > 48) {
     big.resize(code.size());
-    stack = big.data();
+    slots = big.data();
   }
-  int64_t *sp = stack;
-  for (const Insn &in : code) {
-    switch (in.op) {
-    case Kind::Constant:
-      *sp++ = in.value;
-      continue;
-    case Kind::Index:
-      *sp++ = index;
-      continue;
-    default:
-      break;
-    }
-    int64_t b = *--sp;
-    int64_t a = *--sp;
-    int64_t r = 0;
-    switch (in.op) {
-    case Kind::Add:
-      r = satAdd(a, b);
-      break;
-    case Kind::Sub:
-      r = satSub(a, b);
-      break;
-    case Kind::Mul:
-      r = satMul(a, b);
-      break;
-    case Kind::FloorDiv:
-      r = floorDivInt(a, b);
-      break;
-    case Kind::CeilDiv:
-      r = ceilDivInt(a, b);
-      break;
-    case Kind::Mod:
-      r = modInt(a, b);
-      break;
-    case Kind::TruncDiv:
-      r = (b == 0 || (a == kMin && b == -1)) ? 0 : a / b;
-      break;
-    case Kind::TruncRem:
-      r = (b == 0 || (a == kMin && b == -1)) ? 0 : a % b;
-      break;
-    case Kind::Min:
-      r = std::min(a, b);
-      break;
-    case Kind::Max:
-      r = std::max(a, b);
-      break;
-    default:
-      break;
-    }
-    *sp++ = r;
+  for (size_t j = 0; j < code.size(); ++j) {
+    const Insn &in = code[j];
+    slots[j] = applyOp(in.op, value(slots, in.lhs), value(slots, in.rhs));
   }
-  return sp == stack ? 0 : sp[-1];
+  return value(slots, result);
 }
 
 //===----------------------------------------------------------------------===//

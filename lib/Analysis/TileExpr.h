@@ -112,6 +112,7 @@ public:
   std::string str() const;
 
   struct Node;
+  friend class CompiledTileExpr;
 
 private:
   explicit TileExpr(std::shared_ptr<const Node> n) : node(std::move(n)) {}
@@ -137,7 +138,7 @@ struct TileEnv {
 /// number without a value (with a message naming it).
 llvm::Expected<int64_t> evaluate(const TileExpr &e, const TileEnv &env);
 
-/// A TileExpr flattened into a postfix program after Nq, Nk and the
+/// A TileExpr compiled into straight-line code after Nq, Nk and the
 /// parameters were bound, for evaluating one bound for many values of the
 /// index quickly (tile enumeration, per-row statistics). Arithmetic
 /// saturates at the int64 range instead of overflowing, and division by zero
@@ -147,18 +148,23 @@ llvm::Expected<int64_t> evaluate(const TileExpr &e, const TileEnv &env);
 class CompiledTileExpr {
 public:
   CompiledTileExpr() = default;
-  /// Binds `e` with `env` (its `index` is ignored) and compiles the rest.
+  /// Binds `e` with `env` (its `index` is ignored) and compiles the rest:
+  /// shared subexpressions are computed once, constant ones at compile time.
   explicit CompiledTileExpr(const TileExpr &e, const TileEnv &env);
   int64_t operator()(int64_t index) const;
-  bool isConstant() const { return code.size() == 1 && !code[0].isIndex; }
+  bool isConstant() const { return code.empty(); }
 
 private:
   struct Insn {
     TileExpr::Kind op;
-    bool isIndex = false;
-    int64_t value = 0;
+    /// Operand slots; a slot >= 0 is an earlier instruction, -1 the index,
+    /// -2 - c the constant pool entry c.
+    int32_t lhs, rhs;
   };
   llvm::SmallVector<Insn, 8> code;
+  llvm::SmallVector<int64_t, 4> constants;
+  /// The result: an instruction slot, the index or a constant as above.
+  int32_t result = -2;
 };
 
 /// SSA values standing for the symbols when emitting a TileExpr.

@@ -201,6 +201,85 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
     if (testing::Test::HasFatalFailure())
       return;
   }
+
+  // (c) the layout plan: bijective maps, parts partition the allowed pairs,
+  // each part's classification is exact in its coordinates.
+  auto plan = LayoutPlan::build(*nf, sizes);
+  ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
+  auto parts = instantiateLayout(*plan, nq, nk, args);
+  ASSERT_TRUE(bool(parts)) << llvm::toString(parts.takeError()) << what;
+  tally.layoutParts += parts->size() - (plan->isIdentity() ? 1 : 0);
+  for (const ConcreteLayoutPart &part : *parts) {
+    for (const ConcreteTokenMap *map : {&part.queries, &part.keys}) {
+      bool gather = map->spaceSize() <= map->numTokens() &&
+                    part.kind == LayoutPart::Kind::KeyGather &&
+                    map == &part.keys;
+      for (int64_t t = 0; t < map->numTokens(); ++t) {
+        auto pos = map->toSpace(t);
+        if (!pos) {
+          ASSERT_TRUE(gather) << "token " << t << " has no position\n" << what;
+          continue;
+        }
+        ASSERT_LT(*pos, map->spaceSize()) << what;
+        ASSERT_EQ(map->fromSpace(*pos), std::optional<int64_t>(t)) << what;
+      }
+      for (int64_t p = 0; p < map->spaceSize(); ++p)
+        if (auto t = map->fromSpace(p)) {
+          ASSERT_EQ(map->toSpace(*t), std::optional<int64_t>(p)) << what;
+        }
+    }
+  }
+  for (int64_t h = 0; h < heads; ++h) {
+    std::vector<char> covered(nq * nk, 0);
+    for (const ConcreteLayoutPart &part : *parts) {
+      checkClassifier(
+          part.classifier, h,
+          [&](int64_t q, int64_t k) { return part.mask.evaluate(h, q, k); },
+          [&](int64_t p) { return part.queries.fromSpace(p); },
+          [&](int64_t p) { return part.keys.fromSpace(p); }, tally, &covered,
+          nk, what);
+      if (testing::Test::HasFatalFailure())
+        return;
+    }
+    for (int64_t q = 0; q < nq; ++q)
+      for (int64_t k = 0; k < nk; ++k)
+        ASSERT_EQ(covered[q * nk + k], matrices[h][q * nk + k])
+            << "layout parts do not partition the mask at h=" << h
+            << " q=" << q << " k=" << k << "\n"
+            << what;
+  }
+
+  // (d) statistics equal brute force.
+  StatsOptions so;
+  so.numQueries = nq;
+  so.numKeys = nk;
+  so.args.assign(args.begin(), args.end());
+  so.tiles = sizes;
+  so.headDim = 8;
+  auto stats = computePatternStats(*nf, so);
+  ASSERT_TRUE(bool(stats)) << llvm::toString(stats.takeError()) << what;
+  for (const HeadStats &hs : stats->heads) {
+    ASSERT_LT(hs.head, heads);
+    const std::vector<char> &m = matrices[hs.head];
+    int64_t nnz = 0, empty = 0;
+    for (int64_t q = 0; q < nq; ++q) {
+      int64_t row = 0;
+      for (int64_t k = 0; k < nk; ++k)
+        row += m[q * nk + k];
+      ASSERT_EQ(countRow(*cnf, hs.head, q), row)
+          << "row " << q << " head " << hs.head << "\n" << what;
+      nnz += row;
+      empty += row == 0;
+    }
+    ASSERT_EQ(hs.nnz, nnz) << what;
+    ASSERT_EQ(hs.rowsEmpty, empty) << what;
+    ASSERT_EQ(hs.flops, 4.0 * 8 * nnz);
+    TileCounts tc = classifier->countTiles(hs.head);
+    ASSERT_EQ(hs.tiles.full, tc.full);
+    ASSERT_EQ(hs.tiles.partial, tc.partial);
+    ASSERT_EQ(hs.tiles.full + hs.tiles.partial + hs.tiles.empty,
+              classifier->numQueryTiles() * classifier->numKeyTiles());
+  }
 }
 
 void runShard(int shard) {
