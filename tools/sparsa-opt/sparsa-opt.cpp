@@ -9,6 +9,10 @@
 #include "dialects/Mask/IR/MaskDialect.h"
 #include "dialects/Mask/Transforms/Passes.h"
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Analysis/TestPasses/TestPasses.h"
+#include "lib/Pipelines/CPUPipeline.h"
+#include "dialects/SAttn/Transforms/Passes.h"
+#include "lib/Conversion/MaskToSAttn/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,9 +29,14 @@ int main(int argc, char **argv) {
                   mlir::arith::ArithDialect, mlir::func::FuncDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::tensor::TensorDialect>();
+  sparsa::registerCPUDialects(registry);
+  sparsa::registerCPUPipeline();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   sparsa::mask::registerMaskPasses();
+  sparsa::analysis::registerAnalysisTestPasses();
+  sparsa::sattn::registerSAttnPasses();
+  sparsa::registerMaskToSAttnPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "sparsa optimizer driver\n", registry));
 }

@@ -1,0 +1,76 @@
+//===- Passes.td - mask to sattn conversion passes ---------*- tablegen -*-===//
+
+#ifndef SPARSA_CONVERSION_MASKTOSATTN_PASSES_TD
+#define SPARSA_CONVERSION_MASKTOSATTN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
+  let summary = "Choose tile sizes and vector width for a target";
+  let description = [{
+    The tiling policy, kept apart from the mechanism: writes
+    `sattn.tiling = #sattn.tiling<...>` on every mask pattern function
+    (a `func.func` returning `!mask.mask`) that does not have one; the
+    conversion to `sattn` and the backends only read it. On the CPU the
+    vector width is the host's (16 f32 lanes with AVX-512, 8 with AVX2, 4
+    otherwise) unless `vector-width` says otherwise; tiles are 64 x 64 by
+    default, small enough for a Q, K and V tile of D = 128 to stay in L2
+    and large enough to amortize the online-softmax rescaling. On CUDA,
+    128 x 64 tiles (one warp per 16 query rows, 8 warps).
+
+    ```mlir
+    func.func @causal() -> !mask.mask attributes {
+        sattn.tiling = #sattn.tiling<block_q = 64, block_k = 64,
+                                     vector_width = 16, target = "cpu">}
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Backend to tile for: cpu or cuda">,
+    Option<"blockQ", "block-q", "int64_t", /*default=*/"0",
+           "Query tile size (0: the target's default)">,
+    Option<"blockK", "block-k", "int64_t", /*default=*/"0",
+           "Key tile size (0: the target's default)">,
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
+           "f32 lanes of a vector register (0: the host's)">
+  ];
+}
+
+def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
+  let summary = "Build the tiled sattn schedule of each mask pattern";
+  let description = [{
+    For every mask pattern function with a `sattn.tiling` attribute: builds
+    its normal form, plans the layout (token permutations and gathers) and
+    classifies the key tiles of every query tile in closed form, then emits
+    one `sattn.kernel` per layout part — its schedule states the key-tile
+    ranges with `arith` bounds in the query-tile index, its predicate is the
+    part's mask — and a `sattn.attention` listing the parts. The pattern
+    function is replaced. With `dense`, the schedule visits every key tile
+    as PARTIAL (the "masked dense" baseline of the benchmarks).
+
+    ```mlir
+    // a causal pattern at 64 x 64 tiles becomes
+    sattn.kernel @causal_part0 attributes {...} {
+    ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+      ... // full: [0, qt); partial: [qt, qt + 1)
+      sattn.range %lo to %hi full
+      sattn.range %qt to %next partial
+      sattn.yield
+    } predicate { ... }
+    sattn.attention @causal parts [@causal_part0]
+    ```
+  }];
+  let options = [
+    Option<"headDim", "head-dim", "int64_t", /*default=*/"128",
+           "Head dimension D of the kernels">,
+    Option<"useLayout", "layout", "bool", /*default=*/"true",
+           "Apply the layout plan (permutations and gathers)">,
+    Option<"dense", "dense", "bool", /*default=*/"false",
+           "Visit every key tile as PARTIAL (masked-dense baseline)">
+  ];
+  let dependentDialects = ["::sparsa::sattn::SAttnDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+#endif // SPARSA_CONVERSION_MASKTOSATTN_PASSES_TD

@@ -1,0 +1,67 @@
+//===- SelectTiling.cpp - the sparsa-select-tiling policy pass ------------===//
+//
+// The one place tile sizes and vector widths are decided. Everything after
+// it reads `sattn.tiling`, so a choice is visible in the IR and testable on
+// its own.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Mask/IR/MaskDialect.h"
+#include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Conversion/MaskToSAttn/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace sparsa {
+#define GEN_PASS_DEF_SELECTTILING
+#include "lib/Conversion/MaskToSAttn/Passes.h.inc"
+} // namespace sparsa
+
+using namespace mlir;
+
+/// f32 lanes of the host's widest usable vector registers.
+static int64_t hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("avx512f"))
+    return 16;
+  if (features.lookup("avx2") || features.lookup("avx"))
+    return 8;
+  return 4;
+}
+
+namespace {
+struct SelectTilingPass
+    : public sparsa::impl::SelectTilingBase<SelectTilingPass> {
+  using SelectTilingBase::SelectTilingBase;
+
+  void runOnOperation() override {
+    if (target != "cpu" && target != "cuda") {
+      getOperation().emitError()
+          << "unknown target '" << target << "', expected 'cpu' or 'cuda'";
+      return signalPassFailure();
+    }
+    if (blockQ < 0 || blockK < 0 || vectorWidth < 0) {
+      getOperation().emitError()
+          << "tile sizes and vector width must be non-negative, got "
+          << blockQ << "x" << blockK << " and " << vectorWidth;
+      return signalPassFailure();
+    }
+    bool cpu = target == "cpu";
+    int64_t bq = blockQ ? blockQ : (cpu ? 64 : 128);
+    int64_t bk = blockK ? blockK : 64;
+    int64_t vw = vectorWidth ? vectorWidth : (cpu ? hostVectorWidth() : 8);
+    auto tiling = sparsa::sattn::TilingAttr::get(&getContext(), bq, bk, vw,
+                                                 target);
+    getOperation().walk([&](func::FuncOp fn) {
+      if (fn.getNumResults() != 1 ||
+          !isa<sparsa::mask::MaskType>(fn.getResultTypes()[0]))
+        return;
+      if (!fn->hasAttr(kTilingAttrName))
+        fn->setAttr(kTilingAttrName, tiling);
+    });
+  }
+  static constexpr llvm::StringLiteral kTilingAttrName = "sattn.tiling";
+};
+} // namespace
