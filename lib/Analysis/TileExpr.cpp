@@ -164,6 +164,78 @@ static std::optional<int64_t> fold(Kind k, int64_t a, int64_t b) {
   }
 }
 
+/// Conservative: true only when a >= 0 for all values of the symbols
+/// (the index, Nq and Nk are non-negative; parameters are unknown).
+static bool knownNonNegative(const TileExpr &a, int depth = 0) {
+  if (depth > 8)
+    return false;
+  switch (a.getKind()) {
+  case Kind::Constant:
+    return *a.getConstant() >= 0;
+  case Kind::Index:
+  case Kind::NumQueries:
+  case Kind::NumKeys:
+    return true;
+  case Kind::Add:
+  case Kind::Mul:
+  case Kind::Min:
+    return knownNonNegative(a.getLHS(), depth + 1) &&
+           knownNonNegative(a.getRHS(), depth + 1);
+  case Kind::Max:
+    return knownNonNegative(a.getLHS(), depth + 1) ||
+           knownNonNegative(a.getRHS(), depth + 1);
+  case Kind::FloorDiv:
+  case Kind::CeilDiv:
+    return knownNonNegative(a.getLHS(), depth + 1) && a.getRHS().getConstant() &&
+           *a.getRHS().getConstant() > 0;
+  case Kind::Mod:
+    return a.getRHS().getConstant() && *a.getRHS().getConstant() > 0;
+  default:
+    return false;
+  }
+}
+
+/// Conservative: true only when a <= b for all values of the symbols.
+static bool provablyLE(const TileExpr &a, const TileExpr &b, int depth = 0) {
+  if (depth > 6)
+    return false;
+  if (a == b)
+    return true;
+  auto ca = a.getConstant(), cb = b.getConstant();
+  if (ca && cb)
+    return *ca <= *cb;
+  // min(x, y) <= b if x <= b or y <= b.
+  if (a.getKind() == Kind::Min &&
+      (provablyLE(a.getLHS(), b, depth + 1) ||
+       provablyLE(a.getRHS(), b, depth + 1)))
+    return true;
+  // a <= max(x, y) if a <= x or a <= y.
+  if (b.getKind() == Kind::Max &&
+      (provablyLE(a, b.getLHS(), depth + 1) ||
+       provablyLE(a, b.getRHS(), depth + 1)))
+    return true;
+  // x - c <= y - c and x + c <= y + c if x <= y; x + c1 <= x + c2.
+  if (a.getKind() == b.getKind() &&
+      (a.getKind() == Kind::Sub || a.getKind() == Kind::Add)) {
+    auto ra = a.getRHS().getConstant(), rb = b.getRHS().getConstant();
+    if (ra && rb) {
+      bool sub = a.getKind() == Kind::Sub;
+      if (a.getLHS() == b.getLHS())
+        return sub ? *ra >= *rb : *ra <= *rb;
+      if (*ra == *rb)
+        return provablyLE(a.getLHS(), b.getLHS(), depth + 1);
+    }
+  }
+  // x - c <= x for c >= 0.
+  if (a.getKind() == Kind::Sub && a.getLHS() == b && a.getRHS().getConstant() &&
+      *a.getRHS().getConstant() >= 0)
+    return true;
+  // 0 <= b for known non-negative b; a <= 0 for a constant.
+  if (ca && *ca <= 0 && knownNonNegative(b))
+    return true;
+  return false;
+}
+
 TileExpr TileExpr::binary(Kind k, const TileExpr &a, const TileExpr &b) {
   assert(a && b && "null operand");
   auto ca = a.getConstant(), cb = b.getConstant();
@@ -225,6 +297,10 @@ TileExpr TileExpr::binary(Kind k, const TileExpr &a, const TileExpr &b) {
   case Kind::Max:
     if (a == b)
       return a;
+    if (provablyLE(a, b))
+      return k == Kind::Min ? a : b;
+    if (provablyLE(b, a))
+      return k == Kind::Min ? b : a;
     // min(min(x, c1), c2) -> min(x, min(c1, c2)), same for max.
     if (ca && !cb)
       return binary(k, b, a);
@@ -286,6 +362,8 @@ TileExpr TileExpr::max(const TileExpr &a, const TileExpr &b) {
   return binary(Kind::Max, a, b);
 }
 TileExpr TileExpr::nonNegative(const TileExpr &a) {
+  if (knownNonNegative(a))
+    return constant(1);
   return min(max(a + 1, constant(0)), constant(1));
 }
 

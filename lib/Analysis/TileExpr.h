@@ -35,6 +35,8 @@ namespace sparsa::analysis {
 /// A default-constructed TileExpr is null (`!expr`); every other value is a
 /// well-formed expression.
 ///
+/// The free variable, Nq and Nk are assumed non-negative (folding relies
+/// on it: `max(i * 64, 0)` folds to `i * 64`); parameters may be anything.
 /// Semantics are those of the integers: `floorDiv`/`ceilDiv`/`mod` round
 /// toward -inf/+inf and give a result in [0, m) for `mod` (m > 0);
 /// `truncDiv`/`truncRem` are C's `/` and `%` (the `arith.divsi`/`remsi` of
