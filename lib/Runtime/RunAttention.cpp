@@ -8,7 +8,9 @@
 
 #include "lib/Runtime/RunAttention.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 using namespace sparsa::runtime;
 
@@ -64,6 +66,24 @@ std::vector<int64_t> sparsa::runtime::packArguments(const AttentionProblem &p) {
   return a;
 }
 
+void sparsa::runtime::clearOutputs(const AttentionProblem &p,
+                                   ThreadPool &pool) {
+  pool.parallelFor(p.batch * p.headsQ, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; ++bh) {
+      int64_t b = bh / p.headsQ, h = bh % p.headsQ;
+      for (int64_t n = 0; n < p.seqQ; ++n) {
+        float *o = p.o.data + b * p.o.strideB + h * p.o.strideH +
+                   n * p.o.strideN;
+        std::fill(o, o + p.headDim, 0.0f);
+        if (p.lse.data)
+          p.lse.data[b * p.lse.strideB + h * p.lse.strideH +
+                     n * p.lse.strideN] =
+              -std::numeric_limits<float>::infinity();
+      }
+    }
+  });
+}
+
 std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
                                           const AttentionProblem &p,
                                           ThreadPool &pool) {
@@ -73,6 +93,8 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   std::vector<int64_t> args = packArguments(p);
   float scale = p.scale != 0 ? p.scale
                              : 1.0f / std::sqrt(static_cast<float>(p.headDim));
+  if (!kernel.coversAllQueries)
+    clearOutputs(p, pool);
   int64_t items = kernel.workItems(args.data());
   pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
     kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,

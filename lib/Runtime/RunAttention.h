@@ -41,7 +41,13 @@ struct CompiledKernel {
   WorkItemsFn workItems = nullptr;
   int64_t headDim = 0;
   int64_t numParams = 0;
+  /// False when the kernel's query map gathers a subset of the queries: the
+  /// other rows are then set to O = 0, LSE = -inf before the call.
+  bool coversAllQueries = true;
 };
+
+/// Sets every row of O to 0 and of LSE (if any) to -inf.
+void clearOutputs(const AttentionProblem &p, ThreadPool &pool);
 
 /// Dense row-major strides for a [B, H, N, D] tensor.
 TensorRef denseTensor(float *data, int64_t heads, int64_t seq, int64_t dim);

@@ -35,6 +35,13 @@ struct TileShape {
   mlir::MemRefType rowType(mlir::MLIRContext *ctx) const;     // BQ
   mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;   // BQ x BK
   mlir::MemRefType packedKType(mlir::MLIRContext *ctx) const; // D x BK
+  mlir::MemRefType queryTokenType(mlir::MLIRContext *ctx) const; // BQ index
+  mlir::MemRefType keyTokenType(mlir::MLIRContext *ctx) const;   // BK index
+
+  /// Token maps of the kernel (null = identity).
+  TokenMapAttr queryMap, keyMap;
+  bool identityQueries() const;
+  bool identityKeys() const;
 };
 
 /// Reads `#sattn.tiling` and `head_dim` and picks the register blocking;
@@ -44,6 +51,13 @@ mlir::FailureOr<TileShape> computeTileShape(KernelOp kernel);
 /// The values one tile function works on.
 struct TileValues {
   mlir::Value qTile, acc, rowMax, rowSum;        // per query tile state
+  /// Token of each query row (memref<BQ x index>, -1 for padding rows).
+  mlir::Value queryTokens;
+  /// Token of each key position of the tile (memref<BK x index>, -1 for
+  /// padding), only with a non-identity key map; null otherwise.
+  mlir::Value keyTokens;
+  /// Size of the key position space (Nk for the identity map).
+  mlir::Value keySpace;
   mlir::Value keys, values;                      // flat memref<?xf32>
   mlir::Value keyBase, valueBase, keyStride, valueStride;
   mlir::Value keyTile, firstQuery, head, numQueries, numKeys;
@@ -87,6 +101,15 @@ mlir::Value emitPredicate(mlir::OpBuilder &b, mlir::Location loc,
 // functions and the work-item counter.
 mlir::LogicalResult lowerKernel(mlir::RewriterBase &rewriter,
                                 KernelOp kernel, const TileShape &shape);
+
+// TokenMaps.cpp: the key tokens of the tile (fills t.keyTokens) and
+// whether every position of the tile holds a key (i1).
+mlir::Value fillKeyTokens(mlir::OpBuilder &b, mlir::Location loc,
+                          const TileShape &shape, TileValues &t);
+/// Row of the key tensor that key position `j` of the tile reads (always a
+/// valid row; padding reads token 0 or the last key).
+mlir::Value keyRow(mlir::OpBuilder &b, mlir::Location loc,
+                   const TileShape &shape, const TileValues &t, mlir::Value j);
 
 // Small builders shared by the files above.
 mlir::Value cstIndex(mlir::OpBuilder &b, mlir::Location loc, int64_t v);

@@ -20,6 +20,8 @@
 #include "lib/Conversion/SAttnToVector/TileFunction.h"
 #include "lib/Runtime/KernelABI.h"
 
+#include "dialects/SAttn/IR/SAttnUtils.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -65,8 +67,11 @@ static void buildWorkItemsFunction(OpBuilder &b, KernelOp kernel,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(fn.addEntryBlock());
   ArgBlock args{flatView(b, loc, fn.getArgument(0))};
-  Value tiles = arith::CeilDivUIOp::create(
-      b, loc, args.get(b, loc, rt::kSeqQ), cstIndex(b, loc, shape.blockQ));
+  Value space = emitSpaceSize(
+      b, loc, getOrIdentity(ctx, shape.queryMap), args.get(b, loc, rt::kSeqQ),
+      shape.blockQ);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, space,
+                                           cstIndex(b, loc, shape.blockQ));
   Value n = mul(b, loc, args.get(b, loc, rt::kBatch),
                 args.get(b, loc, rt::kHeadsQ));
   func::ReturnOp::create(b, loc, ValueRange{mul(b, loc, n, tiles)});
@@ -135,6 +140,11 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
                                         rewriter.getI64IntegerAttr(vw)),
                   rewriter.getNamedAttr("param_names",
                                         kernel.getParamNamesAttr()),
+                  rewriter.getNamedAttr(
+                      "covers_all_queries",
+                      rewriter.getBoolAttr(
+                          shape.identityQueries() ||
+                          shape.queryMap.getKind() == TokenMapKind::residue)),
               }));
   Block *entry = fn.addEntryBlock();
   rewriter.setInsertionPointToStart(entry);
@@ -149,8 +159,13 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         numK = get(rt::kSeqK);
   Value group = arith::DivUIOp::create(rewriter, loc, batchHeads,
                                        get(rt::kHeadsKV));
+  TokenMapAttr queryMap = getOrIdentity(ctx, shape.queryMap);
+  TokenMapAttr keyMap = getOrIdentity(ctx, shape.keyMap);
+  Value querySpace =
+      emitSpaceSize(rewriter, loc, queryMap, numQ, shape.blockQ);
+  Value keySpace = emitSpaceSize(rewriter, loc, keyMap, numK, shape.blockK);
   Value numTiles = arith::CeilDivUIOp::create(
-      rewriter, loc, numQ, cstIndex(rewriter, loc, shape.blockQ));
+      rewriter, loc, querySpace, cstIndex(rewriter, loc, shape.blockQ));
   SmallVector<Value> params;
   for (int64_t p = 0; p < numParams; ++p)
     params.push_back(get(rt::kNumFixedArgs + p));
@@ -164,6 +179,7 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   };
   Value qTile = stackBuffer(shape.qTileType(ctx)), acc = stackBuffer(shape.qTileType(ctx));
   Value rowMax = stackBuffer(shape.rowType(ctx)), rowSum = stackBuffer(shape.rowType(ctx));
+  Value queryTokens = stackBuffer(shape.queryTokenType(ctx));
   VectorType vec = shape.f32Vec(ctx);
   Value scaleVec = vector::BroadcastOp::create(rewriter, loc, vec, scale);
   Value c0 = cstIndex(rewriter, loc, 0), c1 = cstIndex(rewriter, loc, 1);
@@ -199,7 +215,22 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   scf::ForOp::create(
       b, loc, c0, cBQ, c1, ValueRange{},
       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
-        Value row = arith::MinSIOp::create(nb, l, add(nb, l, q0, i), lastQ);
+        Value pos = add(nb, l, q0, i);
+        Value row, token;
+        if (shape.identityQueries()) {
+          row = arith::MinSIOp::create(nb, l, pos, lastQ);
+          Value valid = arith::CmpIOp::create(
+              nb, l, arith::CmpIPredicate::slt, pos, numQ);
+          token = arith::SelectOp::create(nb, l, valid, pos,
+                                          cstIndex(nb, l, -1));
+        } else {
+          auto [tok, valid] =
+              emitTokenAt(nb, l, queryMap, pos, numQ, shape.blockQ);
+          row = arith::SelectOp::create(nb, l, valid, tok, c0);
+          token = arith::SelectOp::create(nb, l, valid, tok,
+                                          cstIndex(nb, l, -1));
+        }
+        memref::StoreOp::create(nb, l, token, queryTokens, ValueRange{i});
         Value rowOff = add(nb, l, qBase, mul(nb, l, row, qStride));
         scf::ForOp::create(
             nb, l, c0, cD, cVw, ValueRange{},
@@ -222,21 +253,36 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
 
   SmallVector<Value> scheduleArgs{qt, h, numQ, numK};
   scheduleArgs.append(params);
-  SmallVector<Value> prefix{qTile,  acc,   rowMax,  rowSum, a[1], a[2],
-                            kBase,  vBase, get(rt::kKStrideN),
+  SmallVector<Value> prefix{qTile, acc,   rowMax, rowSum, queryTokens,
+                            a[1],  a[2],  kBase,  vBase,  get(rt::kKStrideN),
                             get(rt::kVStrideN)};
-  SmallVector<Value> suffix{q0, h, numQ, numK};
+  SmallVector<Value> suffix{q0, h, numQ, numK, keySpace};
   suffix.append(params);
   emitSchedule(rewriter, loc, kernel, scheduleArgs, prefix, suffix, full,
                partial);
   rewriter.setInsertionPoint(items.getBody()->getTerminator());
 
   // Normalize and store the valid rows.
-  Value rows = arith::MinSIOp::create(
-      b, loc, cBQ, arith::SubIOp::create(b, loc, numQ, q0));
+  // Identity: the first min(BQ, Nq - q0) rows; a query map: every row
+  // whose position holds a token, written at that token.
+  Value rows = shape.identityQueries()
+                   ? arith::MinSIOp::create(
+                         b, loc, cBQ, arith::SubIOp::create(b, loc, numQ, q0))
+                         .getResult()
+                   : cBQ;
   scf::ForOp::create(
       b, loc, c0, rows, c1, ValueRange{},
-      [&](OpBuilder &nb, Location l, Value i, ValueRange) {
+      [&](OpBuilder &ob, Location l, Value i, ValueRange) {
+        OpBuilder::InsertionGuard rowGuard(ob);
+        Block *body = ob.getInsertionBlock();
+        Value q = memref::LoadOp::create(ob, l, queryTokens, ValueRange{i});
+        if (!shape.identityQueries()) {
+          Value holds = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::sge,
+                                              q, c0);
+          auto ifOp = scf::IfOp::create(ob, l, holds, false);
+          ob.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+        }
+        OpBuilder &nb = ob;
         Value sum = memref::LoadOp::create(nb, l, rowSum, ValueRange{i});
         Value zero = cstF32(nb, l, 0.0f);
         Value any = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
@@ -245,7 +291,6 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
             nb, l, any,
             arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum), zero);
         Value invVec = vector::BroadcastOp::create(nb, l, vec, inv);
-        Value q = add(nb, l, q0, i);
         Value rowOff = add(nb, l, oBase, mul(nb, l, q, oStride));
         scf::ForOp::create(
             nb, l, c0, cD, cVw, ValueRange{},
@@ -267,7 +312,8 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
           memref::StoreOp::create(ib, il, value, lse, ValueRange{at});
           scf::YieldOp::create(ib, il);
         });
-        scf::YieldOp::create(nb, l);
+        ob.setInsertionPointToEnd(body);
+        scf::YieldOp::create(ob, l);
       });
   rewriter.setInsertionPointAfter(items);
   func::ReturnOp::create(rewriter, loc);

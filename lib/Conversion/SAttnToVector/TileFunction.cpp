@@ -28,12 +28,13 @@ SmallVector<Type> cpu::tileFunctionInputs(MLIRContext *ctx,
                                           int64_t numParams) {
   Type idx = IndexType::get(ctx);
   auto base = MemRefType::get({1}, Float32Type::get(ctx));
-  SmallVector<Type> types{shape.qTileType(ctx), shape.qTileType(ctx),
-                          shape.rowType(ctx),   shape.rowType(ctx),
-                          base,                 base};
+  SmallVector<Type> types{shape.qTileType(ctx),      shape.qTileType(ctx),
+                          shape.rowType(ctx),        shape.rowType(ctx),
+                          shape.queryTokenType(ctx), base,
+                          base};
   // keyBase, valueBase, keyStride, valueStride, keyTile, firstQuery, head,
-  // numQueries, numKeys, params...
-  types.append(9 + numParams, idx);
+  // numQueries, numKeys, keySpace, params...
+  types.append(10 + numParams, idx);
   return types;
 }
 
@@ -69,22 +70,32 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   t.acc = a[1];
   t.rowMax = a[2];
   t.rowSum = a[3];
-  t.keys = flatView(b, loc, a[4]);
-  t.values = flatView(b, loc, a[5]);
-  t.keyBase = a[6];
-  t.valueBase = a[7];
-  t.keyStride = a[8];
-  t.valueStride = a[9];
-  t.keyTile = a[10];
-  t.firstQuery = a[11];
-  t.head = a[12];
-  t.numQueries = a[13];
-  t.numKeys = a[14];
-  t.params = a.drop_front(15);
+  t.queryTokens = a[4];
+  t.keys = flatView(b, loc, a[5]);
+  t.values = flatView(b, loc, a[6]);
+  t.keyBase = a[7];
+  t.valueBase = a[8];
+  t.keyStride = a[9];
+  t.valueStride = a[10];
+  t.keyTile = a[11];
+  t.firstQuery = a[12];
+  t.head = a[13];
+  t.numQueries = a[14];
+  t.numKeys = a[15];
+  t.keySpace = a[16];
+  t.params = a.drop_front(17);
   Value bk = cstIndex(b, loc, shape.blockK);
   t.firstKey = arith::MulIOp::create(b, loc, t.keyTile, bk);
   t.keyCount = arith::MinSIOp::create(
-      b, loc, bk, arith::SubIOp::create(b, loc, t.numKeys, t.firstKey));
+      b, loc, bk, arith::SubIOp::create(b, loc, t.keySpace, t.firstKey));
+  // With a key map: the tokens of the tile and whether all positions hold
+  // one; with the identity, only the last tile can be short.
+  Value allKeys =
+      shape.identityKeys()
+          ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                  t.keyCount, bk)
+                .getResult()
+          : fillKeyTokens(b, loc, shape, t);
 
   Value rescale = memref::AllocaOp::create(b, loc, shape.rowType(ctx),
                                            ValueRange{},
@@ -92,19 +103,30 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   Value packed = packKeyTile(b, loc, shape, t);
   Value scores = computeScores(b, loc, shape, t.qTile, packed);
 
-  auto keyLanes = [&](OpBuilder &nb, Location l, int64_t col) {
+  // Key tokens of the lanes [col, col + VW) of the tile.
+  auto keyLanes = [&](OpBuilder &nb, Location l, int64_t col) -> Value {
+    if (t.keyTokens)
+      return vector::LoadOp::create(
+          nb, l, VectorType::get({shape.vectorWidth}, nb.getIndexType()),
+          t.keyTokens, ValueRange{cstIndex(nb, l, col)});
     return laneIndices(nb, l, shape,
                        arith::AddIOp::create(nb, l, t.firstKey,
                                              cstIndex(nb, l, col)));
   };
+  // Lanes holding a key: below Nk (identity) or a token >= 0 (key map).
   auto inBounds = [&](OpBuilder &nb, Location l, Value keys) -> Value {
+    if (t.keyTokens) {
+      Value zero = vector::BroadcastOp::create(nb, l, keys.getType(),
+                                               cstIndex(nb, l, 0));
+      return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, keys,
+                                   zero);
+    }
     Value n = vector::BroadcastOp::create(nb, l, keys.getType(), t.numKeys);
     return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, keys, n);
   };
 
   if (kind == TileClass::full) {
-    Value whole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                        t.keyCount, bk);
+    Value whole = allKeys;
     scf::IfOp::create(
         b, loc, whole,
         [&](OpBuilder &nb, Location l) {
@@ -126,7 +148,13 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
         b, loc, shape, t, scores, rescale,
         [&](OpBuilder &mb, Location ml, Value row, int64_t col) -> Value {
           Value keys = keyLanes(mb, ml, col);
-          Value query = arith::AddIOp::create(mb, ml, t.firstQuery, row);
+          Value query =
+              shape.identityQueries()
+                  ? arith::AddIOp::create(mb, ml, t.firstQuery, row)
+                        .getResult()
+                  : memref::LoadOp::create(mb, ml, t.queryTokens,
+                                           ValueRange{row})
+                        .getResult();
           Value ok = emitPredicate(mb, ml, kernel, shape, t.head, query, keys,
                                    t.numQueries, t.numKeys, t.params);
           return arith::AndIOp::create(mb, ml, ok, inBounds(mb, ml, keys));

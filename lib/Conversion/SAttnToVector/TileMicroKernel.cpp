@@ -9,8 +9,9 @@
 //     the whole head dimension (Q is pre-scaled by the softmax scale);
 //   * acc = acc·alpha + P·V keeps pvRows x pvCols accumulators over D and
 //     streams the value rows of the tile straight from memory.
-// Key rows past the end of the sequence are read clamped to the last key
-// (their scores are masked by the caller) and never read for P·V.
+// Key rows come from keyRow (TokenMaps.cpp): past the end of the sequence
+// or on padding positions they read a valid row whose scores the caller
+// masks; P·V stops at the last position of the key space.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,8 +44,6 @@ Value cpu::packKeyTile(OpBuilder &b, Location loc, const TileShape &shape,
   Value packed = stackBuffer(b, loc, shape.packedKType(ctx));
   VectorType vec = shape.f32Vec(ctx);
   auto square = VectorType::get({vw, vw}, b.getF32Type());
-  Value lastKey =
-      arith::SubIOp::create(b, loc, t.numKeys, cstIndex(b, loc, 1));
   Value c0 = cstIndex(b, loc, 0);
   auto keyLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockK),
                                     cstIndex(b, loc, vw));
@@ -54,10 +53,8 @@ Value cpu::packKeyTile(OpBuilder &b, Location loc, const TileShape &shape,
     Value jb = keyLoop.getInductionVar();
     // Row offsets of the VW keys of this block, hoisted out of the D loop.
     SmallVector<Value> rowOffsets;
-    Value kb = arith::AddIOp::create(b, loc, t.firstKey, jb);
     for (int64_t r = 0; r < vw; ++r) {
-      Value key = arith::MinSIOp::create(b, loc, addIdx(b, loc, kb, r),
-                                         lastKey);
+      Value key = keyRow(b, loc, shape, t, addIdx(b, loc, jb, r));
       Value off = arith::MulIOp::create(b, loc, key, t.keyStride);
       rowOffsets.push_back(arith::AddIOp::create(b, loc, t.keyBase, off));
     }
@@ -155,15 +152,13 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
       init.push_back(arith::MulFOp::create(b, loc, a, ab));
     }
   }
-  Value rowBase = arith::AddIOp::create(
-      b, loc, t.valueBase,
-      arith::MulIOp::create(b, loc, t.firstKey, t.valueStride));
-  rowBase = arith::AddIOp::create(b, loc, rowBase, dc);
+  Value rowBase = arith::AddIOp::create(b, loc, t.valueBase, dc);
   auto jLoop = scf::ForOp::create(
       b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange accs) {
+        Value row = keyRow(nb, l, shape, t, j);
         Value at = arith::AddIOp::create(
-            nb, l, rowBase, arith::MulIOp::create(nb, l, j, t.valueStride));
+            nb, l, rowBase, arith::MulIOp::create(nb, l, row, t.valueStride));
         SmallVector<Value> vals;
         for (int64_t c = 0; c < C; ++c)
           vals.push_back(vector::LoadOp::create(

@@ -53,6 +53,8 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   if (s.blockQ < 1 || s.blockQ > 1024 || s.blockK > 1024)
     return kernel.emitOpError() << "tile " << s.blockQ << " x " << s.blockK
                                 << " is out of the cpu range (1 to 1024)";
+  s.queryMap = kernel.getQueryMapAttr();
+  s.keyMap = kernel.getKeyMapAttr();
   s.scoreRows = largestDivisorUpTo(s.blockQ, 4);
   s.scoreCols = largestDivisorUpTo(s.blockK / s.vectorWidth, 4);
   s.pvRows = s.scoreRows;
@@ -74,6 +76,19 @@ MemRefType TileShape::scoreType(MLIRContext *ctx) const {
 }
 MemRefType TileShape::packedKType(MLIRContext *ctx) const {
   return MemRefType::get({headDim, blockK}, Float32Type::get(ctx));
+}
+
+MemRefType TileShape::queryTokenType(MLIRContext *ctx) const {
+  return MemRefType::get({blockQ}, IndexType::get(ctx));
+}
+MemRefType TileShape::keyTokenType(MLIRContext *ctx) const {
+  return MemRefType::get({blockK}, IndexType::get(ctx));
+}
+bool TileShape::identityQueries() const {
+  return !queryMap || queryMap.getKind() == TokenMapKind::identity;
+}
+bool TileShape::identityKeys() const {
+  return !keyMap || keyMap.getKind() == TokenMapKind::identity;
 }
 
 Value cpu::cstIndex(OpBuilder &b, Location loc, int64_t v) {

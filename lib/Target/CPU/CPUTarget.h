@@ -43,6 +43,7 @@ struct KernelInfo {
   std::string name;
   int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
   std::vector<std::string> paramNames;
+  bool coversAllQueries = true;
 };
 
 /// The kernels of a module in the func or LLVM dialect.

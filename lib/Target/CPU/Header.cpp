@@ -32,6 +32,8 @@ static void readInfo(Operation *op, StringRef name,
   info.blockK = get("block_k");
   info.headDim = get("head_dim");
   info.vectorWidth = get("vector_width");
+  if (auto covers = dict.getAs<BoolAttr>("covers_all_queries"))
+    info.coversAllQueries = covers.getValue();
   if (auto names = dict.getAs<ArrayAttr>("param_names"))
     for (Attribute a : names)
       info.paramNames.push_back(cast<StringAttr>(a).str());
@@ -85,6 +87,9 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels) {
     os << "#define " << upper << "_BLOCK_Q " << k.blockQ << "\n";
     os << "#define " << upper << "_NUM_PARAMS " << k.paramNames.size()
        << "\n";
+    if (!k.coversAllQueries)
+      os << "/* " << k.name << " writes only the rows of the queries it "
+         << "gathers: clear O (0) and LSE (-inf) first. */\n";
     os << "void " << k.name
        << "(const float *q, const float *k, const float *v, float *o,\n"
           "    float *lse, const int64_t *args, float scale, int64_t begin,\n"

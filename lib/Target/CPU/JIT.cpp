@@ -69,5 +69,6 @@ JITModule::lookup(llvm::StringRef name) {
   k.workItems = reinterpret_cast<runtime::WorkItemsFn>(*count);
   k.headDim = info->headDim;
   k.numParams = static_cast<int64_t>(info->paramNames.size());
+  k.coversAllQueries = info->coversAllQueries;
   return k;
 }

@@ -22,7 +22,7 @@
 // CHECK: arith.ceildivui
 // CHECK-LABEL: func.func @causal(
 // CHECK-SAME: %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xf32>, %{{.+}}: memref<1xi64>, %{{.+}}: f32, %{{.+}}: index, %{{.+}}: index)
-// CHECK-SAME: sparsa.kernel = {block_k = 64 : i64, block_q = 64 : i64, head_dim = 64 : i64, param_names = [], vector_width = 16 : i64}
+// CHECK-SAME: sparsa.kernel = {block_k = 64 : i64, block_q = 64 : i64, covers_all_queries = true, head_dim = 64 : i64, param_names = [], vector_width = 16 : i64}
 // CHECK: scf.for
 // CHECK: scf.for %[[KT:.+]] = %{{.+}} to %{{.+}} step
 // CHECK: func.call @causal_full_tile(

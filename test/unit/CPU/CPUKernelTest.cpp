@@ -21,7 +21,7 @@ using namespace sparsa::cputest;
 namespace {
 
 struct KernelText {
-  std::string name, schedule, predicate;
+  std::string name, schedule, predicate, maps;
   int64_t blockQ = 64, blockK = 64, vectorWidth = 16, headDim = 64;
   std::vector<std::string> params;
 };
@@ -37,7 +37,8 @@ std::string render(const KernelText &k) {
          std::to_string(k.blockQ) +
          ", block_k = " + std::to_string(k.blockK) +
          ", vector_width = " + std::to_string(k.vectorWidth) +
-         ", target = \"cpu\">, head_dim = " + std::to_string(k.headDim) +
+         ", target = \"cpu\">, " + k.maps + "head_dim = " +
+         std::to_string(k.headDim) +
          " : i64, num_params = " + std::to_string(k.params.size()) +
          " : i64, param_names = [" + names + "]} {\n"
          "^bb0(%qt: index, %h: index, %nq: index, %nk: index" + args +
@@ -275,4 +276,108 @@ TEST(CPUKernel, RuntimeRejectsBadShapes) {
   auto missing = jit->lookup("nope");
   EXPECT_FALSE(static_cast<bool>(missing));
   llvm::consumeError(missing.takeError());
+}
+
+TEST(CPUKernel, ResidueMapsStridedCausal) {
+  // (q - k) mod L == 0 and k <= q, computed in the residue layout of both
+  // sides: per class a causal band, FULL below the diagonal tile.
+  for (int64_t n : {300, 64, 1000}) {
+    SCOPED_TRACE("N " + std::to_string(n));
+    KernelText k;
+    k.name = "strided";
+    k.blockQ = k.blockK = 32;
+    k.maps = "query_map = #sattn.token_map<residue, period = 4>, "
+             "key_map = #sattn.token_map<residue, period = 4>, ";
+    k.schedule = "  %b = arith.constant 32 : index\n"
+                 "  %l = arith.constant 4 : index\n"
+                 "  %per = arith.ceildivui %nk, %l : index\n"
+                 "  %t = arith.ceildivui %per, %b : index\n"
+                 "  %s = arith.muli %t, %b : index\n"
+                 "  %q0 = arith.muli %qt, %b : index\n"
+                 "  %cls = arith.divui %q0, %s : index\n"
+                 "  %first = arith.muli %cls, %t : index\n"
+                 "  scf.for %kt = %first to %qt step %c1 {\n"
+                 "    sattn.visit %kt full\n  }\n"
+                 "  sattn.visit %qt partial\n";
+    k.predicate = "  %l = arith.constant 4 : index\n"
+                  "  %z = arith.constant 0 : index\n"
+                  "  %d = arith.subi %q, %k : index\n"
+                  "  %r = arith.remsi %d, %l : index\n"
+                  "  %m = arith.cmpi eq, %r, %z : index\n"
+                  "  %le = arith.cmpi ule, %k, %q : index\n"
+                  "  %ok = arith.andi %m, %le : i1\n"
+                  "  sattn.yield %ok : i1\n";
+    ProblemShape s;
+    s.headsQ = 2;
+    s.headsKV = 1;
+    s.seqQ = s.seqK = n;
+    expectGood(check(k, s,
+                     [](int64_t, int64_t q, int64_t kk) {
+                       return kk <= q && (q - kk) % 4 == 0;
+                     },
+                     3, n));
+  }
+}
+
+TEST(CPUKernel, SummaryGatherKeysAllFull) {
+  // Every query sees the last 2 keys of each block of 8: gathered into a
+  // dense key space whose tiles are all FULL (the last one padded).
+  KernelText k;
+  k.name = "summary";
+  k.blockQ = 32;
+  k.blockK = 16;
+  k.maps = "key_map = #sattn.token_map<summary_gather, period = 8, "
+           "count = 2>, ";
+  k.schedule = "  %p = arith.constant 8 : index\n"
+               "  %two = arith.constant 2 : index\n"
+               "  %six = arith.constant 6 : index\n"
+               "  %bk = arith.constant 16 : index\n"
+               "  %blocks = arith.divui %nk, %p : index\n"
+               "  %full = arith.muli %blocks, %two : index\n"
+               "  %rem = arith.remui %nk, %p : index\n"
+               "  %tail = arith.subi %rem, %six : index\n"
+               "  %pos = arith.maxsi %tail, %c0 : index\n"
+               "  %cl = arith.minsi %pos, %two : index\n"
+               "  %g = arith.addi %full, %cl : index\n"
+               "  %nkt = arith.ceildivui %g, %bk : index\n"
+               "  scf.for %kt = %c0 to %nkt step %c1 {\n"
+               "    sattn.visit %kt full\n  }\n";
+  k.predicate = "  %t = arith.constant true\n  sattn.yield %t : i1\n";
+  for (int64_t n : {111, 64, 7}) {
+    SCOPED_TRACE("N " + std::to_string(n));
+    ProblemShape s;
+    s.seqQ = 50;
+    s.seqK = n;
+    expectGood(check(k, s,
+                     [](int64_t, int64_t, int64_t kk) { return kk % 8 >= 6; },
+                     2, n + 7));
+  }
+}
+
+TEST(CPUKernel, MemberGatherQueriesLeaveOtherRowsEmpty) {
+  // Only queries 0, 5 and N-1 attend (to every key); their rows are
+  // gathered into one tile, all other rows must come out empty.
+  KernelText k;
+  k.name = "rows";
+  k.blockQ = 16;
+  k.blockK = 32;
+  k.maps = "query_map = #sattn.token_map<member_gather, members = [0, 5, "
+           "-1]>, ";
+  k.schedule = "  %bk = arith.constant 32 : index\n"
+               "  %nkt = arith.ceildivui %nk, %bk : index\n"
+               "  scf.for %kt = %c0 to %nkt step %c1 {\n"
+               "    sattn.visit %kt partial\n  }\n";
+  k.predicate = "  %z = arith.constant 0 : index\n"
+                "  %ok = arith.cmpi sge, %q, %z : index\n"
+                "  sattn.yield %ok : i1\n";
+  ProblemShape s;
+  s.batch = 2;
+  s.headsQ = 2;
+  s.seqQ = 40;
+  s.seqK = 70;
+  expectGood(check(k, s,
+                   [](int64_t, int64_t q, int64_t) {
+                     return q == 0 || q == 5 || q == 39;
+                   },
+                   2, 99));
 }
