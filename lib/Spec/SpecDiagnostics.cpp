@@ -9,6 +9,7 @@
 #include "lib/Spec/SpecDiagnostics.h"
 
 #include "mlir/IR/Location.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -88,6 +89,13 @@ void SpecDiagnosticHandler::print(Diagnostic &diag) {
                       : (c < 0x20 || c == 0x7f) ? '?'
                                                 : static_cast<char>(c));
   }
+  // Bytes of invalid UTF-8 (binary input) are masked too; valid UTF-8,
+  // e.g. in comments, is shown as is.
+  const auto *first = reinterpret_cast<const llvm::UTF8 *>(excerpt.data());
+  if (!llvm::isLegalUTF8String(&first, first + excerpt.size()))
+    for (char &c : excerpt)
+      if (static_cast<unsigned char>(c) >= 0x80)
+        c = '?';
   if (to < end)
     excerpt += "...";
   caret.assign((from > begin ? 3 : 0) + (pos - from), ' ');

@@ -26,7 +26,8 @@ void replayDirectory(llvm::StringRef dir, unsigned minimumFiles) {
   unsigned count = 0;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec)) {
-    if (llvm::sys::path::filename(it->path()).starts_with("."))
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with(".") || name.ends_with(".md"))
       continue;
     auto buffer = llvm::MemoryBuffer::getFile(it->path());
     ASSERT_TRUE(static_cast<bool>(buffer)) << it->path();
