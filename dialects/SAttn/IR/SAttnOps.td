@@ -88,7 +88,7 @@ def SAttn_RangeOp : SAttn_Op<"range"> {
     ```
   }];
   let arguments = (ins Index:$lo, Index:$hi, SAttn_TileClassAttr:$kind);
-  let assemblyFormat = "$lo `to` $hi $kind attr-dict";
+  let assemblyFormat = "$lo `to` $hi `` $kind attr-dict";
   let hasVerifier = 1;
 }
 
@@ -163,7 +163,7 @@ def SAttn_VisitOp : SAttn_Op<"visit"> {
     ```
   }];
   let arguments = (ins Index:$key_tile, SAttn_TileClassAttr:$kind);
-  let assemblyFormat = "$key_tile $kind attr-dict";
+  let assemblyFormat = "$key_tile `` $kind attr-dict";
   let hasVerifier = 1;
 }
 

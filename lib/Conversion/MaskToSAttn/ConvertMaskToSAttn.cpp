@@ -210,7 +210,7 @@ struct ConvertMaskToSAttnPass
   void runOnOperation() override {
     if (headDim < 1) {
       getOperation().emitError()
-          << "head dimension must be positive, got " << headDim;
+          << "head dimension must be positive, got " << int64_t(headDim);
       return signalPassFailure();
     }
     SmallVector<func::FuncOp> patterns;

@@ -34,6 +34,7 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
            "f32 lanes of a vector register (0: the host's)">
   ];
+  let dependentDialects = ["::sparsa::sattn::SAttnDialect"];
 }
 
 def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {

@@ -39,13 +39,15 @@ struct SelectTilingPass
   void runOnOperation() override {
     if (target != "cpu" && target != "cuda") {
       getOperation().emitError()
-          << "unknown target '" << target << "', expected 'cpu' or 'cuda'";
+          << "unknown target '" << std::string(target)
+          << "', expected 'cpu' or 'cuda'";
       return signalPassFailure();
     }
     if (blockQ < 0 || blockK < 0 || vectorWidth < 0) {
       getOperation().emitError()
           << "tile sizes and vector width must be non-negative, got "
-          << blockQ << "x" << blockK << " and " << vectorWidth;
+          << int64_t(blockQ) << "x" << int64_t(blockK) << " and "
+          << int64_t(vectorWidth);
       return signalPassFailure();
     }
     bool cpu = target == "cpu";
