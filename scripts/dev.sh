@@ -3,7 +3,8 @@
 # lacks, configures, builds, and runs the main job or the tests.
 #
 #   scripts/dev.sh demo   build, then run the main job on an example pattern
-#   scripts/dev.sh test   build (release and ASan+UBSan), run every test
+#   scripts/dev.sh test   build (release and ASan+UBSan), run every test,
+#                         fuzz the spec front end for a minute
 #   scripts/dev.sh build  configure and build the release tree only
 set -euo pipefail
 
@@ -53,6 +54,27 @@ run_tests() {
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 
+# A short libFuzzer run of the spec front end (SPARSA_FUZZ build, ASan and
+# UBSan) on the seed corpus and the crash reproducers; new inputs go to a
+# temporary directory, a crash fails the script and leaves its reproducer.
+fuzz_spec() {
+  configure build-fuzz -DSPARSA_FUZZ=ON
+  ninja -C build-fuzz -j "$jobs" sparsa-fuzz-spec
+  local work
+  work="$(mktemp -d)"
+  mkdir -p "$work/corpus"
+  if ! ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sparsa-fuzz-spec \
+      -max_total_time=60 -max_len=2048 -timeout=5 -dict=fuzz/spec.dict \
+      -artifact_prefix="$work/" "$work/corpus" fuzz/corpus/spec \
+      fuzz/regressions >"$work/fuzz.log" 2>&1; then
+    tail -n 40 "$work/fuzz.log" >&2
+    echo "sparsa-fuzz-spec found a crash; reproducer in $work" >&2
+    return 1
+  fi
+  grep -E "^#[0-9]+ +DONE" "$work/fuzz.log" || true
+  rm -rf "$work"
+}
+
 case "${1:-}" in
   build)
     build
@@ -69,6 +91,7 @@ case "${1:-}" in
     configure build-asan -DSPARSA_SANITIZE=ON -DSPARSA_ENABLE_PCH=OFF
     ninja -C build-asan -j "$jobs"
     run_tests build-asan
+    fuzz_spec
     ;;
   *)
     echo "usage: $0 demo|test|build" >&2
