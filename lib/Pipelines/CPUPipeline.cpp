@@ -9,7 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Pipelines/MaskToSAttnStage.h"
 
+#include "dialects/SAttn/Transforms/Passes.h"
+#include "lib/Conversion/MaskToSAttn/Passes.h"
 #include "lib/Conversion/SAttnToVector/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -34,6 +37,24 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+void sparsa::buildCPUMaskStage(OpPassManager &pm,
+                               const CPUPipelineOptions &options) {
+  SelectTilingOptions tiling;
+  tiling.target = "cpu";
+  tiling.blockQ = options.blockQ;
+  tiling.blockK = options.blockK;
+  tiling.vectorWidth = options.vectorWidth;
+  pm.addPass(createSelectTiling(tiling));
+  ConvertMaskToSAttnOptions convert;
+  convert.headDim = options.headDim;
+  convert.dense = options.dense;
+  pm.addPass(createConvertMaskToSAttn(convert));
+  pm.addPass(createCSEPass());
+  pm.addPass(sattn::createSAttnExpandRanges());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
 
 void sparsa::buildCPUVectorStage(OpPassManager &pm,
                                  const CPUPipelineOptions &) {
@@ -71,6 +92,19 @@ void sparsa::buildCPULLVMStage(OpPassManager &pm,
 void sparsa::buildCPUPipeline(OpPassManager &pm,
                               const CPUPipelineOptions &options) {
   StringRef stop = options.stopAfter;
+  if (options.fromMask) {
+    MaskToSAttnOptions front;
+    front.target = "cpu";
+    front.headDim = options.headDim;
+    front.blockQ = options.blockQ;
+    front.blockK = options.blockK;
+    front.vectorWidth = options.vectorWidth;
+    front.layout = options.layout;
+    front.dense = options.dense;
+    buildMaskToSAttnStage(pm, front);
+    if (stop == "sattn")
+      return;
+  }
   buildCPUVectorStage(pm, options);
   if (stop == "vector")
     return;
