@@ -11,8 +11,6 @@
 #include "lib/Pipelines/CPUPipeline.h"
 #include "lib/Pipelines/MaskToSAttnStage.h"
 
-#include "dialects/SAttn/Transforms/Passes.h"
-#include "lib/Conversion/MaskToSAttn/Passes.h"
 #include "lib/Conversion/SAttnToVector/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -37,24 +35,6 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
-
-void sparsa::buildCPUMaskStage(OpPassManager &pm,
-                               const CPUPipelineOptions &options) {
-  SelectTilingOptions tiling;
-  tiling.target = "cpu";
-  tiling.blockQ = options.blockQ;
-  tiling.blockK = options.blockK;
-  tiling.vectorWidth = options.vectorWidth;
-  pm.addPass(createSelectTiling(tiling));
-  ConvertMaskToSAttnOptions convert;
-  convert.headDim = options.headDim;
-  convert.dense = options.dense;
-  pm.addPass(createConvertMaskToSAttn(convert));
-  pm.addPass(createCSEPass());
-  pm.addPass(sattn::createSAttnExpandRanges());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
 
 void sparsa::buildCPUVectorStage(OpPassManager &pm,
                                  const CPUPipelineOptions &) {
