@@ -306,10 +306,9 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
     Clause cl;
     cl.headLo = ct.headLo;
     cl.headHi = ct.headHi;
-    cl.bounds.spanLo = CompiledTileExpr(ct.spanLo, env);
-    cl.bounds.spanHi = CompiledTileExpr(ct.spanHi, env);
-    cl.bounds.fullLo = CompiledTileExpr(ct.fullLo, env);
-    cl.bounds.fullHi = CompiledTileExpr(ct.fullHi, env);
+    cl.bounds.all = CompiledTileExpr(
+        llvm::ArrayRef<TileExpr>{ct.spanLo, ct.spanHi, ct.fullLo, ct.fullHi},
+        env);
     cl.refinement = ct.refinement;
     cl.queryMembers = resolveAgainst(ct.queryMembers, numQueries);
     if (!ct.queryMembers.empty() && cl.queryMembers.empty())
@@ -374,8 +373,10 @@ void TileClassifier::collect(const Clause &c, int64_t i,
     if (it == c.queryMembers.end() || *it > lastRow)
       return;
   }
-  int64_t lo = std::max<int64_t>(c.bounds.spanLo(i), 0);
-  int64_t hi = std::min(c.bounds.spanHi(i), kTiles);
+  int64_t b[4];
+  c.bounds.all.evaluate(i, b);
+  int64_t lo = std::max<int64_t>(b[0], 0);
+  int64_t hi = std::min(b[1], kTiles);
   if (lo < hi) {
     auto push = [&](int64_t a, int64_t b) { // key positions [a, b]
       a = std::max(a, lo * bk);
@@ -416,8 +417,8 @@ void TileClassifier::collect(const Clause &c, int64_t i,
     }
     }
   }
-  int64_t flo = std::max<int64_t>(c.bounds.fullLo(i), 0);
-  int64_t fhi = std::min(c.bounds.fullHi(i), kTiles);
+  int64_t flo = std::max<int64_t>(b[2], 0);
+  int64_t fhi = std::min(b[3], kTiles);
   if (flo < fhi)
     out.push_back({flo, fhi, TileClass::Full});
 }
@@ -433,6 +434,28 @@ void TileClassifier::forEachKeyRange(
       collect(c, i, items);
   if (items.empty())
     return;
+  // One clause without refinement: a span and a FULL range inside it.
+  if (items.size() <= 2) {
+    const KeyTileRange *part = nullptr, *full = nullptr;
+    for (const KeyTileRange &r : items)
+      (r.cls == TileClass::Full ? full : part) = &r;
+    if (!full) {
+      if (items.size() == 1) {
+        fn(*part);
+        return;
+      }
+    } else if (!part) {
+      fn(*full);
+      return;
+    } else if (part->lo <= full->lo && full->hi <= part->hi) {
+      if (part->lo < full->lo)
+        fn({part->lo, full->lo, TileClass::Partial});
+      fn(*full);
+      if (full->hi < part->hi)
+        fn({full->hi, part->hi, TileClass::Partial});
+      return;
+    }
+  }
   // Sweep over range ends: +1/-1 events for FULL and PARTIAL coverage.
   struct Event {
     int64_t pos;

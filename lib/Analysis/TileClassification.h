@@ -157,8 +157,9 @@ public:
   TileCounts countTiles(int64_t h) const;
 
 private:
+  /// spanLo, spanHi, fullLo, fullHi compiled together.
   struct Bound {
-    CompiledTileExpr spanLo, spanHi, fullLo, fullHi;
+    CompiledTileExpr all;
   };
   struct Clause {
     int64_t headLo, headHi;

@@ -561,7 +561,11 @@ static int64_t applyOp(Kind op, int64_t a, int64_t b) {
   }
 }
 
-CompiledTileExpr::CompiledTileExpr(const TileExpr &e, const TileEnv &env) {
+CompiledTileExpr::CompiledTileExpr(const TileExpr &e, const TileEnv &env)
+    : CompiledTileExpr(llvm::ArrayRef<TileExpr>(e), env) {}
+
+CompiledTileExpr::CompiledTileExpr(llvm::ArrayRef<TileExpr> outputs,
+                                   const TileEnv &env) {
   llvm::DenseMap<const TileExpr::Node *, int32_t> memo;
   auto constantSlot = [&](int64_t v) {
     constants.push_back(v);
@@ -611,25 +615,38 @@ CompiledTileExpr::CompiledTileExpr(const TileExpr &e, const TileEnv &env) {
     memo[n] = slot;
     return slot;
   };
-  result = visit(e);
+  for (const TileExpr &e : outputs)
+    results.push_back(visit(e));
 }
 
-int64_t CompiledTileExpr::operator()(int64_t index) const {
-  auto value = [&](const int64_t *slots, int32_t s) {
-    return s >= 0 ? slots[s] : s == -1 ? index : constants[-2 - s];
-  };
-  int64_t small[48];
+void CompiledTileExpr::evaluate(int64_t index, int64_t *out) const {
+  int64_t small[64];
   std::vector<int64_t> big;
   int64_t *slots = small;
-  if (code.size() > 48) {
+  if (code.size() > 64) {
     big.resize(code.size());
     slots = big.data();
   }
-  for (size_t j = 0; j < code.size(); ++j) {
+  auto value = [&](int32_t s) {
+    return s >= 0 ? slots[s] : s == -1 ? index : constants[-2 - s];
+  };
+  for (size_t j = 0, e = code.size(); j < e; ++j) {
     const Insn &in = code[j];
-    slots[j] = applyOp(in.op, value(slots, in.lhs), value(slots, in.rhs));
+    slots[j] = applyOp(in.op, value(in.lhs), value(in.rhs));
   }
-  return value(slots, result);
+  for (size_t r = 0; r < results.size(); ++r)
+    out[r] = value(results[r]);
+}
+
+int64_t CompiledTileExpr::operator()(int64_t index) const {
+  if (results.size() == 1) {
+    int64_t v;
+    evaluate(index, &v);
+    return v;
+  }
+  llvm::SmallVector<int64_t, 4> all(results.size());
+  evaluate(index, all.data());
+  return all.empty() ? 0 : all[0];
 }
 
 //===----------------------------------------------------------------------===//

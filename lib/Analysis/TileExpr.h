@@ -153,7 +153,13 @@ public:
   /// Binds `e` with `env` (its `index` is ignored) and compiles the rest:
   /// shared subexpressions are computed once, constant ones at compile time.
   explicit CompiledTileExpr(const TileExpr &e, const TileEnv &env);
+  /// Several expressions compiled together, sharing their common
+  /// subexpressions (e.g. the four bounds of a clause tiling).
+  CompiledTileExpr(llvm::ArrayRef<TileExpr> outputs, const TileEnv &env);
+  /// The (first) expression's value.
   int64_t operator()(int64_t index) const;
+  /// Every output's value, in order, into `out`.
+  void evaluate(int64_t index, int64_t *out) const;
   bool isConstant() const { return code.empty(); }
 
 private:
@@ -165,8 +171,8 @@ private:
   };
   llvm::SmallVector<Insn, 8> code;
   llvm::SmallVector<int64_t, 4> constants;
-  /// The result: an instruction slot, the index or a constant as above.
-  int32_t result = -2;
+  /// The results: instruction slots, the index or constants as above.
+  llvm::SmallVector<int32_t, 1> results;
 };
 
 /// SSA values standing for the symbols when emitting a TileExpr.
