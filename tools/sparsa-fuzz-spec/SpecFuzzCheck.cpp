@@ -84,8 +84,9 @@ std::string sparsa::spec::checkSpecInput(llvm::StringRef text,
     llvm::SmallVector<int64_t> headsToCheck;
     for (int64_t h = 0; h <= std::min<int64_t>(heads, 16); ++h)
       headsToCheck.push_back(h);
-    for (int64_t h = std::max<int64_t>(17, heads - 2); h <= heads; ++h)
-      headsToCheck.push_back(h);
+    for (int64_t back = 2; back >= 0; --back)
+      if (heads - back > 16)
+        headsToCheck.push_back(heads - back);
     for (int64_t h : headsToCheck)
       for (int64_t q = 0; q < nq; ++q)
         for (int64_t k = 0; k < nk; ++k)
