@@ -102,3 +102,61 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   });
   return "";
 }
+
+std::string
+sparsa::runtime::runAttentionParts(const std::vector<CompiledKernel> &parts,
+                                   const AttentionProblem &p,
+                                   ThreadPool &pool) {
+  if (parts.empty())
+    return "attention has no parts";
+  if (parts.size() == 1)
+    return runAttention(parts[0], p, pool);
+  for (const CompiledKernel &k : parts) {
+    std::string error = validate(k, p);
+    if (!error.empty())
+      return error;
+  }
+  const int64_t rows = p.batch * p.headsQ * p.seqQ, d = p.headDim;
+  const float negInf = -std::numeric_limits<float>::infinity();
+  std::vector<float> accO(rows * d, 0.0f), accL(rows, negInf);
+  std::vector<float> partO(rows * d), partL(rows);
+  AttentionProblem part = p;
+  part.o = denseTensor(partO.data(), p.headsQ, p.seqQ, d);
+  part.lse = TensorRef{partL.data(), p.headsQ * p.seqQ, p.seqQ, 1};
+  for (const CompiledKernel &k : parts) {
+    CompiledKernel clearing = k;
+    clearing.coversAllQueries = false; // rows it never writes stay empty
+    std::string error = runAttention(clearing, part, pool);
+    if (!error.empty())
+      return error;
+    pool.parallelFor(rows, 256, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        float la = accL[r], lp = partL[r];
+        float m = std::max(la, lp);
+        if (m == negInf)
+          continue;
+        float wa = la == negInf ? 0.0f : std::exp(la - m);
+        float wp = lp == negInf ? 0.0f : std::exp(lp - m);
+        float inv = 1.0f / (wa + wp);
+        float *o = &accO[r * d];
+        const float *q = &partO[r * d];
+        for (int64_t i = 0; i < d; ++i)
+          o[i] = (wa * o[i] + wp * q[i]) * inv;
+        accL[r] = m + std::log(wa + wp);
+      }
+    });
+  }
+  pool.parallelFor(rows, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t n = r % p.seqQ, bh = r / p.seqQ;
+      int64_t b = bh / p.headsQ, h = bh % p.headsQ;
+      std::copy(&accO[r * d], &accO[r * d] + d,
+                p.o.data + b * p.o.strideB + h * p.o.strideH +
+                    n * p.o.strideN);
+      if (p.lse.data)
+        p.lse.data[b * p.lse.strideB + h * p.lse.strideH +
+                   n * p.lse.strideN] = accL[r];
+    }
+  });
+  return "";
+}

@@ -63,6 +63,13 @@ std::vector<int64_t> packArguments(const AttentionProblem &p);
 std::string runAttention(const CompiledKernel &kernel,
                          const AttentionProblem &p, ThreadPool &pool);
 
+/// Runs the parts of one attention (disjoint allowed pairs whose union is
+/// the mask) and merges their softmax states through the log-sum-exp:
+/// O = sum_i e^(lse_i - lse) O_i, lse = log sum_i e^(lse_i). One part is
+/// run directly; several use O(B * Hq * Nq * D) scratch memory.
+std::string runAttentionParts(const std::vector<CompiledKernel> &parts,
+                              const AttentionProblem &p, ThreadPool &pool);
+
 } // namespace sparsa::runtime
 
 #endif // SPARSA_LIB_RUNTIME_RUNATTENTION_H

@@ -49,6 +49,14 @@ struct KernelInfo {
 /// The kernels of a module in the func or LLVM dialect.
 std::vector<KernelInfo> collectKernels(mlir::ModuleOp module);
 
+/// An attention made of several kernels (`sattn.attention`), recorded by
+/// convert-sattn-to-vector in the module attribute `sparsa.attentions`.
+struct AttentionInfo {
+  std::string name;
+  std::vector<std::string> parts;
+};
+std::vector<AttentionInfo> collectAttentions(mlir::ModuleOp module);
+
 /// Registers the LLVM IR translations of the dialects the pipeline emits.
 void registerCPUTranslations(mlir::DialectRegistry &registry);
 
@@ -77,7 +85,8 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 
 /// A C header declaring the entry points of `kernels` (ABI, parameters,
 /// block sizes).
-std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels);
+std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels,
+                       llvm::ArrayRef<AttentionInfo> attentions = {});
 
 /// What emitToFile writes.
 enum class EmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
@@ -96,12 +105,18 @@ public:
 
   /// The kernel `name` ready for runtime::runAttention.
   llvm::Expected<runtime::CompiledKernel> lookup(llvm::StringRef name);
+  /// The parts of attention `name`, for runtime::runAttentionParts; a
+  /// kernel name gives that kernel alone.
+  llvm::Expected<std::vector<runtime::CompiledKernel>>
+  lookupAttention(llvm::StringRef name);
   const std::vector<KernelInfo> &kernels() const { return infos; }
+  const std::vector<AttentionInfo> &attentions() const { return groups; }
 
 private:
   JITModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::vector<KernelInfo> infos;
+  std::vector<AttentionInfo> groups;
 };
 
 } // namespace sparsa::cpu

@@ -34,7 +34,8 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
     auto out = open(path, true);
     if (!out)
       return out.takeError();
-    (*out)->os() << emitHeader(collectKernels(module));
+    (*out)->os() << emitHeader(collectKernels(module),
+                              collectAttentions(module));
     (*out)->keep();
     return llvm::Error::success();
   }

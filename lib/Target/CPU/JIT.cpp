@@ -25,6 +25,7 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
     return tm.takeError();
   std::unique_ptr<JITModule> jit(new JITModule());
   jit->infos = collectKernels(module);
+  jit->groups = collectAttentions(module);
   llvm::Error translateError = llvm::Error::success();
   auto builder = [&](Operation *op, llvm::LLVMContext &ctx)
       -> std::unique_ptr<llvm::Module> {
@@ -71,4 +72,20 @@ JITModule::lookup(llvm::StringRef name) {
   k.numParams = static_cast<int64_t>(info->paramNames.size());
   k.coversAllQueries = info->coversAllQueries;
   return k;
+}
+
+llvm::Expected<std::vector<sparsa::runtime::CompiledKernel>>
+JITModule::lookupAttention(llvm::StringRef name) {
+  std::vector<std::string> names{name.str()};
+  for (const AttentionInfo &a : groups)
+    if (a.name == name)
+      names = a.parts;
+  std::vector<runtime::CompiledKernel> parts;
+  for (const std::string &part : names) {
+    auto k = lookup(part);
+    if (!k)
+      return k.takeError();
+    parts.push_back(*k);
+  }
+  return parts;
 }

@@ -1,0 +1,249 @@
+//===- Kernel.cpp - sparsa::Kernel: argument checks and the call ----------===//
+//
+// Everything a host program can get wrong is checked here before the
+// generated code sees a pointer: dtype, rank, shapes (including GQA head
+// counts and the compiled head dimension), strides (D contiguous, no
+// negative strides, output rows that do not overlap, no int64 overflow of
+// the largest offset) and runtime parameters (all given, by position or by
+// name, none unknown or repeated).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Runtime/KernelImpl.h"
+#include "lib/Runtime/PoolCache.h"
+
+#include <algorithm>
+#include <string>
+
+using namespace sparsa;
+using sparsa::detail::KernelImpl;
+
+namespace {
+
+Status invalid(std::string message) {
+  return Status(ErrorCode::InvalidArgument, std::move(message));
+}
+
+std::string shapeString(const TensorView &t) {
+  std::string s = "[";
+  for (int i = 0; i < t.rank; ++i)
+    s += (i ? ", " : "") + std::to_string(t.shape[i]);
+  return s + "]";
+}
+
+/// Checks one view: fp32, the expected rank, non-null, positive extents,
+/// non-negative strides, a contiguous last dimension (rank 4) and, for
+/// outputs, rows that never overlap.
+Status checkView(const char *what, const TensorView &t, int rank,
+                 bool output) {
+  std::string name(what);
+  if (t.dtype != DType::F32)
+    return invalid(name + " must be f32 (dtype " +
+                   std::to_string(static_cast<int>(t.dtype)) +
+                   " is not supported on the CPU)");
+  if (t.rank != rank)
+    return invalid(name + " must have rank " + std::to_string(rank) +
+                   ", got " + std::to_string(t.rank));
+  if (!t.data)
+    return invalid(name + " data must not be null");
+  int64_t maxOffset = 0;
+  for (int i = 0; i < rank; ++i) {
+    if (t.shape[i] < 1)
+      return invalid(name + " shape " + shapeString(t) +
+                     " must have positive extents");
+    if (t.strides[i] < 0)
+      return invalid(name + " stride " + std::to_string(t.strides[i]) +
+                     " of dimension " + std::to_string(i) +
+                     " must be non-negative");
+    int64_t extent;
+    if (__builtin_mul_overflow(t.shape[i] - 1, t.strides[i], &extent) ||
+        __builtin_add_overflow(maxOffset, extent, &maxOffset))
+      return invalid(name + " strides overflow 64-bit offsets");
+  }
+  if (rank == 4 && t.strides[3] != 1)
+    return invalid(name + " head dimension must be contiguous (stride 1), "
+                          "got stride " +
+                   std::to_string(t.strides[3]));
+  if (output) {
+    // Distinct indices must map to distinct elements: sorted by stride,
+    // each dimension must step over everything inside the previous ones.
+    int order[4] = {0, 1, 2, 3};
+    std::sort(order, order + rank, [&](int a, int b) {
+      return t.strides[a] < t.strides[b];
+    });
+    int64_t span = 1; // elements covered by the inner dimensions
+    for (int j = 0; j < rank; ++j) {
+      int d = order[j];
+      if (t.shape[d] == 1)
+        continue;
+      if (t.strides[d] < span)
+        return invalid(name + " strides make elements overlap (dimension " +
+                       std::to_string(d) + " stride " +
+                       std::to_string(t.strides[d]) + " < " +
+                       std::to_string(span) + ")");
+      span = t.strides[d] * (t.shape[d] - 1) + span;
+    }
+  }
+  return Status::ok();
+}
+
+runtime::TensorRef ref(const TensorView &t) {
+  return runtime::TensorRef{static_cast<float *>(t.data), t.strides[0],
+                            t.strides[1], t.strides[2]};
+}
+
+const KernelInfo &emptyInfo() {
+  static const KernelInfo *info = new KernelInfo();
+  return *info;
+}
+
+} // namespace
+
+const KernelInfo &Kernel::info() const {
+  return impl_ ? impl_->info : emptyInfo();
+}
+
+Result<std::vector<int64_t>> Kernel::resolveParams(const Params &p) const {
+  if (!impl_)
+    return invalid("empty kernel handle");
+  const std::vector<std::string> &names = impl_->info.params;
+  const auto &byPos = p.positionalValues();
+  const auto &byName = p.namedValues();
+  if (!byPos.empty() && !byName.empty())
+    return invalid("runtime parameters must be given all by position or "
+                   "all by name");
+  if (byName.empty()) {
+    if (byPos.size() != names.size()) {
+      std::string list;
+      for (const std::string &n : names)
+        list += (list.empty() ? "" : ", ") + n;
+      return invalid("kernel '" + impl_->info.name + "' takes " +
+                     std::to_string(names.size()) + " runtime parameter" +
+                     (names.size() == 1 ? "" : "s") +
+                     (list.empty() ? "" : " (" + list + ")") + ", got " +
+                     std::to_string(byPos.size()));
+    }
+    return byPos;
+  }
+  std::vector<int64_t> values(names.size(), 0);
+  std::vector<bool> given(names.size(), false);
+  for (const auto &[name, value] : byName) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string list;
+      for (const std::string &n : names)
+        list += (list.empty() ? "" : ", ") + n;
+      return invalid("unknown runtime parameter '" + name + "' (kernel '" +
+                     impl_->info.name + "' takes: " +
+                     (list.empty() ? "none" : list) + ")");
+    }
+    size_t i = it - names.begin();
+    if (given[i])
+      return invalid("runtime parameter '" + name + "' is given twice");
+    given[i] = true;
+    values[i] = value;
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!given[i])
+      return invalid("runtime parameter '" + names[i] + "' is not given");
+  return values;
+}
+
+Status Kernel::run(const TensorView &q, const TensorView &k,
+                   const TensorView &v, const TensorView &out,
+                   const TensorView *lse, const Params &params,
+                   const RunOptions &options) const {
+  if (!impl_)
+    return invalid("empty kernel handle");
+  const KernelImpl &K = *impl_;
+  for (auto [name, view, output] :
+       {std::make_tuple("q", &q, false), std::make_tuple("k", &k, false),
+        std::make_tuple("v", &v, false), std::make_tuple("out", &out, true)})
+    if (Status s = checkView(name, *view, 4, output); !s)
+      return s;
+  if (lse)
+    if (Status s = checkView("lse", *lse, 3, true); !s)
+      return s;
+  const int64_t B = q.shape[0], Hq = q.shape[1], Nq = q.shape[2],
+                D = q.shape[3], Hkv = k.shape[1], Nk = k.shape[2];
+  if (k.shape[0] != B || v.shape[0] != B || out.shape[0] != B)
+    return invalid("batch sizes differ: q " + shapeString(q) + ", k " +
+                   shapeString(k) + ", v " + shapeString(v) + ", out " +
+                   shapeString(out));
+  for (int i = 0; i < 4; ++i)
+    if (v.shape[i] != k.shape[i])
+      return invalid("v shape " + shapeString(v) + " must equal k shape " +
+                     shapeString(k));
+  for (int i = 0; i < 4; ++i)
+    if (out.shape[i] != q.shape[i])
+      return invalid("out shape " + shapeString(out) +
+                     " must equal q shape " + shapeString(q));
+  if (k.shape[3] != D)
+    return invalid("k head dimension " + std::to_string(k.shape[3]) +
+                   " differs from q's " + std::to_string(D));
+  if (Hq % Hkv != 0)
+    return invalid("query heads " + std::to_string(Hq) +
+                   " must be a multiple of key/value heads " +
+                   std::to_string(Hkv));
+  if (D != K.info.headDim)
+    return invalid("head dimension " + std::to_string(D) +
+                   " differs from the kernel's " +
+                   std::to_string(K.info.headDim) +
+                   " (compile with headDim = " + std::to_string(D) + ")");
+  if (lse && (lse->shape[0] != B || lse->shape[1] != Hq ||
+              lse->shape[2] != Nq))
+    return invalid("lse shape " + shapeString(*lse) + " must be [" +
+                   std::to_string(B) + ", " + std::to_string(Hq) + ", " +
+                   std::to_string(Nq) + "]");
+  if (options.scale < 0 || options.scale != options.scale)
+    return invalid("softmax scale " + std::to_string(options.scale) +
+                   " must be positive (or 0 for 1/sqrt(D))");
+  Result<std::vector<int64_t>> values = resolveParams(params);
+  if (!values)
+    return values.status();
+
+  runtime::AttentionProblem p;
+  p.batch = B;
+  p.headsQ = Hq;
+  p.headsKV = Hkv;
+  p.seqQ = Nq;
+  p.seqK = Nk;
+  p.headDim = D;
+  p.q = ref(q);
+  p.k = ref(k);
+  p.v = ref(v);
+  p.o = ref(out);
+  if (lse)
+    p.lse = runtime::TensorRef{static_cast<float *>(lse->data),
+                               lse->strides[0], lse->strides[1],
+                               lse->strides[2]};
+  p.scale = options.scale;
+  p.params = std::move(*values);
+  runtime::PoolLease lease(options.threads);
+  std::string error = runtime::runAttentionParts(K.parts, p, lease.pool());
+  if (!error.empty())
+    return invalid(error);
+  return Status::ok();
+}
+
+Result<PatternStats> Kernel::stats(int64_t numQueries, int64_t numKeys,
+                                   const Params &params) const {
+  if (!impl_)
+    return invalid("empty kernel handle");
+  if (!impl_->stats)
+    return Status(ErrorCode::Unsupported,
+                  "statistics need the pattern: kernel '" + impl_->info.name +
+                      "' was loaded from a shared library (use sparsac "
+                      "--stats or a JIT kernel)");
+  if (numQueries < 1)
+    return invalid("query length " + std::to_string(numQueries) +
+                   " must be positive");
+  if (numKeys == 0 || numKeys < -1)
+    return invalid("key length " + std::to_string(numKeys) +
+                   " must be positive (or -1 for Nk = Nq)");
+  Result<std::vector<int64_t>> values = resolveParams(params);
+  if (!values)
+    return values.status();
+  return impl_->stats(numQueries, numKeys < 0 ? numQueries : numKeys,
+                      *values);
+}

@@ -1,0 +1,128 @@
+//===- Loader.cpp - load AOT kernels from shared libraries ----------------===//
+//
+// dlopen's the library (RTLD_LOCAL: several kernel libraries with the same
+// symbol names can be loaded side by side), reads the metadata symbols of
+// KernelMetadata.h and resolves every part's entry point and work-item
+// counter. The dlopen handle is owned by the Kernel, so the code stays
+// mapped as long as any copy of the handle lives.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Runtime/KernelImpl.h"
+#include "lib/Runtime/KernelMetadata.h"
+#include "sparsa/Runtime.h"
+
+#include <algorithm>
+
+#include <dlfcn.h>
+
+using namespace sparsa;
+
+namespace {
+
+struct Library {
+  std::shared_ptr<void> handle;
+  std::vector<std::string> attentions;
+};
+
+Status notFound(std::string message) {
+  return Status(ErrorCode::NotFound, std::move(message));
+}
+
+Result<Library> openLibrary(const std::string &path) {
+  if (path.empty())
+    return Status(ErrorCode::InvalidArgument, "library path is empty");
+  void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *why = dlerror();
+    return notFound("cannot load '" + path + "': " + (why ? why : "unknown"));
+  }
+  Library lib;
+  lib.handle = std::shared_ptr<void>(h, [](void *p) { dlclose(p); });
+  const char *text =
+      static_cast<const char *>(dlsym(h, runtime::kModuleInfoSymbol));
+  if (!text)
+    return notFound("'" + path + "' has no sparsa metadata (symbol " +
+                    runtime::kModuleInfoSymbol +
+                    "); build it with sparsac --emit=so");
+  std::string error;
+  if (!runtime::parseModuleMetadata(text, lib.attentions, error))
+    return Status(ErrorCode::InvalidArgument,
+                  "'" + path + "': " + error);
+  return lib;
+}
+
+} // namespace
+
+Result<std::vector<std::string>> sparsa::listKernels(const std::string &path) {
+  Result<Library> lib = openLibrary(path);
+  if (!lib)
+    return lib.status();
+  return lib->attentions;
+}
+
+Result<Kernel> sparsa::loadKernel(const std::string &path,
+                                  const std::string &requested) {
+  Result<Library> lib = openLibrary(path);
+  if (!lib)
+    return lib.status();
+  std::string list;
+  for (const std::string &a : lib->attentions)
+    list += (list.empty() ? "" : ", ") + a;
+  std::string name = requested;
+  if (name.empty()) {
+    if (lib->attentions.size() != 1)
+      return Status(ErrorCode::InvalidArgument,
+                    "'" + path + "' holds " +
+                        std::to_string(lib->attentions.size()) +
+                        " attentions (" + list + "): name one");
+    name = lib->attentions[0];
+  }
+  if (std::find(lib->attentions.begin(), lib->attentions.end(), name) ==
+      lib->attentions.end())
+    return notFound("no attention '" + name + "' in '" + path +
+                    "' (it has: " + (list.empty() ? "none" : list) + ")");
+  void *h = lib->handle.get();
+  std::string infoSymbol = name + runtime::kAttentionInfoSuffix;
+  const char *text = static_cast<const char *>(dlsym(h, infoSymbol.c_str()));
+  if (!text)
+    return notFound("'" + path + "' lacks symbol " + infoSymbol);
+  runtime::AttentionMetadata meta;
+  std::string error;
+  if (!runtime::parseAttentionMetadata(text, meta, error))
+    return Status(ErrorCode::InvalidArgument, "'" + path + "': " + error);
+
+  auto impl = std::make_shared<detail::KernelImpl>();
+  const runtime::PartMetadata &first = meta.parts.front();
+  impl->info.name = name;
+  impl->info.target = "cpu";
+  impl->info.headDim = first.headDim;
+  impl->info.blockQ = first.blockQ;
+  impl->info.blockK = first.blockK;
+  impl->info.params = first.params;
+  impl->info.numParts = static_cast<int>(meta.parts.size());
+  impl->info.aheadOfTime = true;
+  for (const runtime::PartMetadata &part : meta.parts) {
+    if (part.headDim != first.headDim || part.params != first.params)
+      return Status(ErrorCode::InvalidArgument,
+                    "'" + path + "': parts of '" + name +
+                        "' disagree on head dimension or parameters");
+    runtime::CompiledKernel k;
+    k.entry = reinterpret_cast<runtime::KernelFn>(
+        dlsym(h, part.symbol.c_str()));
+    std::string count = part.symbol + runtime::kWorkItemsSuffix;
+    k.workItems =
+        reinterpret_cast<runtime::WorkItemsFn>(dlsym(h, count.c_str()));
+    if (!k.entry || !k.workItems)
+      return notFound("'" + path + "' lacks entry point " + part.symbol +
+                      " or " + count);
+    k.headDim = part.headDim;
+    k.numParams = static_cast<int64_t>(part.params.size());
+    k.coversAllQueries = part.coversAllQueries;
+    impl->parts.push_back(k);
+  }
+  impl->owner = lib->handle;
+  return detail::KernelAccess::make(std::move(impl));
+}
+
+const char *sparsa::version() { return "0.1.0"; }
