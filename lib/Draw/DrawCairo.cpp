@@ -28,7 +28,8 @@ struct Rgb {
 constexpr Rgb kEmpty{1.0, 1.0, 1.0};
 constexpr Rgb kPartial{0.99, 0.87, 0.60};
 constexpr Rgb kFull{0.72, 0.89, 0.70};
-constexpr Rgb kInk{0.09, 0.20, 0.45};
+constexpr Rgb kInk{0.09, 0.20, 0.45};     // allowed pairs of PARTIAL tiles
+constexpr Rgb kInkFull{0.08, 0.36, 0.16}; // allowed pairs of FULL tiles
 constexpr Rgb kGrid{0.55, 0.55, 0.55};
 
 constexpr int kMaxCells = 1024;   // picture cells per side
@@ -103,18 +104,20 @@ void paint(cairo_t *cr, const PictureInput &in, const Raster &r, int px,
   for (int64_t y = 0; y < r.rows; ++y) {
     auto *row = reinterpret_cast<uint32_t *>(data + y * stride);
     for (int64_t x = 0; x < r.cols; ++x) {
-      Rgb bg = kEmpty;
+      Rgb bg = kEmpty, ink = kInk;
       if (!r.tiles.empty()) {
         int64_t q = static_cast<int64_t>(y * r.pairsPerRow);
         int64_t k = static_cast<int64_t>(x * r.pairsPerCol);
         int64_t t = std::min(q / in.blockQ, r.tileRows - 1) * r.tileCols +
                     std::min(k / in.blockK, r.tileCols - 1);
         bg = tileColour(r.tiles[t]);
+        if (r.tiles[t] == TileClass::Full)
+          ink = kInkFull;
       }
       // Square-root shading keeps sparse cells (a stride seen from afar)
       // visible; exact cells are 0 or 1 and unaffected.
       float c = r.coverage[y * r.cols + x];
-      row[x] = pack(mix(bg, kInk, c > 0 ? std::max(0.2f, std::sqrt(c)) : 0));
+      row[x] = pack(mix(bg, ink, c > 0 ? std::max(0.2f, std::sqrt(c)) : 0));
     }
   }
   cairo_surface_mark_dirty(img);
@@ -186,9 +189,11 @@ void paint(cairo_t *cr, const PictureInput &in, const Raster &r, int px,
     cairo_text_extents(cr, label, &ext);
     lx += 20 + ext.x_advance + 18;
   };
-  swatch(kInk, "allowed pair");
-  if (!r.tiles.empty()) {
-    swatch(kFull, "FULL tile");
+  if (r.tiles.empty()) {
+    swatch(kInk, "allowed pair");
+  } else {
+    swatch(kInkFull, "allowed, FULL tile");
+    swatch(kInk, "allowed, PARTIAL tile");
     swatch(kPartial, "PARTIAL tile");
     swatch(kEmpty, "EMPTY tile (skipped)");
   }

@@ -20,8 +20,8 @@ using namespace sparsa::sparsac;
 namespace cl = llvm::cl;
 
 /// The largest sequence length a concrete evaluation accepts.
-static constexpr int64_t kMaxSeqLen = 16384;
 static constexpr int64_t kMaxHeads = 4096;
+static constexpr uint64_t kMaxPoints = uint64_t(1) << 32;
 
 static cl::opt<int64_t> seqLen("seq-len",
                                cl::desc("Number of queries (and of keys "
@@ -45,7 +45,8 @@ static llvm::Error fail(const llvm::Twine &msg) {
 }
 
 llvm::Expected<ConcreteShape>
-sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command) {
+sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command,
+                                  int64_t kMaxSeqLen) {
   ConcreteShape shape;
   if (seqLen == -1)
     return fail(command + " needs --seq-len");
@@ -80,6 +81,17 @@ sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command) {
     return fail("the pattern has " + llvm::Twine(shape.numHeads) +
                 " heads; at most " + llvm::Twine(kMaxHeads) +
                 " can be evaluated");
+  // The largest output of an evaluation: H x Nq x Nk points.
+  uint64_t points = static_cast<uint64_t>(shape.numHeads) *
+                    static_cast<uint64_t>(shape.numQueries) *
+                    static_cast<uint64_t>(shape.numKeys);
+  // Closed-form commands (a larger maxSeqLen) never evaluate every point.
+  if (kMaxSeqLen <= kMaxDenseSeqLen && points > kMaxPoints)
+    return fail("evaluating " + llvm::Twine(shape.numHeads) + " heads of " +
+                llvm::Twine(shape.numQueries) + " x " +
+                llvm::Twine(shape.numKeys) + " pairs is " +
+                llvm::Twine(points) + " points; the limit is " +
+                llvm::Twine(kMaxPoints));
 
   // Runtime parameters by name.
   llvm::StringMap<unsigned> argOf;

@@ -50,13 +50,28 @@ struct ConcreteShape {
   /// Runtime parameter values in the order of the function's arguments.
   llvm::SmallVector<int64_t> args;
 };
-llvm::Expected<ConcreteShape> getConcreteShape(mlir::func::FuncOp fn,
-                                               llvm::StringRef command);
+/// Largest sequence length of commands whose output is O(N^2) (bitmaps).
+inline constexpr int64_t kMaxDenseSeqLen = 16384;
+/// Largest sequence length of commands that work in closed form (stats).
+inline constexpr int64_t kMaxSeqLen = int64_t(1) << 40;
+llvm::Expected<ConcreteShape>
+getConcreteShape(mlir::func::FuncOp fn, llvm::StringRef command,
+                 int64_t maxSeqLen = kMaxDenseSeqLen);
+
+/// Tile sizes and head dimension (--block BQ,BK and --head-dim D).
+struct TileOptions {
+  int64_t blockQ = 64, blockK = 64, headDim = 128;
+};
+llvm::Expected<TileOptions> getTileOptions();
 
 // The stages. Each returns an ExitCode.
 int emitMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
 int emitCanonicalMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
 int emitBitmap(mlir::ModuleOp module, llvm::raw_ostream &os);
+int emitTiles(mlir::ModuleOp module, llvm::raw_ostream &os);
+int emitStats(mlir::ModuleOp module, llvm::raw_ostream &os);
+/// Writes a picture (PNG, SVG or text by extension) of head 0 of the mask.
+int drawPicture(mlir::ModuleOp module, llvm::StringRef path);
 
 } // namespace sparsa::sparsac
 

@@ -61,7 +61,7 @@ Value sparsa::sparsac::getPatternMask(func::FuncOp fn) {
 }
 
 namespace {
-enum class EmitKind { MLIR, MLIRCanonical, Bitmap };
+enum class EmitKind { MLIR, MLIRCanonical, Bitmap, Tiles };
 } // namespace
 
 static cl::opt<std::string> inputFilename(cl::Positional,
@@ -77,8 +77,18 @@ static cl::opt<EmitKind> emitKind(
         clEnumValN(EmitKind::MLIRCanonical, "mlir-canonical",
                    "the mask dialect after mask-canonicalize"),
         clEnumValN(EmitKind::Bitmap, "bitmap",
-                   "the exact mask as H x Nq x Nk bytes (needs --seq-len)")),
+                   "the exact mask as H x Nq x Nk bytes (needs --seq-len)"),
+        clEnumValN(EmitKind::Tiles, "tiles",
+                   "the tiled schedule (sattn dialect) at --block")),
     cl::cat(category()));
+// `--stats` is created in main(), after LLVM's own `-stats` (statistics of
+// its passes, registered by libLLVM) has been renamed out of the way.
+static cl::opt<bool> *stats = nullptr;
+static cl::opt<std::string>
+    drawPath("draw",
+             cl::desc("Draw the mask at --seq-len with its --block tiles "
+                      "(.png, .svg or .txt) instead of a stage"),
+             cl::value_desc("file"), cl::cat(category()));
 static cl::list<std::string>
     defines("D", cl::Prefix,
             cl::desc("Set a parameter: replaces a compile-time value or binds "
@@ -154,12 +164,20 @@ static int run() {
   if (failed(verify(*module)))
     return internalError("the generated IR does not verify");
 
+  if (*stats && !drawPath.empty())
+    return userError("--stats and --draw cannot be combined");
+  if (!drawPath.empty())
+    return drawPicture(*module, drawPath);
+
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &err);
   if (!output)
     return userError(err);
   int rc = kExitInternalError;
-  switch (emitKind) {
+  if (*stats)
+    rc = emitStats(*module, output->os());
+  else
+    switch (emitKind) {
   case EmitKind::MLIR:
     rc = emitMLIR(*module, output->os());
     break;
@@ -168,6 +186,9 @@ static int run() {
     break;
   case EmitKind::Bitmap:
     rc = emitBitmap(*module, output->os());
+    break;
+  case EmitKind::Tiles:
+    rc = emitTiles(*module, output->os());
     break;
   }
   if (rc != kExitOk)
@@ -184,6 +205,14 @@ static int run() {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   llvm::install_fatal_error_handler(fatalHandler);
+  if (cl::Option *llvmStats = cl::getRegisteredOptions().lookup("stats"))
+    llvmStats->setArgStr("llvm-stats");
+  static cl::opt<bool> statsOption(
+      "stats",
+      cl::desc("Print exact statistics at --seq-len (nnz, density, flops, "
+               "empty rows, tile counts at --block) instead of a stage"),
+      cl::cat(category()));
+  stats = &statsOption;
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   cl::HideUnrelatedOptions(category());

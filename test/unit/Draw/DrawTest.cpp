@@ -141,9 +141,11 @@ TEST(Draw, PngShowsTheMaskAndTileClasses) {
            0xffffffu;
   };
   const int x0 = 16, y0 = 68, px = 900 / 64;
-  // (q=40, k=10): allowed, ink. (q=10, k=40): not allowed, in an EMPTY tile
+  // (q=40, k=10): allowed in a FULL tile, green ink. (q=13, k=12): allowed
+  // in a PARTIAL tile, blue ink. (q=10, k=40): not allowed, in an EMPTY tile
   // (white). (q=5, k=10): not allowed, in a PARTIAL diagonal tile (amber).
-  EXPECT_EQ(pixel(x0 + 10 * px + px / 2, y0 + 40 * px + px / 2), 0x173373u);
+  EXPECT_EQ(pixel(x0 + 10 * px + px / 2, y0 + 40 * px + px / 2), 0x145c29u);
+  EXPECT_EQ(pixel(x0 + 12 * px + px / 2, y0 + 13 * px + px / 2), 0x173373u);
   EXPECT_EQ(pixel(x0 + 40 * px + px / 2, y0 + 10 * px + px / 2), 0xffffffu);
   EXPECT_EQ(pixel(x0 + 10 * px + px / 2, y0 + 5 * px + px / 2), 0xfcde99u);
   cairo_surface_destroy(s);
