@@ -14,6 +14,9 @@ if(SPARSA_ENABLE_PCH)
   add_library(sparsa_pch_anchor OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp)
   llvm_update_compile_flags(sparsa_pch_anchor)
   set_target_properties(sparsa_pch_anchor PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  # Without a timestamp in the PCH, ccache can cache the objects that use it
+  # (with CCACHE_SLOPPINESS=pch_defines,time_macros, set by scripts/dev.sh).
+  target_compile_options(sparsa_pch_anchor PRIVATE -Xclang -fno-pch-timestamp)
   target_precompile_headers(sparsa_pch_anchor PRIVATE
     <llvm/ADT/ArrayRef.h>
     <llvm/ADT/STLExtras.h>
