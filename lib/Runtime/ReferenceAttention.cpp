@@ -5,21 +5,21 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "test/unit/CPU/ReferenceAttention.h"
+#include "lib/Runtime/ReferenceAttention.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 using namespace sparsa;
-using namespace sparsa::cputest;
+using namespace sparsa::runtime;
 
 static const float *at(const runtime::TensorRef &t, int64_t b, int64_t h,
                        int64_t n) {
   return t.data + b * t.strideB + h * t.strideH + n * t.strideN;
 }
 
-ReferenceResult cputest::referenceAttention(const runtime::AttentionProblem &p,
+ReferenceResult runtime::referenceAttention(const runtime::AttentionProblem &p,
                                             double scale,
                                             const AllowedFn &allowed) {
   const int64_t D = p.headDim, group = p.headsQ / p.headsKV;
@@ -66,7 +66,7 @@ ReferenceResult cputest::referenceAttention(const runtime::AttentionProblem &p,
   return r;
 }
 
-Comparison cputest::compare(const runtime::AttentionProblem &p,
+Comparison runtime::compare(const runtime::AttentionProblem &p,
                             const ReferenceResult &ref) {
   Comparison c;
   const int64_t D = p.headDim;

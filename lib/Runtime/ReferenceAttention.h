@@ -1,14 +1,14 @@
 //===- ReferenceAttention.h - dense float64 attention for tests -*- C++ -*-===//
 //
-// The reference every CPU kernel is compared with: plain loops over all
-// (query, key) pairs in double precision, the mask given as a predicate
-// (usually mask::ReferenceMask::allowed). Deliberately naive and O(N^2):
-// test-only.
+// The reference every CPU kernel is compared with (tests, `sparsac --run
+// --check`): plain loops over all (query, key) pairs in double precision,
+// the mask given as a predicate (usually mask::ReferenceMask::allowed).
+// Deliberately naive and O(N^2): for checking only, never on a fast path.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
-#define SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
+#ifndef SPARSA_LIB_RUNTIME_REFERENCEATTENTION_H
+#define SPARSA_LIB_RUNTIME_REFERENCEATTENTION_H
 
 #include "lib/Runtime/RunAttention.h"
 
@@ -16,7 +16,7 @@
 #include <functional>
 #include <vector>
 
-namespace sparsa::cputest {
+namespace sparsa::runtime {
 
 using AllowedFn = std::function<bool(int64_t h, int64_t q, int64_t k)>;
 
@@ -25,7 +25,7 @@ struct ReferenceResult {
   std::vector<double> out, lse;
 };
 
-ReferenceResult referenceAttention(const runtime::AttentionProblem &p,
+ReferenceResult referenceAttention(const AttentionProblem &p,
                                    double scale, const AllowedFn &allowed);
 
 /// Compares the kernel's outputs in `p` with `ref`. The error of a row is
@@ -36,9 +36,9 @@ struct Comparison {
   double maxRelErr = 0, maxLseErr = 0;
   int64_t badEmptyRows = 0, nonFinite = 0;
 };
-Comparison compare(const runtime::AttentionProblem &p,
+Comparison compare(const AttentionProblem &p,
                    const ReferenceResult &ref);
 
-} // namespace sparsa::cputest
+} // namespace sparsa::runtime
 
-#endif // SPARSA_TEST_UNIT_CPU_REFERENCEATTENTION_H
+#endif // SPARSA_LIB_RUNTIME_REFERENCEATTENTION_H

@@ -10,7 +10,7 @@
 #ifndef SPARSA_TEST_UNIT_CPU_CPUTESTUTIL_H
 #define SPARSA_TEST_UNIT_CPU_CPUTESTUTIL_H
 
-#include "test/unit/CPU/ReferenceAttention.h"
+#include "lib/Runtime/ReferenceAttention.h"
 
 #include "lib/Runtime/RunAttention.h"
 #include "lib/Target/CPU/CPUTarget.h"
@@ -22,6 +22,12 @@
 #include <string>
 
 namespace sparsa::cputest {
+
+using runtime::AllowedFn;
+using runtime::Comparison;
+using runtime::ReferenceResult;
+using runtime::compare;
+using runtime::referenceAttention;
 
 /// A context with every dialect the CPU pipeline reads and writes.
 std::unique_ptr<mlir::MLIRContext> makeCPUContext();

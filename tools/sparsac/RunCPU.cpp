@@ -1,0 +1,131 @@
+//===- RunCPU.cpp - sparsac --run [--check] -------------------------------===//
+//
+// JIT-compiles the pattern for the host CPU, runs every part of the
+// attention on random inputs over all cores, prints the time, and with
+// --check compares with the float64 reference under the mask's reference
+// evaluator (O(N^2): limited to --seq-len <= 16384).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/sparsac/CPUCommands.h"
+#include "tools/sparsac/Sparsac.h"
+
+#include "dialects/Mask/IR/MaskReference.h"
+#include "lib/Runtime/ReferenceAttention.h"
+#include "lib/Runtime/RunAttention.h"
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "llvm/Support/Format.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace mlir;
+using namespace sparsa;
+using namespace sparsa::sparsac;
+namespace cl = llvm::cl;
+
+namespace sparsa::sparsac {
+int lowerForCPU(ModuleOp module);
+} // namespace sparsa::sparsac
+
+static cl::opt<bool> check("check",
+                           cl::desc("With --run: compare with the float64 "
+                                    "reference and print max_rel_err"),
+                           cl::cat(category()));
+static cl::opt<int64_t> batch("batch", cl::desc("With --run: batch size"),
+                              cl::init(1), cl::cat(category()));
+static cl::opt<int64_t> kvHeads(
+    "kv-heads", cl::desc("With --run: key/value heads (default: --heads)"),
+    cl::init(0), cl::cat(category()));
+static cl::opt<unsigned> threads("threads",
+                                 cl::desc("With --run: threads (0: all)"),
+                                 cl::init(0), cl::cat(category()));
+
+int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
+  func::FuncOp fn = getPatternFunc(module);
+  if (!fn)
+    return internalError("no pattern function");
+  std::string name = fn.getSymName().str();
+  auto shape = getConcreteShape(fn, "--run", kMaxSeqLen);
+  if (!shape)
+    return userError(llvm::toString(shape.takeError()));
+  auto tiles = getTileOptions();
+  if (!tiles)
+    return userError(llvm::toString(tiles.takeError()));
+  if (batch < 1)
+    return userError("--batch must be positive, got " + llvm::Twine(batch));
+  int64_t heads = shape->numHeads, kv = kvHeads ? kvHeads : heads;
+  if (kv < 1 || heads % kv != 0)
+    return userError("--heads " + llvm::Twine(heads) +
+                     " must be a multiple of --kv-heads " + llvm::Twine(kv));
+  if (check && std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
+    return userError("--check compares with an O(N^2) reference: --seq-len "
+                     "must be at most " + llvm::Twine(kMaxDenseSeqLen));
+  OwningOpRef<ModuleOp> original = module.clone();
+  if (int rc = lowerForCPU(module))
+    return rc;
+  auto jit = cpu::JITModule::create(module);
+  if (!jit)
+    return internalError(llvm::toString(jit.takeError()));
+  auto parts = (*jit)->lookupAttention(name);
+  if (!parts)
+    return internalError(llvm::toString(parts.takeError()));
+
+  const int64_t nq = shape->numQueries, nk = shape->numKeys, d =
+                                                                 tiles->headDim;
+  std::vector<float> q(batch * heads * nq * d), k(batch * kv * nk * d),
+      v(k.size()), o(q.size(), std::numeric_limits<float>::quiet_NaN()),
+      lse(batch * heads * nq, std::numeric_limits<float>::quiet_NaN());
+  std::mt19937 rng(12345);
+  std::normal_distribution<float> normal;
+  for (auto *t : {&q, &k, &v})
+    for (float &x : *t)
+      x = normal(rng);
+  runtime::AttentionProblem p;
+  p.batch = batch;
+  p.headsQ = heads;
+  p.headsKV = kv;
+  p.seqQ = nq;
+  p.seqK = nk;
+  p.headDim = d;
+  p.q = runtime::denseTensor(q.data(), heads, nq, d);
+  p.k = runtime::denseTensor(k.data(), kv, nk, d);
+  p.v = runtime::denseTensor(v.data(), kv, nk, d);
+  p.o = runtime::denseTensor(o.data(), heads, nq, d);
+  p.lse = runtime::TensorRef{lse.data(), heads * nq, nq, 1};
+  p.params.assign(shape->args.begin(), shape->args.end());
+  runtime::ThreadPool pool(threads);
+  auto start = std::chrono::steady_clock::now();
+  std::string error = runtime::runAttentionParts(*parts, p, pool);
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  if (!error.empty())
+    return userError(error);
+  os << "parts: " << parts->size() << "\n";
+  os << "threads: " << pool.size() << "\n";
+  os << "time_ms: " << llvm::format("%.3f", ms) << "\n";
+  if (!check)
+    return kExitOk;
+  auto ref = mask::ReferenceMask::build(getPatternMask(getPatternFunc(*original)),
+                                        nq, nk, shape->args);
+  if (!ref)
+    return userError(llvm::toString(ref.takeError()));
+  runtime::ReferenceResult r = runtime::referenceAttention(
+      p, 1.0 / std::sqrt(double(d)),
+      [&](int64_t h, int64_t qi, int64_t ki) {
+        return ref->allowed(h, qi, ki);
+      });
+  runtime::Comparison c = runtime::compare(p, r);
+  os << "max_rel_err: " << llvm::format("%.3g", c.maxRelErr) << "\n";
+  os << "max_lse_err: " << llvm::format("%.3g", c.maxLseErr) << "\n";
+  os << "bad_empty_rows: " << c.badEmptyRows << "\n";
+  os << "non_finite: " << c.nonFinite << "\n";
+  bool ok = c.maxRelErr <= 1e-5 && c.maxLseErr <= 1e-5 &&
+            c.badEmptyRows == 0 && c.nonFinite == 0;
+  os << (ok ? "check: ok" : "check: FAILED") << "\n";
+  return ok ? kExitOk : kExitUserError;
+}
