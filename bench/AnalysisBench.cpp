@@ -1,7 +1,7 @@
 //===- AnalysisBench.cpp - quality and speed of the mask analyses ---------===//
 //
-// `sparsa-bench-analysis --quality` prints, for the example patterns at
-// N = 16384 and tiles of 128 and 64, the tile efficiency and the number of
+// `sparsa-bench-analysis --quality[=N]` prints, for the example patterns at
+// N = 16384 (or N) and tiles of 128 and 64, the tile efficiency and the number of
 // PARTIAL tiles before and after the layout plan (a Markdown table).
 // Without it, Google Benchmark times building the schedule at N = 1,048,576:
 // the symbolic part (normal form, closed-form tiling, layout plan; O(1) in
@@ -191,8 +191,7 @@ Patterns &patterns() {
 // Quality table
 //===----------------------------------------------------------------------===//
 
-int printQuality() {
-  const int64_t n = 16384;
+int printQuality(int64_t n) {
   std::printf("| pattern | tile | nnz | efficiency | partial | efficiency "
               "after layout | partial after layout | parts |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
@@ -310,9 +309,12 @@ BENCHMARK(BM_AllQueryTiles)->Apply(allExamples)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Stats)->Apply(allExamples)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 int main(int argc, char **argv) {
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quality") == 0)
-      return printQuality();
+      return printQuality(16384);
+    if (std::strncmp(argv[i], "--quality=", 10) == 0)
+      return printQuality(std::atoll(argv[i] + 10));
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;
