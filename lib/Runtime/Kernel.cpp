@@ -220,6 +220,10 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
   p.scale = options.scale;
   p.params = std::move(*values);
   runtime::PoolLease lease(options.threads);
+  if (K.parts.empty()) { // the pattern allows nothing
+    runtime::clearOutputs(p, lease.pool());
+    return Status::ok();
+  }
   std::string error = runtime::runAttentionParts(K.parts, p, lease.pool());
   if (!error.empty())
     return invalid(error);

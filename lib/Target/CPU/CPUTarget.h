@@ -88,6 +88,12 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels,
                        llvm::ArrayRef<AttentionInfo> attentions = {});
 
+/// Adds the symbols libsparsa_runtime loads a kernel library by
+/// (`sparsa_module_info`, `NAME_sparsa_info`; lib/Runtime/KernelMetadata.h).
+void addRuntimeMetadata(llvm::Module &module,
+                        llvm::ArrayRef<KernelInfo> kernels,
+                        llvm::ArrayRef<AttentionInfo> attentions);
+
 /// What emitToFile writes.
 enum class EmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
 

@@ -43,6 +43,8 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
   auto llvmModule = translateToLLVMIR(module, ctx, tm);
   if (!llvmModule)
     return llvmModule.takeError();
+  addRuntimeMetadata(**llvmModule, collectKernels(module),
+                     collectAttentions(module));
   if (kind == EmitKind::LLVMIR || kind == EmitKind::Assembly ||
       kind == EmitKind::Object) {
     auto out = open(path, kind != EmitKind::Object);

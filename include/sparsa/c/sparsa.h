@@ -1,0 +1,169 @@
+/*===- sparsa.h - C API of libsparsa and libsparsa_runtime -------*- C -*-===//
+ *
+ * Opaque handles, status codes and thread-local error messages, usable from
+ * any FFI. Functions marked [runtime] live in libsparsa_runtime (no MLIR,
+ * no LLVM) and load kernels built ahead of time by `sparsac --emit=so`;
+ * functions marked [jit] need libsparsa, which compiles patterns in
+ * process. Every function that can fail returns a sparsa_status; on failure
+ * sparsa_last_error() gives the full message (for spec errors
+ * `file:line:col: error: ...`, the source line and a caret) until the next
+ * failing call on the same thread. Null pointers, bad shapes and unknown
+ * parameters are errors, never crashes.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef SPARSA_C_SPARSA_H
+#define SPARSA_C_SPARSA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define SPARSA_C_API __declspec(dllexport)
+#else
+#define SPARSA_C_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sparsa_status {
+  SPARSA_OK = 0,
+  SPARSA_INVALID_ARGUMENT = 1,
+  SPARSA_SPEC_ERROR = 2,
+  SPARSA_COMPILE_ERROR = 3,
+  SPARSA_NOT_FOUND = 4,
+  SPARSA_UNSUPPORTED = 5,
+  SPARSA_INTERNAL = 6
+} sparsa_status;
+
+typedef enum sparsa_dtype {
+  SPARSA_F32 = 0,
+  SPARSA_F16 = 1,
+  SPARSA_BF16 = 2,
+  SPARSA_F64 = 3
+} sparsa_dtype;
+
+/* A non-owning tensor: strides in elements. Q/O [B, Hq, Nq, D], K/V
+   [B, Hkv, Nk, D], LSE [B, Hq, Nq]; D contiguous. */
+typedef struct sparsa_tensor {
+  void *data;
+  sparsa_dtype dtype;
+  int32_t rank;
+  int64_t shape[4];
+  int64_t strides[4];
+} sparsa_tensor;
+
+typedef struct sparsa_kernel sparsa_kernel;
+typedef struct sparsa_compiler sparsa_compiler;
+typedef struct sparsa_options sparsa_options;
+
+typedef struct sparsa_cache_stats {
+  uint64_t requests, exact_hits, structure_hits, compilations, failures,
+      entries;
+  double compile_seconds;
+} sparsa_cache_stats;
+
+typedef struct sparsa_stats {
+  int64_t num_queries, num_keys, nnz, rows_empty;
+  double density, flops;
+  int64_t tiles_full, tiles_partial, tiles_empty;
+  double tile_efficiency;
+  int64_t tiles_full_after_layout, tiles_partial_after_layout;
+  double tile_efficiency_after_layout;
+} sparsa_stats;
+
+/* [runtime] The message of the calling thread's last failure ("" if none).
+   Valid until the next sparsa_* call on this thread. */
+SPARSA_C_API const char *sparsa_last_error(void);
+/* [runtime] "MAJOR.MINOR.PATCH". */
+SPARSA_C_API const char *sparsa_version(void);
+
+/* [runtime] A dense row-major fp32 tensor of rank <= 4. */
+SPARSA_C_API sparsa_tensor sparsa_tensor_f32(float *data, int32_t rank,
+                                             const int64_t *shape);
+
+/* [runtime] Loads attention `name` (NULL or "": the library's only one)
+   from a shared library built by `sparsac --emit=so`. */
+SPARSA_C_API sparsa_status sparsa_kernel_load(const char *path,
+                                              const char *name,
+                                              sparsa_kernel **out);
+/* [runtime] Releases a kernel handle (NULL is ignored). */
+SPARSA_C_API void sparsa_kernel_free(sparsa_kernel *kernel);
+
+/* [runtime] Information about a kernel. Strings are owned by the kernel. */
+SPARSA_C_API const char *sparsa_kernel_name(const sparsa_kernel *kernel);
+SPARSA_C_API int64_t sparsa_kernel_head_dim(const sparsa_kernel *kernel);
+SPARSA_C_API int64_t sparsa_kernel_block_q(const sparsa_kernel *kernel);
+SPARSA_C_API int64_t sparsa_kernel_block_k(const sparsa_kernel *kernel);
+SPARSA_C_API int32_t sparsa_kernel_num_params(const sparsa_kernel *kernel);
+/* NULL when `index` is out of range. */
+SPARSA_C_API const char *sparsa_kernel_param_name(const sparsa_kernel *kernel,
+                                                  int32_t index);
+
+/* [runtime] Runs the kernel. `lse` may be NULL. Runtime parameters: `count`
+   values, by name when `names` is not NULL, else by position. `scale` 0
+   means 1/sqrt(D); `threads` 0 means all hardware threads. */
+SPARSA_C_API sparsa_status sparsa_kernel_run(
+    const sparsa_kernel *kernel, const sparsa_tensor *q,
+    const sparsa_tensor *k, const sparsa_tensor *v, const sparsa_tensor *out,
+    const sparsa_tensor *lse, const char *const *param_names,
+    const int64_t *param_values, size_t param_count, float scale,
+    uint32_t threads);
+
+/* [jit] Exact statistics for Nq = num_queries, Nk = num_keys (< 0: Nq). */
+SPARSA_C_API sparsa_status sparsa_kernel_stats(
+    const sparsa_kernel *kernel, int64_t num_queries, int64_t num_keys,
+    const char *const *param_names, const int64_t *param_values,
+    size_t param_count, sparsa_stats *out);
+
+/* [jit] Compile options (defaults: target "cpu", head_dim 128, tiles and
+   vector width chosen by the policy, layout on, opt level 3). */
+SPARSA_C_API sparsa_options *sparsa_options_create(void);
+SPARSA_C_API void sparsa_options_free(sparsa_options *options);
+SPARSA_C_API sparsa_status sparsa_options_set_target(sparsa_options *options,
+                                                     const char *target);
+SPARSA_C_API sparsa_status sparsa_options_set_head_dim(sparsa_options *options,
+                                                       int64_t head_dim);
+SPARSA_C_API sparsa_status sparsa_options_set_tiles(sparsa_options *options,
+                                                    int64_t block_q,
+                                                    int64_t block_k);
+SPARSA_C_API sparsa_status sparsa_options_set_layout(sparsa_options *options,
+                                                     int enable);
+SPARSA_C_API sparsa_status sparsa_options_set_name(sparsa_options *options,
+                                                   const char *name);
+SPARSA_C_API sparsa_status sparsa_options_set_file_name(
+    sparsa_options *options, const char *file_name);
+SPARSA_C_API sparsa_status sparsa_options_define(sparsa_options *options,
+                                                 const char *name,
+                                                 int64_t value);
+
+/* [jit] A compiler with its own cache; sparsa_compiler_global() is the
+   process-wide one (never freed). Thread-safe. */
+SPARSA_C_API sparsa_compiler *sparsa_compiler_create(void);
+SPARSA_C_API sparsa_compiler *sparsa_compiler_global(void);
+SPARSA_C_API void sparsa_compiler_free(sparsa_compiler *compiler);
+
+/* [jit] Compiles spec text (`options` NULL: defaults). */
+SPARSA_C_API sparsa_status sparsa_compile(sparsa_compiler *compiler,
+                                          const char *spec,
+                                          const sparsa_options *options,
+                                          sparsa_kernel **out);
+/* [jit] Compiles a `.sparsa` file. */
+SPARSA_C_API sparsa_status sparsa_compile_file(sparsa_compiler *compiler,
+                                               const char *path,
+                                               const sparsa_options *options,
+                                               sparsa_kernel **out);
+/* [jit] Writes a shared library for sparsa_kernel_load. */
+SPARSA_C_API sparsa_status sparsa_emit_shared_library(
+    sparsa_compiler *compiler, const char *spec,
+    const sparsa_options *options, const char *output_path);
+SPARSA_C_API sparsa_status sparsa_compiler_cache_stats(
+    const sparsa_compiler *compiler, sparsa_cache_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPARSA_C_SPARSA_H */

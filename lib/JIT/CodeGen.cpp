@@ -1,0 +1,181 @@
+//===- CodeGen.cpp - canonical mask IR to callable kernels ----------------===//
+//
+// Pipeline, ORC JIT and the statistics callback of JIT kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/JIT/CodeGen.h"
+
+#include "lib/Analysis/PatternStats.h"
+#include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Runtime/KernelImpl.h"
+#include "lib/Spec/SpecParser.h"
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+using namespace sparsa;
+using namespace sparsa::jit;
+
+CompiledPattern::~CompiledPattern() = default;
+
+static func::FuncOp patternFunc(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (fn->hasAttr(spec::kPatternAttrName))
+      return fn;
+  return {};
+}
+
+/// Runs the CPU pipeline on `module` with diagnostics into `diagnostics`.
+static Status lower(ParsedPattern &parsed, ModuleOp module,
+                    const CompileOptions &o) {
+  std::string diagnostics;
+  DiagnosticCapture capture(parsed, diagnostics);
+  PassManager pm(parsed.context.get());
+  CPUPipelineOptions options;
+  options.fromMask = true;
+  options.headDim = o.headDim;
+  options.blockQ = o.blockQ;
+  options.blockK = o.blockK;
+  options.vectorWidth = o.vectorWidth;
+  options.layout = o.layout;
+  buildCPUPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return Status(ErrorCode::CompileError,
+                  diagnostics.empty() ? "the CPU pipeline failed"
+                                      : diagnostics);
+  return Status::ok();
+}
+
+Result<std::shared_ptr<CompiledPattern>>
+jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
+                  const CompileOptions &o) {
+  func::FuncOp fn = patternFunc(*parsed->module);
+  if (!fn)
+    return Status(ErrorCode::Internal, "no pattern function");
+  auto compiled = std::make_shared<CompiledPattern>();
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto name = fn.getArgAttrOfType<StringAttr>(i, spec::kParamAttrName);
+    compiled->params.push_back(name ? name.str() : "arg" + std::to_string(i));
+  }
+  OwningOpRef<ModuleOp> lowered = parsed->module->clone();
+  if (Status s = lower(*parsed, *lowered, o); !s)
+    return s;
+  auto jit = cpu::JITModule::create(*lowered, o.optLevel);
+  if (!jit)
+    return Status(ErrorCode::CompileError,
+                  "code generation failed: " +
+                      llvm::toString(jit.takeError()));
+  std::string name = fn.getSymName().str();
+  bool known = false;
+  for (const cpu::AttentionInfo &a : (*jit)->attentions())
+    known |= a.name == name;
+  if (known) {
+    auto parts = (*jit)->lookupAttention(name);
+    if (!parts)
+      return Status(ErrorCode::CompileError,
+                    "code generation failed: " +
+                        llvm::toString(parts.takeError()));
+    compiled->parts = std::move(*parts);
+  }
+  compiled->headDim = o.headDim;
+  if (!(*jit)->kernels().empty()) {
+    compiled->blockQ = (*jit)->kernels().front().blockQ;
+    compiled->blockK = (*jit)->kernels().front().blockK;
+  }
+  for (const runtime::CompiledKernel &k : compiled->parts)
+    if (k.headDim != o.headDim ||
+        k.numParams != static_cast<int64_t>(compiled->params.size()))
+      return Status(ErrorCode::Internal,
+                    "compiled part disagrees with the pattern's interface");
+  compiled->layout = o.layout;
+  compiled->jit = std::move(*jit);
+  compiled->parsed = std::move(parsed);
+  return compiled;
+}
+
+static sparsa::TileCounts convert(const analysis::TileStats &t) {
+  return {t.full, t.partial, t.empty, t.efficiency};
+}
+static sparsa::HeadStats convert(const analysis::HeadStats &h) {
+  sparsa::HeadStats out;
+  out.head = h.head;
+  out.nnz = h.nnz;
+  out.density = h.density;
+  out.flops = h.flops;
+  out.rowsEmpty = h.rowsEmpty;
+  out.tiles = convert(h.tiles);
+  out.tilesAfterLayout = convert(h.tilesAfterLayout);
+  return out;
+}
+
+static Result<sparsa::PatternStats>
+computeStats(CompiledPattern &c, int64_t nq, int64_t nk,
+             const std::vector<int64_t> &args) {
+  std::lock_guard<std::mutex> lock(c.statsMutex);
+  func::FuncOp fn = patternFunc(*c.parsed->module);
+  Value mask = fn.getBody().front().getTerminator()->getOperand(0);
+  analysis::StatsOptions options;
+  options.numQueries = nq;
+  options.numKeys = nk;
+  options.args.assign(args.begin(), args.end());
+  options.headDim = c.headDim;
+  if (c.blockQ > 0 && c.blockK > 0)
+    options.tiles = {c.blockQ, c.blockK};
+  options.withLayout = c.layout;
+  auto stats = analysis::computePatternStats(mask, options);
+  if (!stats)
+    return Status(ErrorCode::InvalidArgument,
+                  "cannot compute statistics: " +
+                      llvm::toString(stats.takeError()));
+  sparsa::PatternStats out;
+  out.numQueries = stats->numQueries;
+  out.numKeys = stats->numKeys;
+  out.headDim = stats->headDim;
+  out.blockQ = stats->tiles.query;
+  out.blockK = stats->tiles.key;
+  out.perHead = stats->perHead;
+  for (const analysis::HeadStats &h : stats->heads)
+    out.heads.push_back(convert(h));
+  out.total = convert(stats->total);
+  return out;
+}
+
+Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
+                       const std::string &name) {
+  auto impl = std::make_shared<detail::KernelImpl>();
+  impl->info.name = name;
+  impl->info.target = "cpu";
+  impl->info.headDim = compiled->headDim;
+  impl->info.blockQ = compiled->blockQ;
+  impl->info.blockK = compiled->blockK;
+  impl->info.params = compiled->params;
+  impl->info.numParts = static_cast<int>(compiled->parts.size());
+  impl->parts = compiled->parts;
+  impl->owner = compiled;
+  CompiledPattern *raw = compiled.get();
+  // The owner keeps `raw` alive as long as the KernelImpl lives.
+  impl->stats = [raw](int64_t nq, int64_t nk,
+                      const std::vector<int64_t> &args) {
+    return computeStats(*raw, nq, nk, args);
+  };
+  return detail::KernelAccess::make(std::move(impl));
+}
+
+Status jit::emitSharedLibrary(ParsedPattern &parsed,
+                              const CompileOptions &o,
+                              const std::string &path) {
+  if (Status s = lower(parsed, *parsed.module, o); !s)
+    return s;
+  auto tm = cpu::createHostTargetMachine();
+  if (!tm)
+    return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
+  if (llvm::Error e = cpu::emitToFile(*parsed.module,
+                                      cpu::EmitKind::SharedLibrary, path,
+                                      **tm))
+    return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
+  return Status::ok();
+}

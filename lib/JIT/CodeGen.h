@@ -1,0 +1,57 @@
+//===- CodeGen.h - canonical mask IR to callable kernels --------*- C++ -*-===//
+//
+// The second half of a JIT compilation: the CPU pipeline (the same
+// buildCPUPipeline sparsac uses) on a copy of the canonical module, ORC code
+// generation through lib/Target/CPU's JITModule, and the Kernel handles
+// that share the result. The canonical module is kept for exact statistics.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_JIT_CODEGEN_H
+#define SPARSA_LIB_JIT_CODEGEN_H
+
+#include "lib/JIT/FrontEnd.h"
+#include "lib/Runtime/RunAttention.h"
+#include "sparsa/Kernel.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sparsa::cpu {
+class JITModule;
+} // namespace sparsa::cpu
+
+namespace sparsa::jit {
+
+/// One compiled structure, shared by every Kernel handle made from it.
+struct CompiledPattern {
+  ~CompiledPattern();
+  std::shared_ptr<ParsedPattern> parsed;
+  std::unique_ptr<cpu::JITModule> jit;
+  std::vector<runtime::CompiledKernel> parts;
+  std::vector<std::string> params;
+  int64_t headDim = 0, blockQ = 0, blockK = 0;
+  bool layout = true;
+  /// Statistics read the (shared) canonical module one at a time.
+  std::mutex statsMutex;
+};
+
+/// Lowers a copy of `parsed`'s module and JIT-compiles it.
+Result<std::shared_ptr<CompiledPattern>>
+generateCode(std::shared_ptr<ParsedPattern> parsed,
+             const CompileOptions &options);
+
+/// A handle named `name` on `compiled`.
+Kernel makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
+                  const std::string &name);
+
+/// Lowers `parsed` (whose function carries the user's name) and writes a
+/// shared library with runtime metadata.
+Status emitSharedLibrary(ParsedPattern &parsed, const CompileOptions &options,
+                         const std::string &path);
+
+} // namespace sparsa::jit
+
+#endif // SPARSA_LIB_JIT_CODEGEN_H

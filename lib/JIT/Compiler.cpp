@@ -1,0 +1,93 @@
+//===- Compiler.cpp - sparsa::Compiler, the public JIT entry --------------===//
+//
+// Thin wrappers over CompilerImpl: file reading, Pattern printing, AOT
+// emission. LLVM's native target is initialized once, before the first
+// compilation, from whichever thread gets there first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/JIT/CompilerImpl.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cctype>
+
+using namespace sparsa;
+
+Compiler::Compiler() : impl_(std::make_unique<detail::CompilerImpl>()) {}
+Compiler::~Compiler() = default;
+
+Compiler &Compiler::global() {
+  // Never destroyed: kernels may still run while static destructors do.
+  static Compiler *compiler = new Compiler();
+  return *compiler;
+}
+
+Result<Kernel> Compiler::compile(const std::string &spec,
+                                 const CompileOptions &options) {
+  return impl_->compile(spec, options);
+}
+
+Result<Kernel> Compiler::compile(const Pattern &pattern,
+                                 const CompileOptions &options) {
+  CompileOptions o = options;
+  if (o.fileName.empty())
+    o.fileName = "<pattern>";
+  return impl_->compile(pattern.toSpec(), o);
+}
+
+/// A C identifier from a file's stem (`sliding-window.sparsa` gives
+/// `sliding_window`), like sparsac's default.
+static std::string stemName(llvm::StringRef path) {
+  std::string name = llvm::sys::path::stem(path).str();
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      c = '_';
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    name = "p_" + name;
+  return name;
+}
+
+static Result<std::string> readFile(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return Status(ErrorCode::NotFound, "cannot read '" + path +
+                                           "': " + buffer.getError().message());
+  return (*buffer)->getBuffer().str();
+}
+
+Result<Kernel> Compiler::compileFile(const std::string &path,
+                                     const CompileOptions &options) {
+  Result<std::string> text = readFile(path);
+  if (!text)
+    return text.status();
+  CompileOptions o = options;
+  if (o.fileName.empty())
+    o.fileName = path;
+  if (o.name.empty())
+    o.name = stemName(path);
+  return impl_->compile(*text, o);
+}
+
+Status Compiler::emitSharedLibrary(const std::string &spec,
+                                   const CompileOptions &options,
+                                   const std::string &outputPath) {
+  std::string name = options.name.empty() ? "pattern" : options.name;
+  auto parsed = jit::parsePattern(spec, options, name);
+  if (!parsed)
+    return parsed.status();
+  return jit::emitSharedLibrary(**parsed, options, outputPath);
+}
+
+Result<std::string> Compiler::structureKey(const std::string &spec,
+                                           const CompileOptions &options) {
+  auto parsed = jit::parsePattern(spec, options);
+  if (!parsed)
+    return parsed.status();
+  return jit::structureKey(**parsed, options);
+}
+
+CacheStats Compiler::cacheStats() const { return impl_->stats(); }
+
+void Compiler::clearCache() { impl_->clear(); }

@@ -1,0 +1,136 @@
+//===- FrontEnd.cpp - spec text to canonical mask IR for the JIT ----------===//
+//
+// Parse, verify and canonicalize one pattern in its own context; errors
+// come back as Status values with the front end's rendering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/JIT/FrontEnd.h"
+
+#include "dialects/Mask/Transforms/Passes.h"
+#include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Spec/SpecDiagnostics.h"
+#include "lib/Spec/SpecParser.h"
+#include "lib/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
+
+using namespace mlir;
+using namespace sparsa;
+
+std::unique_ptr<MLIRContext> jit::makeContext() {
+  DialectRegistry registry;
+  spec::registerSpecDialects(registry);
+  registry.insert<sattn::SAttnDialect>();
+  registerCPUDialects(registry);
+  cpu::registerCPUTranslations(registry);
+  auto ctx = std::make_unique<MLIRContext>(registry,
+                                           MLIRContext::Threading::DISABLED);
+  return ctx;
+}
+
+Status jit::checkOptions(const CompileOptions &o) {
+  auto invalid = [](std::string m) {
+    return Status(ErrorCode::InvalidArgument, std::move(m));
+  };
+  if (o.target != "cpu")
+    return Status(ErrorCode::Unsupported,
+                  "target '" + o.target + "' is not supported by the JIT "
+                  "(supported: cpu)");
+  if (o.headDim < 1 || o.headDim > 1024)
+    return invalid("head dimension " + std::to_string(o.headDim) +
+                   " must be in [1, 1024]");
+  for (int64_t b : {o.blockQ, o.blockK})
+    if (b < 0 || b > 4096)
+      return invalid("tile size " + std::to_string(b) +
+                     " must be in [1, 4096] (or 0 for the policy's)");
+  if (o.vectorWidth != 0 && o.vectorWidth != 4 && o.vectorWidth != 8 &&
+      o.vectorWidth != 16)
+    return invalid("vector width " + std::to_string(o.vectorWidth) +
+                   " must be 4, 8 or 16 (or 0 for the host's)");
+  if (o.optLevel > 3)
+    return invalid("optimization level " + std::to_string(o.optLevel) +
+                   " must be 0-3");
+  if (!o.name.empty()) {
+    bool ok = !std::isdigit(static_cast<unsigned char>(o.name[0]));
+    for (char c : o.name)
+      ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    if (!ok)
+      return invalid("pattern name '" + o.name +
+                     "' must be a C identifier");
+  }
+  return Status::ok();
+}
+
+struct jit::DiagnosticCapture::Impl {
+  Impl(ParsedPattern &p, std::string &out)
+      : os(out), handler(*p.sourceMgr, p.context.get(), os) {}
+  llvm::raw_string_ostream os;
+  spec::SpecDiagnosticHandler handler;
+};
+
+jit::DiagnosticCapture::DiagnosticCapture(ParsedPattern &parsed,
+                                          std::string &out)
+    : impl(std::make_unique<Impl>(parsed, out)) {}
+jit::DiagnosticCapture::~DiagnosticCapture() = default;
+
+Result<std::shared_ptr<jit::ParsedPattern>>
+jit::parsePattern(const std::string &text, const CompileOptions &options,
+                  const std::string &functionName) {
+  if (Status s = checkOptions(options); !s)
+    return s;
+  auto parsed = std::make_shared<ParsedPattern>();
+  parsed->context = makeContext();
+  parsed->sourceMgr = std::make_unique<llvm::SourceMgr>();
+  std::string bufferName =
+      options.fileName.empty() ? "<spec>" : options.fileName;
+  parsed->sourceMgr->AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(text, bufferName), llvm::SMLoc());
+
+  spec::SpecOptions specOptions;
+  specOptions.name = functionName;
+  for (const auto &[name, value] : options.defines)
+    if (!specOptions.defines.try_emplace(name, value).second)
+      return Status(ErrorCode::InvalidArgument,
+                    "define " + name + " is given twice");
+
+  std::string diagnostics;
+  {
+    DiagnosticCapture capture(*parsed, diagnostics);
+    parsed->module = spec::parseSpec(*parsed->sourceMgr,
+                                     parsed->context.get(), specOptions);
+    if (!parsed->module)
+      return Status(ErrorCode::SpecError,
+                    diagnostics.empty() ? "the pattern does not parse"
+                                        : diagnostics);
+    if (failed(verify(*parsed->module)))
+      return Status(ErrorCode::Internal,
+                    "the front end's output does not verify:\n" +
+                        diagnostics);
+    PassManager pm(parsed->context.get());
+    pm.addPass(mask::createMaskCanonicalize());
+    if (failed(pm.run(*parsed->module)))
+      return Status(ErrorCode::SpecError,
+                    "mask-canonicalize failed:\n" + diagnostics);
+  }
+  llvm::raw_string_ostream os(parsed->canonical);
+  parsed->module->print(os, OpPrintingFlags());
+  return parsed;
+}
+
+std::string jit::structureKey(const ParsedPattern &parsed,
+                              const CompileOptions &o) {
+  return o.target + ";d=" + std::to_string(o.headDim) +
+         ";bq=" + std::to_string(o.blockQ) +
+         ";bk=" + std::to_string(o.blockK) +
+         ";vw=" + std::to_string(o.vectorWidth) +
+         ";layout=" + (o.layout ? "1" : "0") +
+         ";O" + std::to_string(o.optLevel) + "\n" + parsed.canonical;
+}
