@@ -29,18 +29,26 @@ struct Candidate {
   LayoutPart::Kind kind = LayoutPart::Kind::Identity;
   int64_t period = 0;  // L, or the summary period p
   int64_t residue = 0; // r, or the summary count c
+  std::vector<int64_t> members; // gathered index sets (raw)
   bool operator<(const Candidate &o) const {
-    return std::tie(kind, period, residue) <
-           std::tie(o.kind, o.period, o.residue);
+    return std::tie(kind, period, residue, members) <
+           std::tie(o.kind, o.period, o.residue, o.members);
+  }
+  bool operator==(const Candidate &o) const {
+    return !(*this < o) && !(o < *this);
   }
 };
+
+/// Largest listed set that is gathered (the counts below are sums of one
+/// term per member).
+constexpr size_t kMaxGatherMembers = 64;
 } // namespace
 
 /// Classifies one clause. `sameGroup` relaxes the residue check to the
 /// group's modulus (clauses of one residue part may differ in r).
 static Candidate candidateOf(const Clause &c, const LayoutOptions &options) {
   Candidate none;
-  const Constraint *residue = nullptr;
+  const Constraint *residue = nullptr, *set = nullptr;
   bool hasBlocks = false;
   for (const Constraint &x : c.constraints) {
     switch (x.kind) {
@@ -56,9 +64,35 @@ static Candidate candidateOf(const Clause &c, const LayoutOptions &options) {
         return none;
       residue = &x;
       continue;
+    case Kind::InSet:
+      if (set)
+        return none;
+      set = &x;
+      continue;
     default:
       return none;
     }
+  }
+  if (set) {
+    if (residue || set->members.empty() ||
+        set->members.size() > kMaxGatherMembers)
+      return none;
+    bool allNonNegative = llvm::all_of(set->members,
+                                       [](int64_t e) { return e >= 0; });
+    bool allNegative = llvm::all_of(set->members,
+                                    [](int64_t e) { return e < 0; });
+    Candidate cand;
+    cand.members.assign(set->members.begin(), set->members.end());
+    // Same-sign members never collide after resolution; queries are only
+    // gathered from non-negative lists (the g-th member is then a closed
+    // form of g).
+    if (set->var == MaskVar::Key && (allNonNegative || allNegative))
+      cand.kind = LayoutPart::Kind::KeyGather;
+    else if (set->var == MaskVar::Query && allNonNegative && !hasBlocks)
+      cand.kind = LayoutPart::Kind::QueryGather;
+    else
+      return none;
+    return cand;
   }
   if (!residue)
     return none;
@@ -67,9 +101,9 @@ static Candidate candidateOf(const Clause &c, const LayoutOptions &options) {
   if (!m || !lo || !hi || *m < 2 || *m > options.maxPeriod)
     return none;
   if (residue->var == MaskVar::Distance && *hi == *lo + 1 && !hasBlocks)
-    return {LayoutPart::Kind::ResiduePermutation, *m, 0};
+    return {LayoutPart::Kind::ResiduePermutation, *m, 0, {}};
   if (residue->var == MaskVar::Key && *hi == *m && *lo > 0)
-    return {LayoutPart::Kind::KeyGather, *m, *m - *lo};
+    return {LayoutPart::Kind::KeyGather, *m, *m - *lo, {}};
   return none;
 }
 
@@ -190,6 +224,96 @@ static ClauseTiling summaryTiling(const Clause &clause, unsigned index,
 }
 
 //===----------------------------------------------------------------------===//
+// Listed sets
+//===----------------------------------------------------------------------===//
+
+/// The number of members (resolved against n) below x, for same-sign
+/// members: one 0/1 term per member.
+static E membersBelow(const E &x, llvm::ArrayRef<int64_t> members,
+                      const E &n) {
+  E count = E::constant(0);
+  for (int64_t e : members) {
+    if (e >= 0) {
+      count = count + E::nonNegative(x - 1 - e);
+    } else {
+      E r = n + e;
+      count = count + E::nonNegative(r) * E::nonNegative(x - 1 - r);
+    }
+  }
+  return count;
+}
+
+/// The g-th member of a sorted non-negative list (valid for g below the
+/// number of members in range, which are a prefix of the list).
+static E memberAt(const E &g, llvm::ArrayRef<int64_t> members) {
+  E v = E::constant(members.front());
+  for (size_t j = 1; j < members.size(); ++j)
+    v = v + E::nonNegative(g - int64_t(j)) * (members[j] - members[j - 1]);
+  return v;
+}
+
+static ClauseTiling keyGatherTiling(const Clause &clause, unsigned index,
+                                    llvm::ArrayRef<int64_t> members,
+                                    TileSizes sizes) {
+  ClauseShape s = ClauseShape::of(clause);
+  RowKeyBounds orig;
+  rowKeyFunctions(s, orig);
+  std::vector<int64_t> list(members.begin(), members.end());
+  E nk = E::numKeys();
+  RowKeyBounds rk;
+  E i = E::index();
+  rk.tileFirstRow = i * sizes.query;
+  rk.tileLastRow = E::min(i * sizes.query + sizes.query, E::numQueries()) - 1;
+  rk.rowLo = ClauseShape::maxOf(E::constant(0), s.qLower);
+  rk.rowHi = ClauseShape::minOf(E::numQueries() - 1, s.qUpper);
+  rk.liveLo = orig.liveLo;
+  rk.liveHi = orig.liveHi;
+  auto lo = orig.lo, hi = orig.hi;
+  rk.lo = [=](const E &row) { return membersBelow(lo(row), list, nk); };
+  rk.hi = [=](const E &row) {
+    return membersBelow(hi(row) + 1, list, nk) - 1;
+  };
+  rk.keyEnd = membersBelow(nk, list, nk);
+  ClauseTiling ct;
+  ct.clause = index;
+  ct.headLo = s.headLo;
+  ct.headHi = s.headHi;
+  buildTileBounds(rk, sizes, ct);
+  return ct;
+}
+
+static ClauseTiling queryGatherTiling(const Clause &clause, unsigned index,
+                                      llvm::ArrayRef<int64_t> members,
+                                      TileSizes sizes) {
+  ClauseShape s = ClauseShape::of(clause);
+  RowKeyBounds orig;
+  rowKeyFunctions(s, orig);
+  std::vector<int64_t> list(members.begin(), members.end());
+  E nq = E::numQueries();
+  E size = membersBelow(nq, list, nq);
+  E qLo = ClauseShape::maxOf(E::constant(0), s.qLower);
+  E qHi = ClauseShape::minOf(nq - 1, s.qUpper);
+  RowKeyBounds rk;
+  E i = E::index();
+  rk.tileFirstRow = i * sizes.query;
+  rk.tileLastRow = E::min(i * sizes.query + sizes.query, size) - 1;
+  rk.rowLo = membersBelow(qLo, list, nq);
+  rk.rowHi = membersBelow(qHi + 1, list, nq) - 1;
+  rk.liveLo = E::constant(0);
+  rk.liveHi = size - 1;
+  auto lo = orig.lo, hi = orig.hi;
+  rk.lo = [=](const E &g) { return lo(memberAt(g, list)); };
+  rk.hi = [=](const E &g) { return hi(memberAt(g, list)); };
+  rk.keyEnd = E::numKeys();
+  ClauseTiling ct;
+  ct.clause = index;
+  ct.headLo = s.headLo;
+  ct.headHi = s.headHi;
+  buildTileBounds(rk, sizes, ct);
+  return ct;
+}
+
+//===----------------------------------------------------------------------===//
 // The plan
 //===----------------------------------------------------------------------===//
 
@@ -209,9 +333,7 @@ static std::optional<LayoutPart> makePart(const Candidate &cand,
   part.kind = cand.kind;
   part.tiling.sizes = sizes;
   for (const Clause &c : mask.getClauses()) {
-    Candidate own = candidateOf(c, options);
-    if (own.kind != cand.kind || own.period != cand.period ||
-        own.residue != cand.residue)
+    if (!(candidateOf(c, options) == cand))
       return std::nullopt;
   }
   if (cand.kind == LayoutPart::Kind::ResiduePermutation) {
@@ -224,6 +346,19 @@ static std::optional<LayoutPart> makePart(const Candidate &cand,
     part.keys.size = part.keys.classStride * L;
     for (auto [index, c] : llvm::enumerate(mask.getClauses()))
       part.tiling.clauses.push_back(residueTiling(c, index, L, sizes));
+  } else if (!cand.members.empty()) {
+    bool keys = cand.kind == LayoutPart::Kind::KeyGather;
+    E n = keys ? E::numKeys() : E::numQueries();
+    TokenMap gathered;
+    gathered.kind = TokenMap::Kind::MemberGather;
+    gathered.members.assign(cand.members.begin(), cand.members.end());
+    gathered.size = membersBelow(n, cand.members, n);
+    part.queries = keys ? identityMap(E::numQueries()) : gathered;
+    part.keys = keys ? gathered : identityMap(E::numKeys());
+    for (auto [index, cl] : llvm::enumerate(mask.getClauses()))
+      part.tiling.clauses.push_back(
+          keys ? keyGatherTiling(cl, index, cand.members, sizes)
+               : queryGatherTiling(cl, index, cand.members, sizes));
   } else {
     int64_t p = cand.period, c = cand.residue;
     part.queries = identityMap(E::numQueries());

@@ -114,6 +114,7 @@ private:
 class ConcreteTokenMap {
 public:
   static ConcreteTokenMap bind(const TokenMap &map, int64_t n);
+  TokenMap::Kind getKind() const { return kind; }
   int64_t numTokens() const { return n; }
   int64_t spaceSize() const { return size; }
   /// The position of `token` in the space, or nullopt when the part's

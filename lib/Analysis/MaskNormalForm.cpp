@@ -523,8 +523,10 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
       .Default([&](Operation *other) -> llvm::Expected<ClauseList> {
         return nfError(other->getName().getStringRef() + ": not a mask op");
       });
-  if (!pos || !negated)
+  if (!pos)
     return pos;
+  if (!negated)
+    return finish(std::move(*pos));
   // A leaf is a union of single clauses; its complement is the product of
   // the clauses' complements.
   ClauseList acc{Clause{}};

@@ -58,6 +58,10 @@ struct ClauseShape {
   }
 };
 
+/// Sets `lo`, `hi`, `liveLo`, `liveHi` of `rk` from a clause's interval and
+/// block constraints, in the original coordinates.
+void rowKeyFunctions(const ClauseShape &s, RowKeyBounds &rk);
+
 /// Fills span and full bounds of `out`.
 void buildTileBounds(const RowKeyBounds &rk, TileSizes sizes,
                      ClauseTiling &out);

@@ -135,8 +135,7 @@ static llvm::Error tileError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// The per-row key interval of a clause in the original coordinates.
-static void rowKeyFunctions(const ClauseShape &s, RowKeyBounds &rk) {
+void detail::rowKeyFunctions(const ClauseShape &s, RowKeyBounds &rk) {
   E kLo = ClauseShape::maxOf(E::constant(0), s.kLower);
   E kHi = ClauseShape::minOf(E::numKeys() - 1, s.kUpper);
   E dLo = ClauseShape::maxOf(E(), s.dLower);

@@ -71,3 +71,43 @@ func.func @fixed() -> !mask.mask {
   %m = mask.intersect %u, %c
   return %m : !mask.mask
 }
+
+// -----
+
+// causal | global_rows([1, 6]): the gathered rows keep only what causal
+// does not give them (keys after the query): row 1 sees keys 2-7, row 6
+// key 7; both rows form one gathered query tile.
+// CHECK-LABEL: layout plan of @rows:
+// CHECK-NEXT: part identity
+// CHECK: part query-gather
+// CHECK-NEXT: queries: gather {1, 6}; size min(max(Nq - 1, 0), 1) + min(max(Nq - 6, 0), 1)
+// CHECK-NEXT: keys: identity; size Nk
+// CHECK-NEXT: clause 0: d <= -1 && q in {1, 6}
+// CHECK: part 1 ranges for Nq=8 Nk=8 head 0:
+// CHECK-NEXT: tile 0: [1, 4) partial
+func.func @rows() -> !mask.mask {
+  %c = mask.causal [0]
+  %g = mask.global_rows #mask.set<[1, 6]>
+  %m = mask.union %c, %g
+  return %m : !mask.mask
+}
+
+// -----
+
+// window(1, 1) | global_cols([-1]): the last key, gathered into a block of
+// one key, is seen in full by queries 0-5 (the window covers 6 and 7).
+// CHECK-LABEL: layout plan of @cols:
+// CHECK: part key-gather
+// CHECK-NEXT: queries: identity; size Nq
+// CHECK-NEXT: keys: gather {-1}; size min(Nk, 1)
+// CHECK: part 1 ranges for Nq=8 Nk=8 head 0:
+// CHECK-NEXT: tile 0: [0, 1) full
+// CHECK-NEXT: tile 1: [0, 1) full
+// CHECK-NEXT: tile 2: [0, 1) full
+// CHECK-NEXT: tile 3:
+func.func @cols() -> !mask.mask {
+  %w = mask.window [1, 1]
+  %g = mask.global_cols #mask.set<[-1]>
+  %m = mask.union %w, %g
+  return %m : !mask.mask
+}

@@ -211,9 +211,8 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
   tally.layoutParts += parts->size() - (plan->isIdentity() ? 1 : 0);
   for (const ConcreteLayoutPart &part : *parts) {
     for (const ConcreteTokenMap *map : {&part.queries, &part.keys}) {
-      bool gather = map->spaceSize() <= map->numTokens() &&
-                    part.kind == LayoutPart::Kind::KeyGather &&
-                    map == &part.keys;
+      bool gather = map->getKind() == TokenMap::Kind::SummaryGather ||
+                    map->getKind() == TokenMap::Kind::MemberGather;
       for (int64_t t = 0; t < map->numTokens(); ++t) {
         auto pos = map->toSpace(t);
         if (!pos) {
