@@ -34,6 +34,11 @@ sparsa::analysis::computePatternStats(const MaskNormalForm &nf,
                                       const StatsOptions &options) {
   int64_t nq = options.numQueries;
   int64_t nk = options.numKeys < 0 ? nq : options.numKeys;
+  if (nq > options.maxRows)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "statistics count every query row: " + llvm::Twine(nq) +
+            " rows exceed the limit of " + llvm::Twine(options.maxRows));
   auto cnf = nf.instantiate(nq, nk, options.args);
   if (!cnf)
     return cnf.takeError();
@@ -74,11 +79,22 @@ sparsa::analysis::computePatternStats(const MaskNormalForm &nf,
     if (nq > 0 && nk > 0)
       hs.density = double(hs.nnz) / (double(nq) * double(nk));
     hs.flops = 4.0 * double(options.headDim) * double(hs.nnz);
-    hs.tiles = tileStats(classifier->countTiles(h), hs.nnz);
+    auto tooMany = [&]() {
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "statistics stopped after " + llvm::Twine(options.maxTileRanges) +
+              " key-tile ranges; use larger tiles or a shorter sequence");
+    };
+    TileCounts counts = classifier->countTiles(h, options.maxTileRanges);
+    if (counts.truncated)
+      return tooMany();
+    hs.tiles = tileStats(counts, hs.nnz);
     if (options.withLayout) {
       TileCounts sum;
       for (const ConcreteLayoutPart &p : parts) {
-        TileCounts c = p.classifier.countTiles(h);
+        TileCounts c = p.classifier.countTiles(h, options.maxTileRanges);
+        if (c.truncated)
+          return tooMany();
         sum.full += c.full;
         sum.partial += c.partial;
         sum.empty += c.empty;

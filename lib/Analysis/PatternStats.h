@@ -35,6 +35,11 @@ struct StatsOptions {
   /// Also classify under the layout plan (tiles_*_after_layout lines).
   bool withLayout = true;
   NormalFormOptions normalForm;
+  /// Work limits: statistics are O(Nq * #clauses) for the rows and
+  /// O(key-tile ranges) for the tiles; beyond these they fail with an
+  /// error instead of running for hours.
+  int64_t maxRows = int64_t(1) << 30;
+  int64_t maxTileRanges = int64_t(1) << 28;
 };
 
 /// Tile statistics of one head under one layout.

@@ -496,14 +496,20 @@ llvm::SmallVector<KeyTileRange, 4> TileClassifier::keyRanges(int64_t h,
   return out;
 }
 
-TileCounts TileClassifier::countTiles(int64_t h) const {
+TileCounts TileClassifier::countTiles(int64_t h, int64_t maxRanges) const {
   TileCounts t;
+  int64_t ranges = 0;
   for (int64_t i = 0; i < qTiles; ++i) {
+    if (ranges > maxRanges) {
+      t.truncated = true;
+      break;
+    }
     int64_t rows = std::min(sizes.query, qPositions - i * sizes.query);
     forEachKeyRange(h, i, [&](const KeyTileRange &r) {
       int64_t cols =
           std::min(r.hi * sizes.key, kPositions) - r.lo * sizes.key;
       t.pairsVisited += rows * cols;
+      ++ranges;
       (r.cls == TileClass::Full ? t.full : t.partial) += r.hi - r.lo;
     });
   }

@@ -39,6 +39,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace sparsa::analysis {
@@ -124,6 +125,8 @@ struct TileCounts {
   /// Pairs (positions of the coordinate space, padding included) inside the
   /// FULL and PARTIAL tiles: the work a kernel does.
   int64_t pairsVisited = 0;
+  /// Set when counting stopped at the range budget (counts incomplete).
+  bool truncated = false;
 };
 
 /// A SymbolicTiling bound to concrete sequence lengths and parameters.
@@ -154,7 +157,9 @@ public:
   /// The same as a vector (tests, printing).
   llvm::SmallVector<KeyTileRange, 4> keyRanges(int64_t h, int64_t i) const;
   /// Counts over every query tile of head `h`: O(numQueryTiles * R log R).
-  TileCounts countTiles(int64_t h) const;
+  /// Stops (and sets `truncated`) after `maxRanges` ranges.
+  TileCounts countTiles(int64_t h,
+                        int64_t maxRanges = std::numeric_limits<int64_t>::max()) const;
 
 private:
   /// spanLo, spanHi, fullLo, fullHi compiled together.

@@ -104,6 +104,8 @@ def TestPatternStats : Pass<"sparsa-test-pattern-stats", "::mlir::ModuleOp"> {
     Option<"headDim", "head-dim", "int64_t", "128", "Head dimension D">,
     Option<"layout", "layout", "bool", "true",
            "Also classify under the layout plan">,
+    Option<"maxTileRanges", "max-tile-ranges", "int64_t", "268435456",
+           "Give up after counting this many key-tile ranges">,
     ListOption<"params", "params", "int64_t", "Runtime parameter values">,
   ];
 }

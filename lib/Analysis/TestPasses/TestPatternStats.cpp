@@ -31,6 +31,7 @@ struct TestPatternStatsPass
       options.tiles = TileSizes{bq, bk};
       options.headDim = headDim;
       options.withLayout = layout;
+      options.maxTileRanges = maxTileRanges;
       auto stats = computePatternStats(mask, options);
       if (!stats) {
         f.emitError() << llvm::toString(stats.takeError());
