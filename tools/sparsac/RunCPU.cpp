@@ -40,7 +40,7 @@ static cl::opt<int64_t> batch("batch", cl::desc("With --run: batch size"),
 static cl::opt<int64_t> kvHeads(
     "kv-heads", cl::desc("With --run: key/value heads (default: --heads)"),
     cl::init(0), cl::cat(category()));
-static cl::opt<unsigned> threads("threads",
+static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
 

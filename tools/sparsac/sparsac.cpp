@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/sparsac/Sparsac.h"
+#include "tools/sparsac/CPUCommands.h"
 
 #include "dialects/Mask/IR/MaskOps.h"
 #include "lib/Spec/SpecDiagnostics.h"
@@ -61,7 +62,17 @@ Value sparsa::sparsac::getPatternMask(func::FuncOp fn) {
 }
 
 namespace {
-enum class EmitKind { MLIR, MLIRCanonical, Bitmap, Tiles };
+enum class EmitKind {
+  MLIR,
+  MLIRCanonical,
+  Bitmap,
+  Tiles,
+  LLVMIR,
+  Assembly,
+  Object,
+  SharedLibrary,
+  Header
+};
 } // namespace
 
 static cl::opt<std::string> inputFilename(cl::Positional,
@@ -79,7 +90,14 @@ static cl::opt<EmitKind> emitKind(
         clEnumValN(EmitKind::Bitmap, "bitmap",
                    "the exact mask as H x Nq x Nk bytes (needs --seq-len)"),
         clEnumValN(EmitKind::Tiles, "tiles",
-                   "the tiled schedule (sattn dialect) at --block")),
+                   "the tiled schedule (sattn dialect) at --block"),
+        clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR (--target)"),
+        clEnumValN(EmitKind::Assembly, "asm", "assembly (--target)"),
+        clEnumValN(EmitKind::Object, "obj", "an object file (--target)"),
+        clEnumValN(EmitKind::SharedLibrary, "so",
+                   "a shared library (--target)"),
+        clEnumValN(EmitKind::Header, "header",
+                   "the C header of the kernels (--target)")),
     cl::cat(category()));
 // `--stats` is created in main(), after LLVM's own `-stats` (statistics of
 // its passes, registered by libLLVM) has been renamed out of the way.
@@ -99,6 +117,15 @@ static cl::opt<std::string>
              cl::desc("Name of the generated function (default: the input "
                       "file's stem)"),
              cl::value_desc("name"), cl::cat(category()));
+static cl::opt<std::string>
+    target("target", cl::desc("Code generation target of --emit=llvm, asm, "
+                              "obj, so, header and --run (cpu)"),
+           cl::init("cpu"), cl::cat(category()));
+static cl::opt<bool>
+    runKernel("run", cl::desc("Compile for --target, run on random inputs "
+                              "at --seq-len and print the time (see "
+                              "--check)"),
+              cl::cat(category()));
 static cl::opt<bool> testInternalError(
     "test-internal-error", cl::Hidden,
     cl::desc("Break the generated IR before verification (exercises the "
@@ -169,6 +196,14 @@ static int run() {
   if (!drawPath.empty())
     return drawPicture(*module, drawPath);
 
+  if (target != "cpu")
+    return userError("unknown --target '" + target + "' (expected cpu)");
+  if (!*stats && !runKernel && emitKind.getValue() >= EmitKind::LLVMIR)
+    return emitCPU(*module,
+                   static_cast<CPUEmitKind>(static_cast<int>(emitKind.getValue()) -
+                                            static_cast<int>(EmitKind::LLVMIR)),
+                   outputFilename);
+
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &err);
   if (!output)
@@ -176,6 +211,8 @@ static int run() {
   int rc = kExitInternalError;
   if (*stats)
     rc = emitStats(*module, output->os());
+  else if (runKernel)
+    rc = runCPU(*module, output->os());
   else
     switch (emitKind) {
   case EmitKind::MLIR:
@@ -189,6 +226,8 @@ static int run() {
     break;
   case EmitKind::Tiles:
     rc = emitTiles(*module, output->os());
+    break;
+  default:
     break;
   }
   if (rc != kExitOk)
