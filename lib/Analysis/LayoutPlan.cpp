@@ -459,6 +459,52 @@ bool LayoutPlan::isIdentity() const {
 }
 
 //===----------------------------------------------------------------------===//
+// Closed forms of the token maps
+//===----------------------------------------------------------------------===//
+
+TileExpr TokenMap::positionOf(const TileExpr &token, bool isKeys) const {
+  E n = isKeys ? E::numKeys() : E::numQueries();
+  E l = E::constant(period);
+  switch (kind) {
+  case Kind::Identity:
+    return token;
+  case Kind::ResidueClasses:
+    return E::mod(token, l) * classStride + E::floorDiv(token, l);
+  case Kind::SummaryGather:
+    return E::floorDiv(token, l) * count +
+           (E::mod(token, l) - (period - count));
+  case Kind::MemberGather:
+    return membersBelow(token, members, n);
+  }
+  return token;
+}
+
+TileExpr TokenMap::tokenAt(const TileExpr &position, bool isKeys) const {
+  E l = E::constant(period);
+  switch (kind) {
+  case Kind::Identity:
+    return position;
+  case Kind::ResidueClasses: {
+    // A position past the last class maps past N as well.
+    E cls = E::floorDiv(position, classStride);
+    return E::mod(position, classStride) * l + cls +
+           E::max(cls - (period - 1), E::constant(0)) * classStride * l;
+  }
+  case Kind::SummaryGather: {
+    E c = E::constant(count);
+    return E::floorDiv(position, c) * period + (period - count) +
+           E::mod(position, c);
+  }
+  case Kind::MemberGather:
+    if (llvm::all_of(members, [](int64_t e) { return e >= 0; }) &&
+        !members.empty())
+      return memberAt(position, members);
+    return TileExpr();
+  }
+  return position;
+}
+
+//===----------------------------------------------------------------------===//
 // Printing
 //===----------------------------------------------------------------------===//
 

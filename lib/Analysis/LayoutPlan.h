@@ -64,6 +64,14 @@ struct TokenMap {
   /// ResidueClasses: the padded class size S.
   TileExpr classStride;
 
+  /// Closed forms of the map for code generation, in terms of Nq (`isKeys`
+  /// false) or Nk: the position of `token` (only meaningful for tokens the
+  /// space holds), and the token at `position` (a value >= N, or a position
+  /// >= size, means padding; for negative member lists the token is only
+  /// given by the concrete map).
+  TileExpr positionOf(const TileExpr &token, bool isKeys) const;
+  TileExpr tokenAt(const TileExpr &position, bool isKeys) const;
+
   void print(llvm::raw_ostream &os) const;
 };
 

@@ -209,6 +209,37 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
   auto parts = instantiateLayout(*plan, nq, nk, args);
   ASSERT_TRUE(bool(parts)) << llvm::toString(parts.takeError()) << what;
   tally.layoutParts += parts->size() - (plan->isIdentity() ? 1 : 0);
+  for (auto [index, part] : llvm::enumerate(*parts)) {
+    // The closed forms of the maps agree with the concrete maps.
+    const LayoutPart &sym = plan->getParts()[index];
+    for (bool isKeys : {false, true}) {
+      const TokenMap &tm = isKeys ? sym.keys : sym.queries;
+      const ConcreteTokenMap &cm = isKeys ? part.keys : part.queries;
+      int64_t n = isKeys ? nk : nq;
+      TileEnv env{0, nq, nk, args};
+      for (int64_t t = 0; t < n; ++t)
+        if (auto pos = cm.toSpace(t)) {
+          env.index = t;
+          auto v = evaluate(tm.positionOf(TileExpr::index(), isKeys), env);
+          ASSERT_TRUE(bool(v)) << llvm::toString(v.takeError());
+          ASSERT_EQ(*v, *pos) << "positionOf(" << t << ")\n" << what;
+        }
+      TileExpr at = tm.tokenAt(TileExpr::index(), isKeys);
+      if (!at)
+        continue;
+      for (int64_t p = 0; p < cm.spaceSize(); ++p) {
+        env.index = p;
+        auto v = evaluate(at, env);
+        ASSERT_TRUE(bool(v)) << llvm::toString(v.takeError());
+        auto t = cm.fromSpace(p);
+        if (t) {
+          ASSERT_EQ(*v, *t) << "tokenAt(" << p << ")\n" << what;
+        } else {
+          ASSERT_GE(*v, n) << "tokenAt(" << p << ") of padding\n" << what;
+        }
+      }
+    }
+  }
   for (const ConcreteLayoutPart &part : *parts) {
     for (const ConcreteTokenMap *map : {&part.queries, &part.keys}) {
       bool gather = map->getKind() == TokenMap::Kind::SummaryGather ||
