@@ -534,7 +534,8 @@ llvm::Expected<int64_t> sparsa::analysis::evaluate(const TileExpr &e,
   return evalError("integer overflow");
 }
 
-static int64_t applyOp(Kind op, int64_t a, int64_t b) {
+[[gnu::always_inline]] static inline int64_t applyOp(Kind op, int64_t a,
+                                                     int64_t b) {
   switch (op) {
   case Kind::Add:
     return satAdd(a, b);
@@ -617,25 +618,40 @@ CompiledTileExpr::CompiledTileExpr(llvm::ArrayRef<TileExpr> outputs,
   };
   for (const TileExpr &e : outputs)
     results.push_back(visit(e));
+  flatten();
+}
+
+void CompiledTileExpr::flatten() {
+  uint32_t nc = constants.size();
+  auto slotOf = [&](int32_t s) -> uint32_t {
+    if (s >= 0)
+      return nc + 1 + s;
+    if (s == -1)
+      return nc;
+    return static_cast<uint32_t>(-2 - s);
+  };
+  for (size_t j = 0; j < code.size(); ++j)
+    flat.push_back({code[j].op, slotOf(code[j].lhs), slotOf(code[j].rhs),
+                    static_cast<uint32_t>(nc + 1 + j)});
+  for (int32_t r : results)
+    flatResults.push_back(slotOf(r));
 }
 
 void CompiledTileExpr::evaluate(int64_t index, int64_t *out) const {
-  int64_t small[64];
+  size_t nc = constants.size(), total = nc + 1 + flat.size();
+  int64_t small[96];
   std::vector<int64_t> big;
   int64_t *slots = small;
-  if (code.size() > 64) {
-    big.resize(code.size());
+  if (total > 96) {
+    big.resize(total);
     slots = big.data();
   }
-  auto value = [&](int32_t s) {
-    return s >= 0 ? slots[s] : s == -1 ? index : constants[-2 - s];
-  };
-  for (size_t j = 0, e = code.size(); j < e; ++j) {
-    const Insn &in = code[j];
-    slots[j] = applyOp(in.op, value(in.lhs), value(in.rhs));
-  }
-  for (size_t r = 0; r < results.size(); ++r)
-    out[r] = value(results[r]);
+  std::copy(constants.begin(), constants.end(), slots);
+  slots[nc] = index;
+  for (const FlatInsn &in : flat)
+    slots[in.dst] = applyOp(in.op, slots[in.lhs], slots[in.rhs]);
+  for (size_t r = 0; r < flatResults.size(); ++r)
+    out[r] = slots[flatResults[r]];
 }
 
 int64_t CompiledTileExpr::operator()(int64_t index) const {

@@ -173,6 +173,15 @@ private:
   llvm::SmallVector<int64_t, 4> constants;
   /// The results: instruction slots, the index or constants as above.
   llvm::SmallVector<int32_t, 1> results;
+  /// The same program over one flat slot array: constants first, then the
+  /// index, then one slot per instruction (operands are plain indices).
+  struct FlatInsn {
+    TileExpr::Kind op;
+    uint32_t lhs, rhs, dst;
+  };
+  llvm::SmallVector<FlatInsn, 8> flat;
+  llvm::SmallVector<uint32_t, 4> flatResults;
+  void flatten();
 };
 
 /// SSA values standing for the symbols when emitting a TileExpr.
