@@ -11,6 +11,9 @@
 #include "dialects/SAttn/IR/SAttnDialect.h"
 #include "lib/Analysis/TestPasses/TestPasses.h"
 #include "lib/Pipelines/CPUPipeline.h"
+#ifdef SPARSA_HAS_CUDA_PIPELINE
+#include "lib/Pipelines/CUDAPipeline.h"
+#endif
 #include "dialects/SAttn/Transforms/Passes.h"
 #include "lib/Conversion/MaskToSAttn/Passes.h"
 
@@ -31,6 +34,10 @@ int main(int argc, char **argv) {
                   mlir::tensor::TensorDialect>();
   sparsa::registerCPUDialects(registry);
   sparsa::registerCPUPipeline();
+#ifdef SPARSA_HAS_CUDA_PIPELINE
+  sparsa::registerCUDADialects(registry);
+  sparsa::registerCUDAPipeline();
+#endif
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   sparsa::mask::registerMaskPasses();

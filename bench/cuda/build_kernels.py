@@ -1,0 +1,94 @@
+"""Compiles every pattern the CUDA checks and benchmarks use into
+bench/cuda/out (the folder carried to the GPU machine): for each, the
+.sparsa spec, its mask IR (sparsac --emit=mlir) and the cubin + launch
+metadata (sparsa-cuda-compile --emit=cubin), plus manifest.json.
+
+  python3 bench/cuda/build_kernels.py --sparsac PATH --compiler PATH
+          [--random N] [--only bench]
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import torch  # noqa: F401
+except ImportError:  # masks.py needs torch only to evaluate patterns
+    import types
+    sys.modules["torch"] = types.ModuleType("torch")
+import masks  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def compile_one(a, out, name, spec, head_dim, dtype="bf16"):
+    base = os.path.join(out, name)
+    with open(base + ".sparsa", "w") as f:
+        f.write(spec)
+    mlir = subprocess.run([a.sparsac, base + ".sparsa", "--emit=mlir"],
+                          capture_output=True, text=True)
+    if mlir.returncode != 0:
+        return "sparsac: " + mlir.stderr.strip()[:300]
+    with open(base + ".mlir", "w") as f:
+        f.write(mlir.stdout)
+    r = subprocess.run([a.compiler, base + ".mlir", "--emit=cubin",
+                        f"--head-dim={head_dim}", f"--element-type={dtype}",
+                        "-o", base], capture_output=True, text=True)
+    if r.returncode != 0:
+        return "sparsa-cuda-compile: " + r.stderr.strip()[:600]
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sparsac", required=True)
+    p.add_argument("--compiler", required=True)
+    p.add_argument("--out", default=os.path.join(HERE, "out"))
+    p.add_argument("--random", type=int, default=40)
+    p.add_argument("--only", default="")
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    entries, failures = [], []
+
+    def add(kind, name, node, head_dim, dtype="bf16", params=None,
+            runtime=(), heads=None, seed=None, kind_key=None):
+        spec = masks.spec_text(node, runtime)
+        err = compile_one(a, a.out, name, spec, head_dim, dtype)
+        if err:
+            failures.append({"name": name, "spec": spec, "error": err})
+            print("FAILED", name, err, file=sys.stderr)
+            return
+        entries.append({"kind": kind, "name": name, "key": kind_key,
+                        "head_dim": head_dim, "dtype": dtype,
+                        "params": params or {}, "heads": heads,
+                        "seed": seed, "spec": spec,
+                        "json": name + ".json"})
+
+    for pat, node in masks.BENCH.items():
+        for d in (128, 64):
+            add("bench", f"bench_{pat}_d{d}", node, d, kind_key=pat)
+    if a.only != "bench":
+        for pat, (node, params, heads) in masks.EXAMPLES.items():
+            runtime = list(params)
+            add("example", f"example_{pat}_d128", node, 128, params=params,
+                runtime=runtime, heads=heads, kind_key=pat)
+            if pat in ("causal", "strided", "prefix_lm", "bigbird"):
+                add("example", f"example_{pat}_d64_f16", node, 64, "f16",
+                    params=params, runtime=runtime, heads=heads,
+                    kind_key=pat)
+        for i in range(a.random):
+            node = masks.random_pattern(random.Random(1000 + i))
+            add("random", f"random_{i}", node, 64 if i % 2 else 128,
+                seed=1000 + i, kind_key=f"random{i}")
+    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+        json.dump({"entries": entries, "failures": failures}, f, indent=1)
+    print(f"{len(entries)} compiled, {len(failures)} failed")
+
+
+if __name__ == "__main__":
+    main()

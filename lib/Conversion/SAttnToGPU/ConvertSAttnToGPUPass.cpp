@@ -1,0 +1,99 @@
+//===- ConvertSAttnToGPUPass.cpp - convert-sattn-to-gpu -------------------===//
+//
+// Checks every kernel first (expanded schedule, a cuda tiling the lowering
+// supports), so bad input gets a diagnostic instead of a skipped kernel,
+// then lowers each into `gpu.module @sparsa_kernels` and records the
+// `sattn.attention` ops as the module attribute `sparsa.attentions`, the
+// same convention as the CPU backend (the runtime runs the parts in order
+// and merges them).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
+#include "lib/Conversion/SAttnToGPU/Passes.h"
+
+namespace sparsa::sattn {
+#define GEN_PASS_DEF_CONVERTSATTNTOGPU
+#include "lib/Conversion/SAttnToGPU/Passes.h.inc"
+} // namespace sparsa::sattn
+
+using namespace mlir;
+using namespace sparsa::sattn;
+
+namespace {
+constexpr llvm::StringLiteral kModuleName = "sparsa_kernels";
+constexpr llvm::StringLiteral kAttentionsAttr = "sparsa.attentions";
+
+struct ConvertSAttnToGPUPass
+    : sparsa::sattn::impl::ConvertSAttnToGPUBase<ConvertSAttnToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    Type element;
+    if (elementType == "bf16")
+      element = BFloat16Type::get(ctx);
+    else if (elementType == "f16")
+      element = Float16Type::get(ctx);
+    else {
+      module.emitError("element type '")
+          << elementType << "' is not supported, expected bf16 or f16";
+      return signalPassFailure();
+    }
+    bool ok = true;
+    SmallVector<std::pair<KernelOp, cuda::Geometry>> kernels;
+    module.walk([&](KernelOp kernel) {
+      kernel.getSchedule().walk([&](Operation *op) {
+        if (isa<RangeOp, PeriodicRangeOp, MemberRangeOp, RandomRangeOp>(op)) {
+          op->emitOpError() << "must be expanded by sattn-expand-ranges "
+                               "before convert-sattn-to-gpu";
+          ok = false;
+        }
+      });
+      FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel, element);
+      if (failed(g))
+        ok = false;
+      else
+        kernels.push_back({kernel, *g});
+    });
+    if (!ok)
+      return signalPassFailure();
+    if (kernels.empty())
+      return;
+
+    OpBuilder b(ctx);
+    module->setAttr(mlir::gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kModuleName);
+    if (!gpuModule) {
+      b.setInsertionPointToEnd(module.getBody());
+      gpuModule = mlir::gpu::GPUModuleOp::create(b, module.getLoc(),
+                                                 kModuleName);
+    }
+    for (auto &[kernel, g] : kernels) {
+      if (failed(cuda::lowerKernel(b, kernel, g, gpuModule)))
+        return signalPassFailure();
+      kernel.erase();
+    }
+    recordAttentions(module);
+  }
+
+  void recordAttentions(ModuleOp module) {
+    SmallVector<NamedAttribute> entries;
+    if (auto old = module->getAttrOfType<DictionaryAttr>(kAttentionsAttr))
+      entries.append(old.begin(), old.end());
+    OpBuilder b(module.getContext());
+    for (auto op : llvm::to_vector(module.getOps<AttentionOp>())) {
+      SmallVector<Attribute> parts;
+      for (auto ref : op.getParts().getAsRange<FlatSymbolRefAttr>())
+        parts.push_back(b.getStringAttr(ref.getValue()));
+      entries.push_back(
+          b.getNamedAttr(op.getSymName(), b.getArrayAttr(parts)));
+      op.erase();
+    }
+    if (!entries.empty())
+      module->setAttr(kAttentionsAttr, b.getDictionaryAttr(entries));
+  }
+};
+} // namespace

@@ -1,0 +1,368 @@
+//===- KernelEntry.cpp - the gpu.func of a lowered kernel -----------------===//
+//
+// Replaces a `sattn.kernel` by a `gpu.func` kernel (ABI in
+// lib/Runtime/CUDAKernelABI.h). The block (query tile, head, batch) =
+// blockIdx (x, y, z) copies its query tile into shared memory (gathered
+// rows for query maps, rows past the end clamped), keeps it in registers as
+// ldmatrix fragments, runs the kernel's schedule with every `sattn.visit`
+// replaced by the inline tile code of TileBody.cpp, and writes
+// O = acc / l (0 for rows with nothing allowed) and LSE = m + log l (-inf
+// for those rows), or merges them into the O / LSE in memory.
+// The softmax state lives in small private arrays indexed by constants only;
+// LLVM promotes them to registers (the PTX tests check there is no local
+// memory).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
+#include "lib/Runtime/CUDAKernelABI.h"
+
+#include "dialects/SAttn/IR/SAttnUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace sparsa::sattn;
+using namespace sparsa::sattn::cuda;
+namespace abi = sparsa::runtime::cuda;
+
+bool Geometry::identityQueries() const {
+  return queryMap.getKind() == TokenMapKind::identity;
+}
+bool Geometry::identityKeys() const {
+  return keyMap.getKind() == TokenMapKind::identity;
+}
+
+FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType) {
+  TilingAttr tiling = kernel.getTilingAttr();
+  if (!tiling)
+    return kernel.emitOpError("has no #sattn.tiling; run "
+                              "sparsa-select-tiling with target=cuda first");
+  if (tiling.getTarget() != "cuda")
+    return kernel.emitOpError("is tiled for target '")
+           << tiling.getTarget() << "', expected 'cuda'";
+  Geometry g;
+  g.blockQ = tiling.getBlockQ();
+  g.blockK = tiling.getBlockK();
+  g.headDim = kernel.getHeadDim();
+  g.elementType = elementType;
+  g.warps = g.blockQ / 16;
+  g.threads = 32 * g.warps;
+  MLIRContext *ctx = kernel.getContext();
+  g.queryMap = getOrIdentity(ctx, kernel.getQueryMapAttr());
+  g.keyMap = getOrIdentity(ctx, kernel.getKeyMapAttr());
+  if (g.blockQ % 16 != 0 || g.blockQ < 16 || g.blockQ > 256)
+    return kernel.emitOpError("block_q ")
+           << g.blockQ << " must be a multiple of 16 in [16, 256] for cuda";
+  if (g.blockK % 16 != 0 || g.blockK < 16 || g.blockK > 128)
+    return kernel.emitOpError("block_k ")
+           << g.blockK << " must be a multiple of 16 in [16, 128] for cuda";
+  if (g.headDim % 16 != 0 || g.headDim < 16 || g.headDim > 256)
+    return kernel.emitOpError("head_dim ")
+           << g.headDim << " must be a multiple of 16 in [16, 256] for cuda";
+  if ((g.blockK * g.headDim / 8) % g.threads != 0)
+    return kernel.emitOpError("block_k * head_dim / 8 = ")
+           << g.blockK * g.headDim / 8 << " must be a multiple of the "
+           << g.threads << " threads of a block";
+  if (g.sharedBytes() > 227 * 1024)
+    return kernel.emitOpError("needs ")
+           << g.sharedBytes() << " bytes of shared memory, more than 232448";
+  return g;
+}
+
+static DictionaryAttr launchMetadata(OpBuilder &b, KernelOp kernel,
+                                     const Geometry &g) {
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  bool coversAll = g.identityQueries() ||
+                   g.queryMap.getKind() == TokenMapKind::residue;
+  return b.getDictionaryAttr({
+      b.getNamedAttr("block_q", i64(g.blockQ)),
+      b.getNamedAttr("block_k", i64(g.blockK)),
+      b.getNamedAttr("head_dim", i64(g.headDim)),
+      b.getNamedAttr("threads", i64(g.threads)),
+      b.getNamedAttr("shared_bytes", i64(g.sharedBytes())),
+      b.getNamedAttr("num_params", i64(kernel.getNumParams())),
+      b.getNamedAttr("param_names", kernel.getParamNamesAttr()),
+      b.getNamedAttr("query_map", g.queryMap),
+      b.getNamedAttr("covers_all_queries", b.getBoolAttr(coversAll)),
+      b.getNamedAttr("element_type", TypeAttr::get(g.elementType)),
+  });
+}
+
+static Value flatView(Emitter &e, Value base) {
+  auto t = cast<MemRefType>(base.getType());
+  auto flat = MemRefType::get({ShapedType::kDynamic}, t.getElementType());
+  // Never bounds-checked; only large enough for every offset of a tensor.
+  return memref::ReinterpretCastOp::create(
+      e.b, e.loc, flat, base, OpFoldResult(e.b.getIndexAttr(0)),
+      ArrayRef<OpFoldResult>{e.b.getIndexAttr(int64_t(1) << 60)},
+      ArrayRef<OpFoldResult>{e.b.getIndexAttr(1)});
+}
+
+/// Writes the normalized rows of this lane (or merges them).
+static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
+                         ArrayRef<std::pair<Value, Value>> rowTokens,
+                         Value out, Value lse, Value oBase, Value oStride,
+                         Value lBase, Value lStride, Value hasLse,
+                         Value merge) {
+  const float negInf = -std::numeric_limits<float>::infinity();
+  Value zero = e.f32(0.0), minusInf = e.f32(negInf);
+  Value firstOfQuad = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                            v.quadCol, e.idx(0));
+  for (int64_t i = 0; i < 2; ++i) {
+    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(i)});
+    l = e.fadd(l, e.shuffleXor(l, 1));
+    l = e.fadd(l, e.shuffleXor(l, 2));
+    Value m = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(i)});
+    Value any = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OGT, l,
+                                      zero);
+    Value inv = e.sel(any, arith::DivFOp::create(e.b, e.loc, e.f32(1.0), l),
+                      zero);
+    Value logL = math::LogOp::create(e.b, e.loc, l);
+    Value rowLse =
+        e.sel(any, e.fadd(e.fmul(m, e.f32(M_LN2)), logL), minusInf);
+    SmallVector<Value> o;
+    for (int64_t n = 0; n < g.headDim / 8; ++n)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value x = memref::LoadOp::create(e.b, e.loc, v.acc,
+                                         ValueRange{e.idx(4 * n + 2 * i + c)});
+        o.push_back(e.fmul(x, inv));
+      }
+    auto [token, valid] = rowTokens[i];
+    scf::IfOp::create(e.b, e.loc, valid, [&](OpBuilder &, Location) {
+      Value rowOff = e.add(oBase, e.mul(token, oStride));
+      Value colOff = e.mul(v.quadCol, e.idx(2));
+      Value lAt = e.add(lBase, e.mul(token, lStride));
+      auto elementAt = [&](int64_t n) {
+        return e.add(rowOff, e.add(colOff, e.idx(8 * n)));
+      };
+      scf::IfOp::create(
+          e.b, e.loc, merge,
+          [&](OpBuilder &, Location) {
+            // lse = log(e^old + e^new); O = w_old O_old + w_new O_new.
+            Value old = memref::LoadOp::create(e.b, e.loc, lse, ValueRange{lAt});
+            Value mx = e.fmax(old, rowLse);
+            Value empty = arith::CmpFOp::create(
+                e.b, e.loc, arith::CmpFPredicate::OEQ, mx, minusInf);
+            Value mxUse = e.sel(empty, zero, mx);
+            Value eOld = math::ExpOp::create(e.b, e.loc, e.fsub(old, mxUse));
+            Value eNew = math::ExpOp::create(e.b, e.loc, e.fsub(rowLse, mxUse));
+            Value total = e.fadd(eOld, eNew);
+            Value merged = e.sel(
+                empty, minusInf,
+                e.fadd(mxUse, math::LogOp::create(e.b, e.loc, total)));
+            Value invTotal = e.sel(
+                empty, zero,
+                arith::DivFOp::create(e.b, e.loc, e.f32(1.0), total));
+            Value wOld = e.fmul(eOld, invTotal), wNew = e.fmul(eNew, invTotal);
+            for (int64_t n = 0; n < g.headDim / 8; ++n) {
+              auto [a, b2] = loadPair(e, g, out, elementAt(n));
+              Value x = e.fadd(e.fmul(a, wOld), e.fmul(o[2 * n], wNew));
+              Value y = e.fadd(e.fmul(b2, wOld), e.fmul(o[2 * n + 1], wNew));
+              storePair(e, g, out, elementAt(n), x, y);
+            }
+            scf::IfOp::create(e.b, e.loc, firstOfQuad,
+                              [&](OpBuilder &, Location) {
+                                memref::StoreOp::create(e.b, e.loc, merged, lse,
+                                                        ValueRange{lAt});
+                                scf::YieldOp::create(e.b, e.loc);
+                              });
+            scf::YieldOp::create(e.b, e.loc);
+          },
+          [&](OpBuilder &, Location) {
+            for (int64_t n = 0; n < g.headDim / 8; ++n)
+              storePair(e, g, out, elementAt(n), o[2 * n], o[2 * n + 1]);
+            scf::IfOp::create(e.b, e.loc, e.andi(hasLse, firstOfQuad),
+                              [&](OpBuilder &, Location) {
+                                memref::StoreOp::create(e.b, e.loc, rowLse, lse,
+                                                        ValueRange{lAt});
+                                scf::YieldOp::create(e.b, e.loc);
+                              });
+            scf::YieldOp::create(e.b, e.loc);
+          });
+      scf::YieldOp::create(e.b, e.loc);
+    });
+  }
+}
+
+LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
+                               const Geometry &g, Operation *gpuModule) {
+  MLIRContext *ctx = b.getContext();
+  Location loc = kernel.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(&gpuModule->getRegion(0).front());
+  Type t = g.elementType, f32 = b.getF32Type(), index = b.getIndexType();
+  auto tensorType = MemRefType::get({1}, t);
+  SmallVector<Type> inputs{tensorType, tensorType, tensorType, tensorType,
+                           MemRefType::get({1}, f32), f32};
+  inputs.append(abi::kNumFixedArgs + kernel.getNumParams(), index);
+  auto fn = mlir::gpu::GPUFuncOp::create(b, loc, kernel.getSymName(),
+                                         FunctionType::get(ctx, inputs, {}));
+  fn->setAttr(mlir::gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  fn.setKnownBlockSizeAttr(
+      DenseI32ArrayAttr::get(ctx, {int32_t(g.threads), 1, 1}));
+  fn->setAttr("sparsa.cuda", launchMetadata(b, kernel, g));
+
+  Block &entry = fn.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  Emitter e{b, loc};
+  auto arg = [&](int64_t i) {
+    return entry.getArgument(abi::kNumPointerArgs + 1 + i);
+  };
+  KernelValues v;
+  v.tid = mlir::gpu::ThreadIdOp::create(b, loc, mlir::gpu::Dimension::x);
+  v.lane = e.rem(v.tid, e.idx(32));
+  v.warp = e.div(v.tid, e.idx(32));
+  v.quadRow = e.div(v.lane, e.idx(4));
+  v.quadCol = e.rem(v.lane, e.idx(4));
+  Value qt = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::x);
+  v.head = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::y);
+  Value batch = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::z);
+  v.numQueries = arg(abi::kSeqQ);
+  v.numKeys = arg(abi::kSeqK);
+  for (int64_t p = 0; p < kernel.getNumParams(); ++p)
+    v.params.push_back(arg(abi::kNumFixedArgs + p));
+  v.keySpace = emitSpaceSize(b, loc, g.keyMap, v.numKeys, g.blockK);
+  Value querySpace = emitSpaceSize(b, loc, g.queryMap, v.numQueries, g.blockQ);
+  Value numTiles =
+      arith::CeilDivUIOp::create(b, loc, querySpace, e.idx(g.blockQ));
+  // The host may launch an upper bound of the tile count (gathers).
+  auto inRange = scf::IfOp::create(b, loc, e.lt(qt, numTiles), false);
+  b.setInsertionPoint(inRange.thenBlock()->getTerminator());
+
+  Value group = e.div(arg(abi::kHeadsQ), arg(abi::kHeadsKV));
+  Value kvHead = e.div(v.head, group);
+  auto base = [&](int64_t strideB, int64_t strideH, Value head) {
+    return e.add(e.mul(batch, arg(strideB)), e.mul(head, arg(strideH)));
+  };
+  Value qBase = base(abi::kQStrideB, abi::kQStrideH, v.head);
+  v.keyBase = base(abi::kKStrideB, abi::kKStrideH, kvHead);
+  v.valueBase = base(abi::kVStrideB, abi::kVStrideH, kvHead);
+  Value oBase = base(abi::kOStrideB, abi::kOStrideH, v.head);
+  Value lBase = base(abi::kLseStrideB, abi::kLseStrideH, v.head);
+  v.keyStride = arg(abi::kKStrideN);
+  v.valueStride = arg(abi::kVStrideN);
+  Value query = flatView(e, entry.getArgument(0));
+  v.keys = flatView(e, entry.getArgument(1));
+  v.values = flatView(e, entry.getArgument(2));
+  Value out = flatView(e, entry.getArgument(3));
+  Value lse = flatView(e, entry.getArgument(4));
+
+  auto workgroup = mlir::gpu::AddressSpaceAttr::get(
+      ctx, mlir::gpu::AddressSpace::Workgroup);
+  Value shared = mlir::gpu::DynamicSharedMemoryOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), AffineMap(),
+                      workgroup));
+  auto tileType = [&](int64_t rows) {
+    return MemRefType::get({rows, g.rowStride()}, t, AffineMap(), workgroup);
+  };
+  const int64_t rowBytes = g.rowStride() * 2;
+  Value qTile = memref::ViewOp::create(b, loc, tileType(g.blockQ), shared,
+                                       e.idx(0), ValueRange{});
+  v.kTile = memref::ViewOp::create(b, loc, tileType(g.blockK), shared,
+                                   e.idx(g.blockQ * rowBytes), ValueRange{});
+  v.vTile = memref::ViewOp::create(b, loc, tileType(g.blockK), shared,
+                                   e.idx((g.blockQ + g.blockK) * rowBytes),
+                                   ValueRange{});
+
+  // Query tile: positions -> rows (clamped / gathered), then fragments.
+  Value q0 = e.mul(qt, e.idx(g.blockQ));
+  Value lastQuery = e.sub(v.numQueries, e.idx(1));
+  auto tokenAt = [&](Value pos) -> std::pair<Value, Value> {
+    if (g.identityQueries())
+      return {pos, e.lt(pos, v.numQueries)};
+    return emitTokenAt(b, loc, g.queryMap, pos, v.numQueries, g.blockQ);
+  };
+  const int64_t chunksPerRow = g.headDim / 8;
+  for (int64_t it = 0; it < g.blockQ * chunksPerRow / g.threads; ++it) {
+    Value chunk = e.add(v.tid, e.idx(it * g.threads));
+    Value r = e.div(chunk, e.idx(chunksPerRow));
+    Value col = e.mul(e.rem(chunk, e.idx(chunksPerRow)), e.idx(8));
+    Value pos = e.add(q0, r);
+    Value row;
+    if (g.identityQueries()) {
+      row = e.min(pos, lastQuery);
+    } else {
+      auto [token, valid] = tokenAt(pos);
+      row = e.sel(valid, token, e.idx(0));
+    }
+    Value offset =
+        e.add(e.add(qBase, e.mul(row, arg(abi::kQStrideN))), col);
+    copyAsync(e, qTile, r, col, query, offset);
+  }
+  waitGroups(e, commitGroup(e), 0);
+  mlir::gpu::BarrierOp::create(b, loc);
+  Value fragRow = e.add(e.mul(v.warp, e.idx(16)), e.rem(v.lane, e.idx(16)));
+  Value fragCol = e.mul(e.div(v.lane, e.idx(16)), e.idx(8));
+  for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
+    v.qFrags.push_back(loadMatrixX4(e, g, qTile, fragRow,
+                                    e.add(fragCol, e.idx(16 * kk)), false));
+  SmallVector<std::pair<Value, Value>> rowTokens;
+  for (int64_t i = 0; i < 2; ++i) {
+    Value r = e.add(e.mul(v.warp, e.idx(16)), e.add(v.quadRow, e.idx(8 * i)));
+    auto [token, valid] = tokenAt(e.add(q0, r));
+    rowTokens.push_back({token, valid});
+    v.queryToken[i] = g.identityQueries() ? e.min(token, lastQuery)
+                                          : e.sel(valid, token, e.idx(0));
+  }
+
+  // Softmax state.
+  const float negInf = -std::numeric_limits<float>::infinity();
+  {
+    // In the entry block, so that LLVM's SROA sees static allocas.
+    OpBuilder::InsertionGuard entryGuard(b);
+    b.setInsertionPointToStart(&entry);
+    v.rowMax = memref::AllocaOp::create(b, loc, MemRefType::get({2}, f32));
+    v.rowSum = memref::AllocaOp::create(b, loc, MemRefType::get({2}, f32));
+    v.acc = memref::AllocaOp::create(
+        b, loc, MemRefType::get({g.headDim / 8 * 4}, f32));
+  }
+  for (int64_t i = 0; i < 2; ++i) {
+    memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
+                            ValueRange{e.idx(i)});
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.idx(i)});
+  }
+  for (int64_t i = 0; i < g.headDim / 8 * 4; ++i)
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.idx(i)});
+  v.scaleLog2 = e.fmul(entry.getArgument(abi::kNumPointerArgs),
+                       e.f32(M_LOG2E));
+
+  // The schedule, with every visit expanded in place.
+  Block &schedule = kernel.getScheduleBlock();
+  IRMapping map;
+  SmallVector<Value> scheduleArgs{qt, v.head, v.numQueries, v.numKeys};
+  scheduleArgs.append(v.params);
+  map.map(schedule.getArguments(), scheduleArgs);
+  SmallVector<Operation *> clones;
+  for (Operation &op : schedule.without_terminator())
+    clones.push_back(b.clone(op, map));
+  Operation *epilogueAnchor = inRange.thenBlock()->getTerminator();
+  SmallVector<VisitOp> visits;
+  for (Operation *op : clones)
+    op->walk([&](VisitOp visit) { visits.push_back(visit); });
+  for (VisitOp visit : visits) {
+    b.setInsertionPoint(visit);
+    emitVisit(e, kernel, g, v, visit.getKeyTile(), visit.getKind());
+    visit.erase();
+  }
+
+  b.setInsertionPoint(epilogueAnchor);
+  Value hasLse = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                       arg(abi::kHasLse), e.idx(0));
+  Value merge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                      arg(abi::kMerge), e.idx(0));
+  emitEpilogue(e, g, v, rowTokens, out, lse, oBase, arg(abi::kOStrideN),
+               lBase, arg(abi::kLseStrideN), hasLse, merge);
+  b.setInsertionPointToEnd(&entry);
+  mlir::gpu::ReturnOp::create(b, loc);
+  return success();
+}

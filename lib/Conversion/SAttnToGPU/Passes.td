@@ -1,0 +1,50 @@
+//===- Passes.td - CUDA lowering passes ---------------------*- tablegen -*-===//
+
+#ifndef SPARSA_CONVERSION_SATTNTOGPU_PASSES_TD
+#define SPARSA_CONVERSION_SATTNTOGPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Lower expanded sattn kernels to tensor-core GPU kernels";
+  let description = [{
+    Replaces every `sattn.kernel` (after `sattn-expand-ranges`) by a
+    `gpu.func` kernel in the module's `gpu.module @sparsa_kernels`. One
+    thread block computes one (query tile, head, batch) = (blockIdx.x, .y,
+    .z); each warp owns 16 query rows, so a block has `block_q / 16` warps.
+    The query tile is staged through shared memory with `cp.async`
+    (`nvgpu.device_async_copy`) and kept in registers as `ldmatrix`
+    fragments; every `sattn.visit` of the schedule becomes inline code that
+    copies the key and value tiles (gathered rows for token maps) into
+    shared memory, computes Q·Kᵀ and P·V with `mma.sync` m16n8k16
+    (fp32 accumulate) and updates the online softmax in registers. FULL
+    tiles carry no predicate, PARTIAL tiles evaluate the kernel's predicate
+    per score. The kernel ABI is documented in `lib/Runtime/CUDAKernelABI.h`;
+    launch metadata is attached to each `gpu.func` as `sparsa.cuda`.
+
+    ```mlir
+    // before
+    sattn.kernel @causal_part0 attributes {tiling = #sattn.tiling<block_q = 128,
+        block_k = 64, vector_width = 8, target = "cuda">, head_dim = 128 : i64,
+        num_params = 0 : i64, param_names = []} { ... } predicate { ... }
+    // after
+    gpu.module @sparsa_kernels {
+      gpu.func @causal_part0(%q: memref<1xbf16>, %k: memref<1xbf16>, ...)
+          kernel attributes {known_block_size = array<i32: 256, 1, 1>, ...}
+    }
+    ```
+  }];
+  let options = [
+    Option<"elementType", "element-type", "std::string", "\"bf16\"",
+           "element type of Q, K, V and O: bf16 or f16">
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::nvgpu::NVGPUDialect", "mlir::NVVM::NVVMDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
+    "mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // SPARSA_CONVERSION_SATTNTOGPU_PASSES_TD

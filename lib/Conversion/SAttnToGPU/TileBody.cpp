@@ -1,0 +1,230 @@
+//===- TileBody.cpp - one visited key tile of a CUDA kernel ---------------===//
+//
+// The inline code of `sattn.visit %kt full|partial`, executed by the whole
+// thread block (the schedule is uniform over the block, so the barriers
+// here are reached by every thread):
+//   1. copy the key tile, then the value tile, into shared memory with
+//      cp.async, as two commit groups (gathered rows for key maps);
+//   2. once the keys are in, S = Q·Kᵀ on tensor cores (ldmatrix + mma.sync)
+//      while the values are still in flight;
+//   3. scale and mask S: PARTIAL tiles evaluate the kernel's predicate on
+//      every score, FULL tiles only mask key positions past the sequence
+//      end or holding no token (for the identity map, only on the last
+//      tile, behind a uniform branch);
+//   4. online-softmax update in registers (quad shuffles for row maxima);
+//   5. O += P·V with P repacked from the score registers as A fragments.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
+
+#include "dialects/SAttn/IR/SAttnUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace sparsa::sattn;
+using namespace sparsa::sattn::cuda;
+
+namespace {
+/// Lane-dependent offsets of the ldmatrix row addresses.
+struct LaneOffsets {
+  Value mod8, div16x8, bit3x8; // l % 8, (l / 16) * 8, ((l / 8) % 2) * 8
+};
+} // namespace
+
+static LaneOffsets laneOffsets(Emitter &e, Value lane) {
+  return {e.rem(lane, e.idx(8)), e.mul(e.div(lane, e.idx(16)), e.idx(8)),
+          e.mul(e.rem(e.div(lane, e.idx(8)), e.idx(2)), e.idx(8))};
+}
+
+/// Issues the cp.async copies of one K or V tile; `rows` are the source
+/// rows of the tile positions this thread copies.
+static void copyTile(Emitter &e, const Geometry &g, const KernelValues &v,
+                     Value tile, Value flat, Value base, Value stride,
+                     ArrayRef<Value> rows) {
+  const int64_t chunksPerRow = g.headDim / 8;
+  for (auto [it, row] : llvm::enumerate(rows)) {
+    Value chunk = e.add(v.tid, e.idx(int64_t(it) * g.threads));
+    Value r = e.div(chunk, e.idx(chunksPerRow));
+    Value col = e.mul(e.rem(chunk, e.idx(chunksPerRow)), e.idx(8));
+    Value offset = e.add(e.add(base, e.mul(row, stride)), col);
+    copyAsync(e, tile, r, col, flat, offset);
+  }
+}
+
+/// Evaluates the predicate region for one (query, key) pair.
+static Value evalPredicate(Emitter &e, KernelOp kernel,
+                           const KernelValues &v, Value query, Value key) {
+  Block &block = kernel.getPredicateBlock();
+  IRMapping map;
+  map.map(block.getArgument(0), v.head);
+  map.map(block.getArgument(1), query);
+  map.map(block.getArgument(2), key);
+  map.map(block.getArgument(3), v.numQueries);
+  map.map(block.getArgument(4), v.numKeys);
+  for (auto [arg, p] : llvm::zip(block.getArguments().drop_front(5), v.params))
+    map.map(arg, p);
+  for (Operation &op : block.without_terminator())
+    e.b.clone(op, map);
+  return map.lookup(block.getTerminator()->getOperand(0));
+}
+
+void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
+                    const KernelValues &v, Value kt, TileClass kind) {
+  const int64_t bk = g.blockK, d = g.headDim;
+  const float negInf = -std::numeric_limits<float>::infinity();
+  Value k0 = e.mul(kt, e.idx(bk));
+  Value lastKey = e.sub(v.numKeys, e.idx(1));
+  mlir::gpu::BarrierOp::create(e.b, e.loc);
+
+  // 1. Source rows of the positions this thread copies.
+  const int64_t chunksPerRow = d / 8;
+  SmallVector<Value> rows;
+  for (int64_t it = 0; it < bk * chunksPerRow / g.threads; ++it) {
+    Value chunk = e.add(v.tid, e.idx(it * g.threads));
+    Value pos = e.add(k0, e.div(chunk, e.idx(chunksPerRow)));
+    if (g.identityKeys()) {
+      rows.push_back(e.min(pos, lastKey));
+    } else {
+      auto [token, valid] =
+          emitTokenAt(e.b, e.loc, g.keyMap, pos, v.numKeys, bk);
+      rows.push_back(e.sel(valid, token, e.idx(0)));
+    }
+  }
+  copyTile(e, g, v, v.kTile, v.keys, v.keyBase, v.keyStride, rows);
+  Value keyGroup = commitGroup(e);
+  copyTile(e, g, v, v.vTile, v.values, v.valueBase, v.valueStride, rows);
+  Value valueGroup = commitGroup(e);
+  waitGroups(e, keyGroup, 1);
+  mlir::gpu::BarrierOp::create(e.b, e.loc);
+
+  // 2. S = Q Kᵀ, one 16x8 fragment per 8 keys.
+  LaneOffsets lo = laneOffsets(e, v.lane);
+  Value zero = e.f32(0.0);
+  SmallVector<Acc4> s(bk / 8, Acc4{zero, zero, zero, zero});
+  for (int64_t jp = 0; jp < bk / 16; ++jp) {
+    Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
+    for (int64_t kk = 0; kk < d / 16; ++kk) {
+      Value col = e.add(e.idx(16 * kk), lo.bit3x8);
+      Frag4 f = loadMatrixX4(e, g, v.kTile, row, col, /*transpose=*/false);
+      s[2 * jp] = mmaSync(e, g, v.qFrags[kk], f[0], f[1], s[2 * jp]);
+      s[2 * jp + 1] = mmaSync(e, g, v.qFrags[kk], f[2], f[3], s[2 * jp + 1]);
+    }
+  }
+
+  // 3. Scale into the log2 domain, then mask.
+  SmallVector<Value> scaled;
+  for (const Acc4 &frag : s)
+    for (Value x : frag)
+      scaled.push_back(e.fmul(x, v.scaleLog2));
+  Value minusInf = e.f32(negInf);
+  auto masked = [&](bool predicate) {
+    SmallVector<Value> out(scaled);
+    Value colBase = e.add(k0, e.mul(v.quadCol, e.idx(2)));
+    for (int64_t j = 0; j < bk / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value pos = e.add(colBase, e.idx(8 * j + c));
+        Value token = pos, valid;
+        if (g.identityKeys()) {
+          valid = e.lt(pos, v.numKeys);
+        } else {
+          std::tie(token, valid) =
+              emitTokenAt(e.b, e.loc, g.keyMap, pos, v.numKeys, bk);
+        }
+        for (int64_t i = 0; i < 2; ++i) {
+          Value ok = valid;
+          if (predicate)
+            ok = e.andi(ok, evalPredicate(e, kernel, v, v.queryToken[i], token));
+          int64_t at = 4 * j + 2 * i + c;
+          out[at] = e.sel(ok, scaled[at], minusInf);
+        }
+      }
+    return out;
+  };
+  if (kind == TileClass::partial || !g.identityKeys()) {
+    scaled = masked(kind == TileClass::partial);
+  } else {
+    // FULL, identity keys: only the tile holding the sequence end masks.
+    Value inside = e.le(e.add(k0, e.idx(bk)), v.numKeys);
+    SmallVector<Type> types(scaled.size(), e.b.getF32Type());
+    auto ifOp = scf::IfOp::create(e.b, e.loc, types, inside, true);
+    {
+      OpBuilder::InsertionGuard guard(e.b);
+      e.b.setInsertionPointToStart(ifOp.thenBlock());
+      scf::YieldOp::create(e.b, e.loc, scaled);
+      e.b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(e.b, e.loc, masked(false));
+    }
+    scaled.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  }
+
+  // 4. Online softmax, rows g (i = 0) and g + 8 (i = 1) of the warp.
+  std::array<Value, 2> alpha;
+  for (int64_t i = 0; i < 2; ++i) {
+    Value mx = minusInf;
+    for (int64_t j = 0; j < bk / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        mx = e.fmax(mx, scaled[4 * j + 2 * i + c]);
+    mx = e.fmax(mx, e.shuffleXor(mx, 1));
+    mx = e.fmax(mx, e.shuffleXor(mx, 2));
+    Value at = e.idx(i);
+    Value mOld = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{at});
+    Value mNew = e.fmax(mOld, mx);
+    // A row with nothing allowed so far keeps m = -inf; exponentiate
+    // against 0 then, so that exp2(-inf - -inf) never makes a NaN.
+    Value none = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OEQ,
+                                       mNew, minusInf);
+    Value mUse = e.sel(none, zero, mNew);
+    alpha[i] = e.exp2(e.fsub(mOld, mUse));
+    Value sum = zero;
+    for (int64_t j = 0; j < bk / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c) {
+        Value &x = scaled[4 * j + 2 * i + c];
+        x = e.exp2(e.fsub(x, mUse));
+        sum = e.fadd(sum, x);
+      }
+    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{at});
+    memref::StoreOp::create(e.b, e.loc, e.fadd(e.fmul(l, alpha[i]), sum),
+                            v.rowSum, ValueRange{at});
+    memref::StoreOp::create(e.b, e.loc, mNew, v.rowMax, ValueRange{at});
+  }
+
+  // 5. O = O * alpha + P V.
+  SmallVector<Frag4> p;
+  for (int64_t kk = 0; kk < bk / 16; ++kk) {
+    auto pr = [&](int64_t j, int64_t i) {
+      return packPair(e, g, scaled[4 * j + 2 * i], scaled[4 * j + 2 * i + 1]);
+    };
+    p.push_back({pr(2 * kk, 0), pr(2 * kk, 1), pr(2 * kk + 1, 0),
+                 pr(2 * kk + 1, 1)});
+  }
+  SmallVector<Acc4> acc(d / 8);
+  for (int64_t n = 0; n < d / 8; ++n)
+    for (int64_t r = 0; r < 4; ++r) {
+      Value x = memref::LoadOp::create(e.b, e.loc, v.acc,
+                                       ValueRange{e.idx(4 * n + r)});
+      acc[n][r] = e.fmul(x, alpha[r / 2]);
+    }
+  waitGroups(e, valueGroup, 0);
+  mlir::gpu::BarrierOp::create(e.b, e.loc);
+  for (int64_t dp = 0; dp < d / 16; ++dp) {
+    Value col = e.add(e.idx(16 * dp), lo.div16x8);
+    for (int64_t kk = 0; kk < bk / 16; ++kk) {
+      Value row = e.add(e.idx(16 * kk), e.add(lo.mod8, lo.bit3x8));
+      Frag4 f = loadMatrixX4(e, g, v.vTile, row, col, /*transpose=*/true);
+      acc[2 * dp] = mmaSync(e, g, p[kk], f[0], f[1], acc[2 * dp]);
+      acc[2 * dp + 1] = mmaSync(e, g, p[kk], f[2], f[3], acc[2 * dp + 1]);
+    }
+  }
+  for (int64_t n = 0; n < d / 8; ++n)
+    for (int64_t r = 0; r < 4; ++r)
+      memref::StoreOp::create(e.b, e.loc, acc[n][r], v.acc,
+                              ValueRange{e.idx(4 * n + r)});
+}

@@ -1,0 +1,91 @@
+//===- CUDAPipeline.h - the CUDA compilation pipeline -----------*- C++ -*-===//
+//
+// One source of truth for how sparsa compiles for NVIDIA GPUs, used by
+// sparsa-cuda-compile, lib/Target/CUDA and lit
+// (`sparsa-opt --sparsa-cuda-pipeline`):
+//
+//   [mask --front stages (MaskToSAttnStage.h), target=cuda-->]
+//   sattn (expanded) --convert-sattn-to-gpu--> gpu.module of gpu.func kernels
+//                                              (gpu + nvgpu + nvvm + arith/scf)
+//                    --lower to NVVM-->        llvm + nvvm dialects
+//                    --nvvm-attach-target, gpu-module-to-binary-->
+//                                              gpu.binary (PTX or cubin)
+//
+// Each stage is also a builder of its own so tests and tools can stop after
+// any of them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPARSA_LIB_PIPELINES_CUDAPIPELINE_H
+#define SPARSA_LIB_PIPELINES_CUDAPIPELINE_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace sparsa {
+
+struct CUDAPipelineOptions
+    : public mlir::PassPipelineOptions<CUDAPipelineOptions> {
+  Option<std::string> stopAfter{
+      *this, "stop-after",
+      llvm::cl::desc("Last stage to run: sattn, gpu, nvvm, or binary"),
+      llvm::cl::init("binary")};
+  Option<std::string> elementType{
+      *this, "element-type",
+      llvm::cl::desc("Element type of Q, K, V, O: bf16 or f16"),
+      llvm::cl::init("bf16")};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin (cubin), "
+                     "fatbin"),
+      llvm::cl::init("isa")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit path (ptxas, libdevice); empty: default"),
+      llvm::cl::init("")};
+  Option<unsigned> optLevel{*this, "O",
+                            llvm::cl::desc("LLVM optimization level"),
+                            llvm::cl::init(3)};
+  Option<bool> fromMask{
+      *this, "from-mask",
+      llvm::cl::desc("Input is the mask dialect (front stages run first)"),
+      llvm::cl::init(false)};
+  Option<int64_t> headDim{*this, "head-dim",
+                          llvm::cl::desc("Head dimension D (from-mask)"),
+                          llvm::cl::init(128)};
+  Option<int64_t> blockQ{*this, "block-q",
+                         llvm::cl::desc("Query tile size, 0: policy"),
+                         llvm::cl::init(0)};
+  Option<int64_t> blockK{*this, "block-k",
+                         llvm::cl::desc("Key tile size, 0: policy"),
+                         llvm::cl::init(0)};
+  Option<bool> layout{*this, "layout",
+                      llvm::cl::desc("Apply the layout plan (from-mask)"),
+                      llvm::cl::init(true)};
+};
+
+/// sattn (expanded) -> gpu.module with gpu.func kernels.
+void buildCUDAGPUStage(mlir::OpPassManager &pm,
+                       const CUDAPipelineOptions &options);
+/// gpu/nvgpu/arith/scf/memref/vector inside gpu.module -> llvm + nvvm.
+void buildCUDANVVMStage(mlir::OpPassManager &pm,
+                        const CUDAPipelineOptions &options);
+/// nvvm-attach-target + gpu-module-to-binary.
+void buildCUDABinaryStage(mlir::OpPassManager &pm,
+                          const CUDAPipelineOptions &options);
+/// The whole pipeline, honouring `stopAfter`.
+void buildCUDAPipeline(mlir::OpPassManager &pm,
+                       const CUDAPipelineOptions &options);
+
+/// Registers `sparsa-cuda-pipeline` and convert-sattn-to-gpu (sparsa-opt).
+void registerCUDAPipeline();
+/// The dialects, interfaces and translations the CUDA pipeline needs.
+void registerCUDADialects(mlir::DialectRegistry &registry);
+
+} // namespace sparsa
+
+#endif // SPARSA_LIB_PIPELINES_CUDAPIPELINE_H
