@@ -8,7 +8,11 @@
 //  * summary columns (`summary(p, c)`: k mod p >= p - c) and listed key
 //    sets (`global_cols([...])`) are gathered into one packed key block;
 //  * listed query sets (`global_rows([...])`) are gathered into one packed
-//    query block that attends to every key.
+//    query block; each gathered row keeps its key interval (for
+//    global_rows: every key not already covered by an earlier part).
+// Gathered lists hold at most 64 members of one sign (queries: non-negative)
+// so that member counts stay closed forms; residue moduli must be
+// compile-time constants.
 // The mask is split into parts: the clauses with no such structure stay in
 // the original order (an Identity part, first); each other part holds the
 // clauses of one layout minus the pairs of the parts before it, so the
