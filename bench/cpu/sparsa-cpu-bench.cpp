@@ -9,7 +9,8 @@
 //     softmax, GEMM, by blocks of query rows).
 // MLIR-free: it only needs lib/Runtime, OpenBLAS and dlopen, so it runs on
 // machines without LLVM. The mask of the BLAS baseline and of the FLOP
-// count is causal (k <= q).
+// count is causal (k <= q) or, with --window W, q - W <= k <= q; the
+// kernels in the library must implement the same mask.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +36,8 @@ namespace {
 struct Options {
   std::string lib, kernel = "causal", dense = "causal_masked_dense";
   int64_t n = 4096, d = 128, bh = 8, reps = 3;
+  /// The mask of the kernels: causal (window < 0) or k in [q - window, q].
+  int64_t window = -1;
   unsigned threads = 0;
   bool blas = true;
 };
@@ -99,7 +102,7 @@ void blasAttention(const Options &o, const std::vector<float> &q,
           int64_t qi = r0 + i;
           float mx = -std::numeric_limits<float>::infinity();
           for (int64_t j = 0; j < n; ++j) {
-            if (j > qi)
+            if (j > qi || (o.window >= 0 && j < qi - o.window))
               row[j] = -std::numeric_limits<float>::infinity();
             mx = std::max(mx, row[j]);
           }
@@ -140,11 +143,12 @@ int main(int argc, char **argv) {
     else if (a == "--reps") o.reps = std::atoll(val().c_str());
     else if (a == "--threads") o.threads = std::atoi(val().c_str());
     else if (a == "--no-blas") o.blas = false;
+    else if (a == "--window") o.window = std::atoll(val().c_str());
     else {
       std::fprintf(stderr,
                    "usage: sparsa-cpu-bench --lib K.so [--kernel NAME] "
                    "[--dense-kernel NAME] [--n N] [--d D] [--bh BH] "
-                   "[--threads T] [--reps R] [--no-blas]\n");
+                   "[--threads T] [--reps R] [--window W] [--no-blas]\n");
       return 1;
     }
   }
@@ -157,6 +161,7 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(static_cast<int>(pool.size()));
   CompiledKernel sparse = load(handle, o.kernel, o.d);
   CompiledKernel dense = load(handle, o.dense, o.d);
+  sparse.numParams = dense.numParams = o.window >= 0 ? 1 : 0;
 
   const int64_t n = o.n, d = o.d;
   std::vector<float> q(o.bh * n * d), k(q.size()), v(q.size()), out(q.size());
@@ -174,6 +179,8 @@ int main(int argc, char **argv) {
   p.k = denseTensor(k.data(), o.bh, n, d);
   p.v = denseTensor(v.data(), o.bh, n, d);
   p.o = denseTensor(out.data(), o.bh, n, d);
+  if (o.window >= 0)
+    p.params = {o.window};
   auto run = [&](const CompiledKernel &kern) {
     std::string e = runAttention(kern, p, pool);
     if (!e.empty()) {
@@ -190,11 +197,16 @@ int main(int argc, char **argv) {
   if (o.blas)
     tBlas = best(1, [&] { blasAttention(o, q, k, v, out, pool); });
 
-  double allowed = double(n) * double(n + 1) / 2.0;
+  double allowed = 0;
+  for (int64_t qi = 0; qi < n; ++qi)
+    allowed += o.window < 0 ? double(qi + 1)
+                            : double(std::min(qi, o.window) + 1);
   double density = allowed / (double(n) * double(n));
   double flops = 4.0 * double(d) * allowed * double(o.bh);
   double gflops = flops / tSparse * 1e-9;
-  std::printf("threads %u  N %lld  D %lld  BH %lld  density %.3f\n",
+  std::printf("mask %s  threads %u  N %lld  D %lld  BH %lld  density %.4f\n",
+              o.window < 0 ? "causal"
+                           : ("window " + std::to_string(o.window)).c_str(),
               pool.size(), (long long)n, (long long)d, (long long)o.bh,
               density);
   std::printf("sparse kernel      %10.2f ms  %8.1f GFLOP/s on allowed pairs "
@@ -207,8 +219,10 @@ int main(int argc, char **argv) {
   if (o.blas)
     std::printf("BLAS dense attn    %10.2f ms  speedup %.2fx\n", tBlas * 1e3,
                 tBlas / tSparse);
-  std::printf("| %lld | %lld | %u | %.1f | %.1f | %.1f | %.1f | %.0f%% | "
+  std::printf("| %s | %lld | %lld | %u | %.1f | %.1f | %.1f | %.1f | %.0f%% | "
               "%.2fx (goal %.2fx) | %s |\n",
+              o.window < 0 ? "causal"
+                           : ("window " + std::to_string(o.window)).c_str(),
               (long long)n, (long long)d, pool.size(), tSparse * 1e3,
               tDense * 1e3, o.blas ? tBlas * 1e3 : 0.0, ceiling * 1e-9,
               100.0 * gflops / (ceiling * 1e-9), tDense / tSparse,

@@ -178,6 +178,39 @@ TEST(CPUKernel, SlidingWindowParameter) {
   }
 }
 
+TEST(CPUKernel, SlidingWindowWithFullInteriorTiles) {
+  // The schedule of bench/cpu/window.mlir: tiles entirely inside the
+  // window are FULL (chosen at run time from W), the others PARTIAL.
+  KernelText k = window(64);
+  k.schedule = "  %b = arith.constant 64 : index\n"
+               "  %q0 = arith.muli %qt, %b : index\n"
+               "  %lo = arith.subi %q0, %W : index\n"
+               "  %neg = arith.cmpi slt, %lo, %c0 : index\n"
+               "  %lo0 = arith.select %neg, %c0, %lo : index\n"
+               "  %first = arith.divui %lo0, %b : index\n"
+               "  %c63 = arith.constant 63 : index\n"
+               "  scf.for %kt = %first to %qt step %c1 {\n"
+               "    %k0 = arith.muli %kt, %b : index\n"
+               "    %reach = arith.addi %k0, %W : index\n"
+               "    %need = arith.addi %q0, %c63 : index\n"
+               "    %inside = arith.cmpi uge, %reach, %need : index\n"
+               "    scf.if %inside {\n      sattn.visit %kt full\n"
+               "    } else {\n      sattn.visit %kt partial\n    }\n"
+               "  }\n  sattn.visit %qt partial\n";
+  for (int64_t w : {0, 63, 64, 200, 5000}) {
+    SCOPED_TRACE("W " + std::to_string(w));
+    ProblemShape s;
+    s.headsQ = 2;
+    s.seqQ = s.seqK = 450;
+    s.params = {w};
+    expectGood(check(k, s,
+                     [w](int64_t, int64_t q, int64_t kk) {
+                       return kk <= q && kk + w >= q;
+                     },
+                     2, 70 + w));
+  }
+}
+
 TEST(CPUKernel, DenseRaggedCrossAttention) {
   for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1}, {70, 33},
                         {64, 128}, {200, 77}}) {
