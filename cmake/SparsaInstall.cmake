@@ -11,32 +11,34 @@ set_target_properties(sparsa sparsa_runtime PROPERTIES
   INSTALL_RPATH "${SPARSA_INSTALL_RPATH}")
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/sparsa
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT sparsa
   FILES_MATCHING PATTERN "*.h")
 
 install(TARGETS sparsa sparsa_runtime
   EXPORT sparsaTargets
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sparsa
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sparsa
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT sparsa
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 foreach(tool sparsac sparsa-opt)
   if(TARGET ${tool})
     set_target_properties(${tool} PROPERTIES
       INSTALL_RPATH "${SPARSA_INSTALL_RPATH}")
-    install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+    install(TARGETS ${tool} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+      COMPONENT sparsa)
   endif()
 endforeach()
 
 set(SPARSA_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/sparsa)
 install(EXPORT sparsaTargets
   NAMESPACE sparsa::
-  DESTINATION ${SPARSA_CMAKE_DIR})
+  DESTINATION ${SPARSA_CMAKE_DIR} COMPONENT sparsa)
 configure_package_config_file(
   ${PROJECT_SOURCE_DIR}/cmake/sparsaConfig.cmake.in
   ${PROJECT_BINARY_DIR}/cmake/sparsaConfig.cmake
-  INSTALL_DESTINATION ${SPARSA_CMAKE_DIR})
+  INSTALL_DESTINATION ${SPARSA_CMAKE_DIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR)
 write_basic_package_version_file(
   ${PROJECT_BINARY_DIR}/cmake/sparsaConfigVersion.cmake
   VERSION ${PROJECT_VERSION}
@@ -44,7 +46,7 @@ write_basic_package_version_file(
 install(FILES
   ${PROJECT_BINARY_DIR}/cmake/sparsaConfig.cmake
   ${PROJECT_BINARY_DIR}/cmake/sparsaConfigVersion.cmake
-  DESTINATION ${SPARSA_CMAKE_DIR})
+  DESTINATION ${SPARSA_CMAKE_DIR} COMPONENT sparsa)
 
 # pkg-config: paths relative to ${prefix} so the tree can be relocated.
 foreach(pc sparsa sparsa-runtime)
@@ -53,5 +55,5 @@ foreach(pc sparsa sparsa-runtime)
   file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/cmake/${pc}.pc
     INPUT ${PROJECT_BINARY_DIR}/cmake/${pc}.pc.configured)
   install(FILES ${PROJECT_BINARY_DIR}/cmake/${pc}.pc
-    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+    DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT sparsa)
 endforeach()

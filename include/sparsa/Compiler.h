@@ -62,7 +62,10 @@ struct CacheStats {
   uint64_t compilations = 0; ///< pipeline + code generation runs
   uint64_t failures = 0;     ///< requests that returned an error
   uint64_t entries = 0;      ///< compiled kernels held
-  double compileSeconds = 0; ///< total time spent compiling
+  double compileSeconds = 0; ///< total time spent compiling, of which:
+  double frontEndSeconds = 0; ///< parse + mask-canonicalize (all requests)
+  double pipelineSeconds = 0; ///< mask -> sattn -> vector -> LLVM dialect
+  double llvmSeconds = 0;     ///< LLVM IR, optimization, machine code
 };
 
 class SPARSA_API Compiler {

@@ -16,6 +16,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <chrono>
+
 using namespace mlir;
 using namespace sparsa;
 using namespace sparsa::jit;
@@ -61,9 +63,15 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
     auto name = fn.getArgAttrOfType<StringAttr>(i, spec::kParamAttrName);
     compiled->params.push_back(name ? name.str() : "arg" + std::to_string(i));
   }
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  auto t0 = Clock::now();
   OwningOpRef<ModuleOp> lowered = parsed->module->clone();
   if (Status s = lower(*parsed, *lowered, o); !s)
     return s;
+  auto t1 = Clock::now();
   auto jit = cpu::JITModule::create(*lowered, o.optLevel);
   if (!jit)
     return Status(ErrorCode::CompileError,
@@ -81,6 +89,8 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
                         llvm::toString(parts.takeError()));
     compiled->parts = std::move(*parts);
   }
+  compiled->pipelineSeconds = seconds(t0, t1);
+  compiled->llvmSeconds = seconds(t1, Clock::now());
   compiled->headDim = o.headDim;
   if (!(*jit)->kernels().empty()) {
     compiled->blockQ = (*jit)->kernels().front().blockQ;

@@ -34,6 +34,9 @@ struct CompiledPattern {
   std::vector<std::string> params;
   int64_t headDim = 0, blockQ = 0, blockK = 0;
   bool layout = true;
+  /// Time spent in the CPU pipeline and in LLVM (translation,
+  /// optimization, machine code).
+  double pipelineSeconds = 0, llvmSeconds = 0;
   /// Statistics read the (shared) canonical module one at a time.
   std::mutex statsMutex;
 };

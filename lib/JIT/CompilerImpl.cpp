@@ -64,9 +64,12 @@ CompilerImpl::compileStructure(std::shared_ptr<jit::ParsedPattern> parsed,
     std::lock_guard<std::mutex> lock(mutex_);
     stats_.compilations += 1;
     stats_.compileSeconds += seconds;
-    if (compiled)
+    if (compiled) {
       stats_.entries += 1;
-    else {
+      stats_.pipelineSeconds += (*compiled)->pipelineSeconds;
+      stats_.llvmSeconds += (*compiled)->llvmSeconds;
+    }
+    if (!compiled) {
       // Failures are not cached: the waiting threads get this error, a
       // later request tries again.
       auto it = structures_.find(key);
@@ -103,8 +106,15 @@ Result<Kernel> CompilerImpl::compile(const std::string &spec,
     stats_.failures += 1;
     return s;
   };
+  auto start = std::chrono::steady_clock::now();
   Result<std::shared_ptr<jit::ParsedPattern>> parsed =
       jit::parsePattern(spec, options);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.frontEndSeconds += std::chrono::duration<double>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+  }
   if (!parsed)
     return fail(parsed.status());
   bool hit = false;

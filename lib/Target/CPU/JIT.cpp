@@ -13,6 +13,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace sparsa::cpu;
 
@@ -39,7 +41,12 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
   };
   ExecutionEngineOptions options;
   options.llvmModuleBuilder = builder;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // Machine code is most of a cold JIT compilation: let the opt level
+  // choose the code generator's effort too.
+  static constexpr llvm::CodeGenOptLevel kCodeGenLevels[] = {
+      llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less,
+      llvm::CodeGenOptLevel::Default, llvm::CodeGenOptLevel::Aggressive};
+  options.jitCodeGenOptLevel = kCodeGenLevels[std::min(optLevel, 3u)];
   options.enableGDBNotificationListener = false;
   options.enablePerfNotificationListener = false;
   auto engine = ExecutionEngine::create(module, options);

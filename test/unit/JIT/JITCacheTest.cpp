@@ -1,0 +1,168 @@
+//===- JITCacheTest.cpp - the compile cache and thread safety -------------===//
+//
+// Exact and structural hits, what does and does not recompile, and many
+// threads compiling and running at once (each result checked against the
+// float64 reference). Run under ASan with the sanitizer build.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/unit/JIT/JITTestUtil.h"
+
+#include "sparsa/Compiler.h"
+
+#include "gtest/gtest.h"
+
+#include <atomic>
+#include <thread>
+
+using namespace sparsa;
+using namespace sparsa::jittest;
+
+namespace {
+CompileOptions options() {
+  CompileOptions o;
+  o.headDim = 16;
+  o.blockQ = 16;
+  o.blockK = 16;
+  return o;
+}
+} // namespace
+
+TEST(JITCache, ExactAndStructuralHits) {
+  Compiler c;
+  const char *a = "param W = 3\nwindow(W, W) | global(0..4)\n";
+  auto k1 = c.compile(a, options());
+  ASSERT_TRUE(k1) << k1.message();
+  auto k2 = c.compile(a, options());
+  ASSERT_TRUE(k2);
+  CacheStats s = c.cacheStats();
+  EXPECT_EQ(s.requests, 2u);
+  EXPECT_EQ(s.exactHits, 1u);
+  EXPECT_EQ(s.compilations, 1u);
+  // Written differently (comments, a let, operand order, a define that
+  // gives the same value): the same canonical structure.
+  CompileOptions named = options();
+  named.name = "other_name";
+  for (const char *text :
+       {"# comment\nlet w = window(3, 3)\nglobal(0..4) | w\n",
+        "window(3, 3) | global(0..4) | window(3, 3)\n"}) {
+    auto k = c.compile(text, named);
+    ASSERT_TRUE(k) << k.message();
+    EXPECT_EQ(k->info().name, "other_name");
+  }
+  CompileOptions defined = options();
+  defined.defines = {{"W", 3}};
+  ASSERT_TRUE(c.compile(a, defined));
+  s = c.cacheStats();
+  EXPECT_EQ(s.compilations, 1u);
+  EXPECT_EQ(s.structureHits, 3u);
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_EQ(*c.structureKey(a, options()),
+            *c.structureKey("window(3, 3) | (global(0..4) | none)",
+                            options()));
+  EXPECT_NE(*c.structureKey(a, options()),
+            *c.structureKey("window(3, 4) | global(0..4)", options()));
+
+  // What changes code compiles again.
+  CompileOptions d = options();
+  d.headDim = 32;
+  ASSERT_TRUE(c.compile(a, d));
+  CompileOptions t = options();
+  t.blockQ = 32;
+  ASSERT_TRUE(c.compile(a, t));
+  CompileOptions l = options();
+  l.layout = false;
+  ASSERT_TRUE(c.compile(a, l));
+  defined.defines = {{"W", 4}};
+  ASSERT_TRUE(c.compile(a, defined));
+  EXPECT_EQ(c.cacheStats().compilations, 5u);
+
+  // Failures are reported every time and never cached.
+  EXPECT_FALSE(c.compile("window(-1, 0)", options()));
+  EXPECT_FALSE(c.compile("window(-1, 0)", options()));
+  EXPECT_EQ(c.cacheStats().failures, 2u);
+
+  c.clearCache();
+  EXPECT_EQ(c.cacheStats().entries, 0u);
+  // Handles survive clearCache.
+  std::mt19937_64 rng(1);
+  Problem p(1, 2, 2, 20, 20, 16, rng);
+  EXPECT_TRUE(k1->run(p.tq, p.tk, p.tv, p.to, &p.tlse));
+  EXPECT_TRUE(compareWithReference(
+                  p,
+                  [](int64_t, int64_t q, int64_t k) {
+                    return std::abs(q - k) <= 3 || q < 4 || k < 4;
+                  },
+                  true)
+                  .ok());
+}
+
+TEST(JITCache, RuntimeParametersNeverCompile) {
+  Compiler c;
+  auto k = c.compile("param W : runtime\ncausal & window(W, 0)\n", options());
+  ASSERT_TRUE(k) << k.message();
+  std::mt19937_64 rng(2);
+  for (int64_t w = 0; w < 12; w += 3) {
+    Problem p(1, 1, 1, 33, 33, 16, rng);
+    ASSERT_TRUE(k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
+                       Params().set("W", w)));
+    EXPECT_TRUE(compareWithReference(
+                    p,
+                    [w](int64_t, int64_t q, int64_t kk) {
+                      return kk <= q && kk >= q - w;
+                    },
+                    true)
+                    .ok());
+  }
+  EXPECT_EQ(c.cacheStats().compilations, 1u);
+}
+
+TEST(JITCache, ManyThreadsCompileAndRun) {
+  Compiler c;
+  struct Spec {
+    std::string text;
+    Allowed allowed;
+  };
+  std::vector<Spec> specs = {
+      {"causal\n", [](int64_t, int64_t q, int64_t k) { return k <= q; }},
+      {"window(2, 2)\n",
+       [](int64_t, int64_t q, int64_t k) { return std::abs(q - k) <= 2; }},
+      {"causal & !stride(2)\n",
+       [](int64_t, int64_t q, int64_t k) {
+         return k <= q && (q - k) % 2 != 0;
+       }},
+  };
+  const int kThreads = 8, kRounds = 4;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(100 + t);
+      for (int r = 0; r < kRounds; ++r) {
+        const Spec &s = specs[(t + r) % specs.size()];
+        // Alternate spellings so exact and structural paths both race.
+        std::string text = r % 2 ? "# t" + std::to_string(t) + "\n" + s.text
+                                  : s.text;
+        auto k = c.compile(text, options());
+        if (!k) {
+          ++failures;
+          continue;
+        }
+        Problem p(1, 2, 1, 25 + t, 25 + t, 16, rng);
+        RunOptions ro;
+        ro.threads = 2;
+        if (!k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, {}, ro) ||
+            !compareWithReference(p, s.allowed, true).ok())
+          ++failures;
+        // Statistics from several threads on one kernel.
+        if (!k->stats(64))
+          ++failures;
+      }
+    });
+  for (std::thread &t : threads)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+  CacheStats s = c.cacheStats();
+  EXPECT_EQ(s.compilations, specs.size());
+  EXPECT_EQ(s.requests, uint64_t(kThreads * kRounds));
+}
