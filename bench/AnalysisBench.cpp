@@ -1,12 +1,12 @@
 //===- AnalysisBench.cpp - quality and speed of the mask analyses ---------===//
 //
 // `sparsa-bench-analysis --quality[=N]` prints, for the example patterns at
-// N = 16384 (or N) and tiles of 128 and 64, the tile efficiency and the number of
-// PARTIAL tiles before and after the layout plan (a Markdown table).
-// Without it, Google Benchmark times building the schedule at N = 1,048,576:
-// the symbolic part (normal form, closed-form tiling, layout plan; O(1) in
-// N) and the enumeration of every query tile's key ranges (O(N / B)), and
-// reports the bytes allocated by each as counters.
+// N = 16384 (or N) and tiles of 128 and 64, the tile efficiency and the number
+// of PARTIAL tiles before and after the layout plan (a Markdown table). Without
+// it, Google Benchmark times building the schedule at N = 1,048,576: the
+// symbolic part (normal form, closed-form tiling, layout plan; O(1) in N) and
+// the enumeration of every query tile's key ranges (O(N / B)), and reports the
+// bytes allocated by each as counters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -211,9 +211,8 @@ int printQuality(int64_t n) {
         die(plan.takeError());
       const HeadStats &h = s->total;
       std::printf("| %s | %lld | %lld | %.3f | %lld | %.3f | %lld | %zu |\n",
-                  e.name, (long long)tile, (long long)h.nnz,
-                  h.tiles.efficiency, (long long)h.tiles.partial,
-                  h.tilesAfterLayout.efficiency,
+                  e.name, (long long)tile, (long long)h.nnz, h.tiles.efficiency,
+                  (long long)h.tiles.partial, h.tilesAfterLayout.efficiency,
                   (long long)h.tilesAfterLayout.partial,
                   plan->getParts().size());
     }
@@ -304,9 +303,14 @@ void allExamples(benchmark::internal::Benchmark *b) {
 }
 } // namespace
 
-BENCHMARK(BM_SymbolicSchedule)->Apply(allExamples)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SymbolicSchedule)
+    ->Apply(allExamples)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AllQueryTiles)->Apply(allExamples)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Stats)->Apply(allExamples)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Stats)
+    ->Apply(allExamples)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {

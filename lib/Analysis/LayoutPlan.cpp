@@ -27,8 +27,8 @@ namespace {
 /// What layout a clause could use.
 struct Candidate {
   LayoutPart::Kind kind = LayoutPart::Kind::Identity;
-  int64_t period = 0;  // L, or the summary period p
-  int64_t residue = 0; // r, or the summary count c
+  int64_t period = 0;           // L, or the summary period p
+  int64_t residue = 0;          // r, or the summary count c
   std::vector<int64_t> members; // gathered index sets (raw)
   bool operator<(const Candidate &o) const {
     return std::tie(kind, period, residue, members) <
@@ -77,10 +77,10 @@ static Candidate candidateOf(const Clause &c, const LayoutOptions &options) {
     if (residue || set->members.empty() ||
         set->members.size() > kMaxGatherMembers)
       return none;
-    bool allNonNegative = llvm::all_of(set->members,
-                                       [](int64_t e) { return e >= 0; });
-    bool allNegative = llvm::all_of(set->members,
-                                    [](int64_t e) { return e < 0; });
+    bool allNonNegative =
+        llvm::all_of(set->members, [](int64_t e) { return e >= 0; });
+    bool allNegative =
+        llvm::all_of(set->members, [](int64_t e) { return e < 0; });
     Candidate cand;
     cand.members.assign(set->members.begin(), set->members.end());
     // Same-sign members never collide after resolution; queries are only
@@ -154,8 +154,8 @@ static ClauseTiling residueTiling(const Clause &clause, unsigned index,
   rk.liveHi = dh ? cHi + dh : rk.rowHi;
   rk.lo = [=](const E &a) { return dh ? E::max(cLo, a - dh) : cLo; };
   rk.hi = [=](const E &a) { return dl ? E::min(cHi, a - dl) : cHi; };
-  rk.keyTileOffset = ck * E::ceilDiv(E::ceilDiv(E::numKeys(), l),
-                                     E::constant(sizes.key));
+  rk.keyTileOffset =
+      ck * E::ceilDiv(E::ceilDiv(E::numKeys(), l), E::constant(sizes.key));
   rk.allowFull = true;
   ClauseTiling ct;
   ct.clause = index;
@@ -229,8 +229,7 @@ static ClauseTiling summaryTiling(const Clause &clause, unsigned index,
 
 /// The number of members (resolved against n) below x, for same-sign
 /// members: one 0/1 term per member.
-static E membersBelow(const E &x, llvm::ArrayRef<int64_t> members,
-                      const E &n) {
+static E membersBelow(const E &x, llvm::ArrayRef<int64_t> members, const E &n) {
   E count = E::constant(0);
   for (int64_t e : members) {
     if (e >= 0) {
@@ -270,9 +269,7 @@ static ClauseTiling keyGatherTiling(const Clause &clause, unsigned index,
   rk.liveHi = orig.liveHi;
   auto lo = orig.lo, hi = orig.hi;
   rk.lo = [=](const E &row) { return membersBelow(lo(row), list, nk); };
-  rk.hi = [=](const E &row) {
-    return membersBelow(hi(row) + 1, list, nk) - 1;
-  };
+  rk.hi = [=](const E &row) { return membersBelow(hi(row) + 1, list, nk) - 1; };
   rk.keyEnd = membersBelow(nk, list, nk);
   ClauseTiling ct;
   ct.clause = index;
@@ -326,8 +323,7 @@ static TokenMap identityMap(const E &n) {
 /// Builds the part for `clauses` (already made disjoint from earlier
 /// parts); nullopt when a clause no longer fits the layout.
 static std::optional<LayoutPart> makePart(const Candidate &cand,
-                                          MaskNormalForm mask,
-                                          TileSizes sizes,
+                                          MaskNormalForm mask, TileSizes sizes,
                                           const LayoutOptions &options) {
   LayoutPart part;
   part.kind = cand.kind;
@@ -410,8 +406,8 @@ llvm::Expected<LayoutPlan> LayoutPlan::build(const MaskNormalForm &nf,
     bool retry = false;
     std::vector<LayoutPart> special;
     for (auto &[cand, clauses] : groups) {
-      auto diff = subtractNormalForms(
-          MaskNormalForm::fromClauses(clauses), before, partOptions);
+      auto diff = subtractNormalForms(MaskNormalForm::fromClauses(clauses),
+                                      before, partOptions);
       std::optional<LayoutPart> part;
       if (diff)
         part = makePart(cand, std::move(*diff), sizes, options);

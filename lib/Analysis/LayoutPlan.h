@@ -60,8 +60,8 @@ struct TokenMap {
     MemberGather,
   };
   Kind kind = Kind::Identity;
-  int64_t period = 1; ///< ResidueClasses / SummaryGather
-  int64_t count = 0;  ///< SummaryGather
+  int64_t period = 1;                    ///< ResidueClasses / SummaryGather
+  int64_t count = 0;                     ///< SummaryGather
   llvm::SmallVector<int64_t, 4> members; ///< MemberGather (raw)
   /// The space size as a closed form in Nq / Nk.
   TileExpr size;
@@ -81,7 +81,12 @@ struct TokenMap {
 
 /// One part of the plan.
 struct LayoutPart {
-  enum class Kind : uint8_t { Identity, ResiduePermutation, KeyGather, QueryGather };
+  enum class Kind : uint8_t {
+    Identity,
+    ResiduePermutation,
+    KeyGather,
+    QueryGather
+  };
   Kind kind = Kind::Identity;
   /// The allowed pairs of this part, in original coordinates; disjoint from
   /// every other part's.

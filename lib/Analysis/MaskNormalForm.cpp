@@ -162,11 +162,13 @@ static bool simplifyClause(Clause &c) {
   c.constraints.clear();
   auto emitRange = [&](MaskVar v, const ConstRange &r, bool skipZeroLo) {
     if (r.lo && !(skipZeroLo && *r.lo <= 0)) {
-      Constraint x = Constraint::make(Kind::Lower, v, TileExpr::constant(*r.lo));
+      Constraint x =
+          Constraint::make(Kind::Lower, v, TileExpr::constant(*r.lo));
       c.constraints.push_back(x);
     }
     if (r.hi) {
-      Constraint x = Constraint::make(Kind::Upper, v, TileExpr::constant(*r.hi));
+      Constraint x =
+          Constraint::make(Kind::Upper, v, TileExpr::constant(*r.hi));
       c.constraints.push_back(x);
     }
   };
@@ -177,9 +179,9 @@ static bool simplifyClause(Clause &c) {
   if (dCong) {
     if (dCong->second > 1) {
       Constraint x = Constraint::make(Kind::Residue, MaskVar::Distance,
-                   TileExpr::constant(dCong->first),
-                   TileExpr::constant(dCong->first + 1),
-                   TileExpr::constant(dCong->second));
+                                      TileExpr::constant(dCong->first),
+                                      TileExpr::constant(dCong->first + 1),
+                                      TileExpr::constant(dCong->second));
       c.constraints.push_back(x);
     }
   }
@@ -266,8 +268,7 @@ llvm::Expected<ClauseList> NormalFormBuilder::finish(ClauseList list) {
     if (c.constraints.empty())
       return ClauseList{Clause{}}; // allows everything: absorbs the rest
     auto &bucket = seen[hashClause(c)];
-    if (llvm::any_of(bucket,
-                     [&](unsigned o) { return sameClause(out[o], c); }))
+    if (llvm::any_of(bucket, [&](unsigned o) { return sameClause(out[o], c); }))
       continue;
     bucket.push_back(out.size());
     out.push_back(std::move(c));
@@ -444,85 +445,86 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
     c.constraints.assign(cs.begin(), cs.end());
     return ClauseList{c};
   };
-  llvm::Expected<ClauseList> pos = llvm::TypeSwitch<Operation *,
-                                                    llvm::Expected<ClauseList>>(
-                                       op)
-      .Case([&](AllOp) -> llvm::Expected<ClauseList> {
-        return ClauseList{Clause{}};
-      })
-      .Case([&](NoneOp) -> llvm::Expected<ClauseList> { return ClauseList{}; })
-      .Case([&](CausalOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({lower(V::Distance, zero - (*p)[0])});
-      })
-      .Case([&](WindowOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({lower(V::Distance, zero - (*p)[1]),
-                    upper(V::Distance, (*p)[0])});
-      })
-      .Case([&](StrideOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({residue(V::Distance, (*p)[0], (*p)[1], (*p)[1] + 1)});
-      })
-      .Case([&](DilatedOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({lower(V::Distance, zero - (*p)[1]),
-                    upper(V::Distance, (*p)[0]),
-                    residue(V::Distance, (*p)[2], zero,
-                            TileExpr::constant(1))});
-      })
-      .Case([&](BlocksOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        Constraint lo = Constraint::make(Kind::BlockLower, V::Key),
-                   hi = Constraint::make(Kind::BlockUpper, V::Key);
-        lo.modulus = hi.modulus = (*p)[0];
-        lo.offset = 0;
-        hi.offset = 1;
-        return one({lo, hi});
-      })
-      .Case([&](SummaryOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({residue(V::Key, (*p)[0], (*p)[0] - (*p)[1], (*p)[0])});
-      })
-      .Case([&](PrefixOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        return one({upper(V::Key, (*p)[0] - 1)});
-      })
-      .Case([&](RandomBlocksOp o) -> llvm::Expected<ClauseList> {
-        auto p = params(o);
-        if (!p)
-          return p.takeError();
-        Constraint r = Constraint::make(Kind::InRandom, V::Key, (*p)[1],
-                                        (*p)[2], (*p)[0]);
-        return one({r});
-      })
-      .Case([&](GlobalOp o) -> llvm::Expected<ClauseList> {
-        return ClauseList{setClause(o.getSet(), V::Query),
-                          setClause(o.getSet(), V::Key)};
-      })
-      .Case([&](GlobalRowsOp o) -> llvm::Expected<ClauseList> {
-        return ClauseList{setClause(o.getSet(), V::Query)};
-      })
-      .Case([&](GlobalColsOp o) -> llvm::Expected<ClauseList> {
-        return ClauseList{setClause(o.getSet(), V::Key)};
-      })
-      .Default([&](Operation *other) -> llvm::Expected<ClauseList> {
-        return nfError(other->getName().getStringRef() + ": not a mask op");
-      });
+  llvm::Expected<ClauseList> pos =
+      llvm::TypeSwitch<Operation *, llvm::Expected<ClauseList>>(op)
+          .Case([&](AllOp) -> llvm::Expected<ClauseList> {
+            return ClauseList{Clause{}};
+          })
+          .Case([&](NoneOp) -> llvm::Expected<ClauseList> {
+            return ClauseList{};
+          })
+          .Case([&](CausalOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one({lower(V::Distance, zero - (*p)[0])});
+          })
+          .Case([&](WindowOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one({lower(V::Distance, zero - (*p)[1]),
+                        upper(V::Distance, (*p)[0])});
+          })
+          .Case([&](StrideOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one({residue(V::Distance, (*p)[0], (*p)[1], (*p)[1] + 1)});
+          })
+          .Case([&](DilatedOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one(
+                {lower(V::Distance, zero - (*p)[1]),
+                 upper(V::Distance, (*p)[0]),
+                 residue(V::Distance, (*p)[2], zero, TileExpr::constant(1))});
+          })
+          .Case([&](BlocksOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            Constraint lo = Constraint::make(Kind::BlockLower, V::Key),
+                       hi = Constraint::make(Kind::BlockUpper, V::Key);
+            lo.modulus = hi.modulus = (*p)[0];
+            lo.offset = 0;
+            hi.offset = 1;
+            return one({lo, hi});
+          })
+          .Case([&](SummaryOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one({residue(V::Key, (*p)[0], (*p)[0] - (*p)[1], (*p)[0])});
+          })
+          .Case([&](PrefixOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            return one({upper(V::Key, (*p)[0] - 1)});
+          })
+          .Case([&](RandomBlocksOp o) -> llvm::Expected<ClauseList> {
+            auto p = params(o);
+            if (!p)
+              return p.takeError();
+            Constraint r = Constraint::make(Kind::InRandom, V::Key, (*p)[1],
+                                            (*p)[2], (*p)[0]);
+            return one({r});
+          })
+          .Case([&](GlobalOp o) -> llvm::Expected<ClauseList> {
+            return ClauseList{setClause(o.getSet(), V::Query),
+                              setClause(o.getSet(), V::Key)};
+          })
+          .Case([&](GlobalRowsOp o) -> llvm::Expected<ClauseList> {
+            return ClauseList{setClause(o.getSet(), V::Query)};
+          })
+          .Case([&](GlobalColsOp o) -> llvm::Expected<ClauseList> {
+            return ClauseList{setClause(o.getSet(), V::Key)};
+          })
+          .Default([&](Operation *other) -> llvm::Expected<ClauseList> {
+            return nfError(other->getName().getStringRef() + ": not a mask op");
+          });
   if (!pos)
     return pos;
   if (!negated)
@@ -551,8 +553,8 @@ llvm::Error NormalFormBuilder::recordChecks(Value root) {
       continue;
     llvm::Error err =
         llvm::TypeSwitch<Operation *, llvm::Error>(op)
-            .Case<CausalOp, WindowOp, StrideOp, DilatedOp, BlocksOp,
-                  SummaryOp, PrefixOp, RandomBlocksOp>([&](auto o) {
+            .Case<CausalOp, WindowOp, StrideOp, DilatedOp, BlocksOp, SummaryOp,
+                  PrefixOp, RandomBlocksOp>([&](auto o) {
               auto p = params(o);
               return p ? llvm::Error::success() : p.takeError();
             })
@@ -594,8 +596,8 @@ llvm::Expected<ClauseList> NormalFormBuilder::visit(Value mask, bool neg) {
         return c.takeError();
       out.insert(out.end(), c->begin(), c->end());
       if (out.size() > 4ull * options.maxClauses)
-        return nfError("mask normal form exceeds " +
-                       Twine(options.maxClauses) + " clauses");
+        return nfError("mask normal form exceeds " + Twine(options.maxClauses) +
+                       " clauses");
     }
     return finish(std::move(out));
   };

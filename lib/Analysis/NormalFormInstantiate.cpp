@@ -182,8 +182,7 @@ bool ConcreteClause::rowAdmits(int64_t h, int64_t q) const {
       return false;
   for (const Set &s : sets)
     if (s.var == MaskVar::Query &&
-        std::binary_search(s.members.begin(), s.members.end(), q) ==
-            s.negated)
+        std::binary_search(s.members.begin(), s.members.end(), q) == s.negated)
       return false;
   return true;
 }
@@ -218,8 +217,7 @@ bool ConcreteClause::allows(int64_t h, int64_t q, int64_t k) const {
   }
   for (const Set &s : sets)
     if (s.var == MaskVar::Key &&
-        std::binary_search(s.members.begin(), s.members.end(), k) ==
-            s.negated)
+        std::binary_search(s.members.begin(), s.members.end(), k) == s.negated)
       return false;
   for (const Random &r : randoms) {
     std::vector<int64_t> drawn = sparsa::mask::drawRandomBlocks(

@@ -143,8 +143,8 @@ static void printHead(llvm::raw_ostream &os, llvm::StringRef prefix,
   os << prefix << "tiles_full: " << h.tiles.full << "\n";
   os << prefix << "tiles_partial: " << h.tiles.partial << "\n";
   os << prefix << "tiles_empty: " << h.tiles.empty << "\n";
-  os << prefix << "tile_efficiency: "
-     << llvm::format("%.4f", h.tiles.efficiency) << "\n";
+  os << prefix
+     << "tile_efficiency: " << llvm::format("%.4f", h.tiles.efficiency) << "\n";
   os << prefix << "tiles_full_after_layout: " << h.tilesAfterLayout.full
      << "\n";
   os << prefix << "tiles_partial_after_layout: " << h.tilesAfterLayout.partial

@@ -23,9 +23,7 @@ namespace {
 /// k mod modulus in the cyclic interval [start, start + length).
 struct Cond {
   int64_t modulus, start, length;
-  bool holds(int64_t k) const {
-    return modInt(k - start, modulus) < length;
-  }
+  bool holds(int64_t k) const { return modInt(k - start, modulus) < length; }
   /// Number of k in [0, x) satisfying it (x >= 0).
   int64_t countBelow(int64_t x) const {
     int64_t full = x / modulus, r = x % modulus;
@@ -121,8 +119,8 @@ int64_t sparsa::analysis::countRow(const ConcreteNormalForm &nf, int64_t h,
         cutByPoints(mine, s.members, !s.negated);
     for (const ConcreteClause::Random &r : c.randoms) {
       llvm::SmallVector<std::pair<int64_t, int64_t>, 4> ivs;
-      for (int64_t kb : sparsa::mask::drawRandomBlocks(
-               r.seed, q / r.block, r.numKeyBlocks, r.count))
+      for (int64_t kb : sparsa::mask::drawRandomBlocks(r.seed, q / r.block,
+                                                       r.numKeyBlocks, r.count))
         ivs.push_back({kb * r.block, kb * r.block + r.block - 1});
       cutByIntervals(mine, ivs, !r.negated);
     }

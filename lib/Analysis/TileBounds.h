@@ -44,8 +44,7 @@ struct RowKeyBounds {
 /// A clause's constraints sorted by what they restrict.
 struct ClauseShape {
   int64_t headLo = 0, headHi = ConcreteClause::kInf;
-  llvm::SmallVector<TileExpr, 2> qLower, qUpper, kLower, kUpper, dLower,
-      dUpper;
+  llvm::SmallVector<TileExpr, 2> qLower, qUpper, kLower, kUpper, dLower, dUpper;
   llvm::SmallVector<const Constraint *, 2> blocks, residues, sets, randoms;
 
   static ClauseShape of(const Clause &c);

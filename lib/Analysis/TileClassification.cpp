@@ -106,8 +106,7 @@ void detail::buildTileBounds(const RowKeyBounds &rk, TileSizes sizes,
   E spanHi = E::floorDiv(keyHi, bk) + 1;
   E live = E::nonNegative(r1 - r0) * E::nonNegative(keyHi - keyLo);
   out.spanLo = spanLo + rk.keyTileOffset;
-  out.spanHi =
-      spanLo + live * E::max(spanHi - spanLo, zero) + rk.keyTileOffset;
+  out.spanHi = spanLo + live * E::max(spanHi - spanLo, zero) + rk.keyTileOffset;
   if (!rk.allowFull) {
     out.fullLo = out.spanLo;
     out.fullHi = out.spanLo;
@@ -156,8 +155,8 @@ void detail::rowKeyFunctions(const ClauseShape &s, RowKeyBounds &rk) {
       v = E::min(v, r - dLo);
     for (const Constraint *b : blocks)
       if (b->kind == Kind::BlockUpper)
-        v = E::min(v, b->modulus * (E::floorDiv(r, b->modulus) + b->offset) -
-                          1);
+        v = E::min(v,
+                   b->modulus * (E::floorDiv(r, b->modulus) + b->offset) - 1);
     return v;
   };
   rk.liveLo = dLo ? kLo + dLo : E::constant(0);
@@ -230,8 +229,8 @@ void ClauseTiling::print(llvm::raw_ostream &os) const {
     os << "inf";
   else
     os << headHi;
-  os << ")\n    span [" << spanLo << ", " << spanHi << ")\n    full ["
-     << fullLo << ", " << fullHi << ")\n";
+  os << ")\n    span [" << spanLo << ", " << spanHi << ")\n    full [" << fullLo
+     << ", " << fullHi << ")\n";
   switch (refinement) {
   case Refinement::None:
     break;
@@ -506,8 +505,7 @@ TileCounts TileClassifier::countTiles(int64_t h, int64_t maxRanges) const {
     }
     int64_t rows = std::min(sizes.query, qPositions - i * sizes.query);
     forEachKeyRange(h, i, [&](const KeyTileRange &r) {
-      int64_t cols =
-          std::min(r.hi * sizes.key, kPositions) - r.lo * sizes.key;
+      int64_t cols = std::min(r.hi * sizes.key, kPositions) - r.lo * sizes.key;
       t.pairsVisited += rows * cols;
       ++ranges;
       (r.cls == TileClass::Full ? t.full : t.partial) += r.hi - r.lo;

@@ -158,8 +158,9 @@ public:
   llvm::SmallVector<KeyTileRange, 4> keyRanges(int64_t h, int64_t i) const;
   /// Counts over every query tile of head `h`: O(numQueryTiles * R log R).
   /// Stops (and sets `truncated`) after `maxRanges` ranges.
-  TileCounts countTiles(int64_t h,
-                        int64_t maxRanges = std::numeric_limits<int64_t>::max()) const;
+  TileCounts
+  countTiles(int64_t h,
+             int64_t maxRanges = std::numeric_limits<int64_t>::max()) const;
 
 private:
   /// spanLo, spanHi, fullLo, fullHi compiled together.

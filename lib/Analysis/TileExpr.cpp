@@ -89,9 +89,7 @@ TileExpr TileExpr::constant(int64_t value) {
 TileExpr TileExpr::index() { return TileExpr(leaf(Kind::Index)); }
 TileExpr TileExpr::numQueries() { return TileExpr(leaf(Kind::NumQueries)); }
 TileExpr TileExpr::numKeys() { return TileExpr(leaf(Kind::NumKeys)); }
-TileExpr TileExpr::param(unsigned j) {
-  return TileExpr(leaf(Kind::Param, j));
-}
+TileExpr TileExpr::param(unsigned j) { return TileExpr(leaf(Kind::Param, j)); }
 
 Kind TileExpr::getKind() const { return node->kind; }
 std::optional<int64_t> TileExpr::getConstant() const {
@@ -186,8 +184,8 @@ static bool knownNonNegative(const TileExpr &a, int depth = 0) {
            knownNonNegative(a.getRHS(), depth + 1);
   case Kind::FloorDiv:
   case Kind::CeilDiv:
-    return knownNonNegative(a.getLHS(), depth + 1) && a.getRHS().getConstant() &&
-           *a.getRHS().getConstant() > 0;
+    return knownNonNegative(a.getLHS(), depth + 1) &&
+           a.getRHS().getConstant() && *a.getRHS().getConstant() > 0;
   case Kind::Mod:
     return a.getRHS().getConstant() && *a.getRHS().getConstant() > 0;
   default:
@@ -205,14 +203,12 @@ static bool provablyLE(const TileExpr &a, const TileExpr &b, int depth = 0) {
   if (ca && cb)
     return *ca <= *cb;
   // min(x, y) <= b if x <= b or y <= b.
-  if (a.getKind() == Kind::Min &&
-      (provablyLE(a.getLHS(), b, depth + 1) ||
-       provablyLE(a.getRHS(), b, depth + 1)))
+  if (a.getKind() == Kind::Min && (provablyLE(a.getLHS(), b, depth + 1) ||
+                                   provablyLE(a.getRHS(), b, depth + 1)))
     return true;
   // a <= max(x, y) if a <= x or a <= y.
-  if (b.getKind() == Kind::Max &&
-      (provablyLE(a, b.getLHS(), depth + 1) ||
-       provablyLE(a, b.getRHS(), depth + 1)))
+  if (b.getKind() == Kind::Max && (provablyLE(a, b.getLHS(), depth + 1) ||
+                                   provablyLE(a, b.getRHS(), depth + 1)))
     return true;
   // x - c <= y - c and x + c <= y + c if x <= y; x + c1 <= x + c2.
   if (a.getKind() == b.getKind() &&
@@ -305,8 +301,8 @@ TileExpr TileExpr::binary(Kind k, const TileExpr &a, const TileExpr &b) {
     if (ca && !cb)
       return binary(k, b, a);
     if (cb && a.getKind() == k && a.getRHS().getConstant())
-      return binary(k, a.getLHS(), constant(*fold(k, *a.getRHS().getConstant(),
-                                                  *cb)));
+      return binary(k, a.getLHS(),
+                    constant(*fold(k, *a.getRHS().getConstant(), *cb)));
     break;
   default:
     break;
@@ -469,8 +465,9 @@ static void printExpr(llvm::raw_ostream &os, const TileExpr &e, int parent) {
   if (paren)
     os << "(";
   printExpr(os, e.getLHS(), p);
-  os << (e.getKind() == Kind::Add ? " + " : e.getKind() == Kind::Sub ? " - "
-                                                                     : " * ");
+  os << (e.getKind() == Kind::Add   ? " + "
+         : e.getKind() == Kind::Sub ? " - "
+                                    : " * ");
   // Subtraction is left-associative: parenthesize a sum on the right.
   printExpr(os, e.getRHS(), e.getKind() == Kind::Sub ? p + 1 : p);
   if (paren)

@@ -122,8 +122,7 @@ private:
   std::shared_ptr<const Node> node;
 };
 
-inline llvm::raw_ostream &operator<<(llvm::raw_ostream &os,
-                                     const TileExpr &e) {
+inline llvm::raw_ostream &operator<<(llvm::raw_ostream &os, const TileExpr &e) {
   e.print(os);
   return os;
 }
@@ -186,9 +185,9 @@ private:
 
 /// SSA values standing for the symbols when emitting a TileExpr.
 struct TileExprOperands {
-  mlir::Value index;            ///< the free variable (may be null if unused)
-  mlir::Value numQueries;       ///< Nq (may be null if unused)
-  mlir::Value numKeys;          ///< Nk (may be null if unused)
+  mlir::Value index;      ///< the free variable (may be null if unused)
+  mlir::Value numQueries; ///< Nq (may be null if unused)
+  mlir::Value numKeys;    ///< Nk (may be null if unused)
   llvm::ArrayRef<mlir::Value> params; ///< runtime parameter j at [j]
 };
 

@@ -43,12 +43,16 @@ public:
   }
 
 private:
-  uint64_t pick(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng); }
+  uint64_t pick(uint64_t n) {
+    return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng);
+  }
   int64_t range(int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
   }
   /// range() with the bounds scaled.
-  int64_t srange(int64_t lo, int64_t hi) { return range(lo * scale, hi * scale); }
+  int64_t srange(int64_t lo, int64_t hi) {
+    return range(lo * scale, hi * scale);
+  }
   Location loc() { return b.getUnknownLoc(); }
 
   /// A parameter in [lo, hi]: a constant, or sometimes a runtime value (an
@@ -64,8 +68,7 @@ private:
           .getResult();
     case 2: {
       Value c = arith::ConstantIndexOp::create(b, loc(), range(0, 2));
-      return arith::AddIOp::create(b, loc(), fn.getArgument(pick(kNumArgs)),
-                                   c)
+      return arith::AddIOp::create(b, loc(), fn.getArgument(pick(kNumArgs)), c)
           .getResult();
     }
     default:
@@ -101,8 +104,7 @@ private:
       return leafOp<WindowOp>({param(0, 5), param(0, 5)});
     case 5: {
       int64_t p = srange(1, 4);
-      return StrideOp::create(b, loc(),
-                              ArrayRef<int64_t>{p, range(0, p - 1)});
+      return StrideOp::create(b, loc(), ArrayRef<int64_t>{p, range(0, p - 1)});
     }
     case 6:
       return leafOp<DilatedOp>({param(0, 6), param(0, 6), param(1, 3)});
@@ -174,16 +176,16 @@ struct Expression {
   Value result() { return test::returnedMask(*module); }
 };
 
-inline Expression makeRandom(MLIRContext &ctx, uint64_t seed,
-                             int64_t scale = 1, int depth = 4) {
+inline Expression makeRandom(MLIRContext &ctx, uint64_t seed, int64_t scale = 1,
+                             int depth = 4) {
   OpBuilder b(&ctx);
   Expression e;
   e.module = ModuleOp::create(b.getUnknownLoc());
   b.setInsertionPointToEnd(e.module->getBody());
   SmallVector<Type> args(kNumArgs, b.getIndexType());
-  auto fn = func::FuncOp::create(
-      b, b.getUnknownLoc(), "m",
-      b.getFunctionType(args, {MaskType::get(&ctx)}));
+  auto fn =
+      func::FuncOp::create(b, b.getUnknownLoc(), "m",
+                           b.getFunctionType(args, {MaskType::get(&ctx)}));
   Block *body = fn.addEntryBlock();
   b.setInsertionPointToEnd(body);
   Generator gen(b, fn, seed, scale);

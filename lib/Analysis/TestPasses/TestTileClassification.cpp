@@ -61,8 +61,8 @@ struct TestTileClassificationPass
       auto c = TileClassifier::build(*tiling, numQueries, nk, params);
       if (!c)
         return fail(c.takeError());
-      llvm::errs() << "ranges for Nq=" << numQueries << " Nk=" << nk
-                   << " head " << head << ":\n";
+      llvm::errs() << "ranges for Nq=" << numQueries << " Nk=" << nk << " head "
+                   << head << ":\n";
       printConcreteRanges(llvm::errs(), *c, head);
     });
     if (failed)

@@ -73,8 +73,9 @@ void checkClassifier(const TileClassifier &c, int64_t h, Allowed allowed,
     int64_t prev = 0;
     std::vector<TileClass> cls(c.numKeyTiles(), TileClass::Empty);
     for (const KeyTileRange &r : ranges) {
-      ASSERT_LE(prev, r.lo) << "unsorted or overlapping ranges, tile " << i
-                            << "\n" << what;
+      ASSERT_LE(prev, r.lo)
+          << "unsorted or overlapping ranges, tile " << i << "\n"
+          << what;
       ASSERT_LT(r.lo, r.hi) << what;
       ASSERT_LE(r.hi, c.numKeyTiles()) << what;
       ASSERT_NE(r.cls, TileClass::Empty) << what;
@@ -109,9 +110,8 @@ void checkClassifier(const TileClassifier &c, int64_t h, Allowed allowed,
             << what;
       }
       if (cls[j] == TileClass::Full) {
-        ASSERT_TRUE(all) << "query tile " << i << " key tile " << j
-                         << " head " << h
-                         << " is FULL but holds a disallowed pair\n"
+        ASSERT_TRUE(all) << "query tile " << i << " key tile " << j << " head "
+                         << h << " is FULL but holds a disallowed pair\n"
                          << what;
       }
       if (cls[j] == TileClass::Partial) {
@@ -141,28 +141,26 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
   }
   static const int64_t kLengths[] = {0, 1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29};
   int64_t nq = pick(0, 3) == 0 ? kLengths[pick(0, 11)] : pick(1, 30);
-  int64_t nk = pick(0, 3) == 0 ? nq : pick(0, 3) == 0 ? kLengths[pick(0, 11)]
-                                                      : pick(1, 30);
+  int64_t nk = pick(0, 3) == 0   ? nq
+               : pick(0, 3) == 0 ? kLengths[pick(0, 11)]
+                                 : pick(1, 30);
   SmallVector<int64_t> args;
   for (unsigned a = 0; a < test::kNumArgs; ++a)
     args.push_back(pick(0, 6 * scale));
 
   auto ref = mask::ReferenceMask::build(mask, nq, nk, args);
   auto cnf = nf->instantiate(nq, nk, args);
-  ASSERT_EQ(bool(ref), bool(cnf))
-      << (ref ? llvm::toString(cnf.takeError())
-              : llvm::toString(ref.takeError()))
-      << "\n"
-      << describe(e, nq, nk, args);
+  ASSERT_EQ(bool(ref), bool(cnf)) << (ref ? llvm::toString(cnf.takeError())
+                                          : llvm::toString(ref.takeError()))
+                                  << "\n"
+                                  << describe(e, nq, nk, args);
   if (!ref) {
     llvm::consumeError(ref.takeError());
     ++tally.invalid;
     return;
   }
-  int64_t heads =
-      std::min<int64_t>(std::max(ref->numHeads(), nf->getNumDistinctHeads()) +
-                            1,
-                        6);
+  int64_t heads = std::min<int64_t>(
+      std::max(ref->numHeads(), nf->getNumDistinctHeads()) + 1, 6);
   // (a) the normal form means the same as the reference.
   std::vector<std::vector<char>> matrices;
   for (int64_t h = 0; h < heads; ++h) {
@@ -274,8 +272,8 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
     for (int64_t q = 0; q < nq; ++q)
       for (int64_t k = 0; k < nk; ++k)
         ASSERT_EQ(covered[q * nk + k], matrices[h][q * nk + k])
-            << "layout parts do not partition the mask at h=" << h
-            << " q=" << q << " k=" << k << "\n"
+            << "layout parts do not partition the mask at h=" << h << " q=" << q
+            << " k=" << k << "\n"
             << what;
   }
 
@@ -297,7 +295,8 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
       for (int64_t k = 0; k < nk; ++k)
         row += m[q * nk + k];
       ASSERT_EQ(countRow(*cnf, hs.head, q), row)
-          << "row " << q << " head " << hs.head << "\n" << what;
+          << "row " << q << " head " << hs.head << "\n"
+          << what;
       nnz += row;
       empty += row == 0;
     }

@@ -142,8 +142,8 @@ TEST(TileExprEmit, EmittedArithMatchesEvaluation) {
       int64_t args[5];
       args[0] = std::uniform_int_distribution<int64_t>(0, 20)(rng);
       for (int j = 1; j < 5; ++j)
-        args[j] = std::uniform_int_distribution<int64_t>(j < 3 ? 0 : -5,
-                                                         40)(rng);
+        args[j] =
+            std::uniform_int_distribution<int64_t>(j < 3 ? 0 : -5, 40)(rng);
       auto want = evaluate(e, TileEnv{args[0], args[1], args[2],
                                       ArrayRef<int64_t>(args + 3, 2)});
       if (!want) {

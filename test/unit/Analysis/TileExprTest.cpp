@@ -93,8 +93,9 @@ Sample randomExpr(std::mt19937_64 &rng, int depth) {
     break;
   }
   auto fa = a.value, fb = b.value;
-  return {e, [=](int64_t i, int64_t nq, int64_t nk,
-                 int64_t p) -> std::optional<int64_t> {
+  return {e,
+          [=](int64_t i, int64_t nq, int64_t nk,
+              int64_t p) -> std::optional<int64_t> {
             auto x = fa(i, nq, nk, p), y = fb(i, nq, nk, p);
             if (!x || !y)
               return std::nullopt;
