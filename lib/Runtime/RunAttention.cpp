@@ -1,8 +1,9 @@
 //===- RunAttention.cpp - run a compiled CPU kernel on tensors ------------===//
 //
 // Argument packing and validation for the kernel ABI, and the parallel call:
-// work items are handed out one at a time because their cost varies with
-// the number of key tiles each query tile visits.
+// work items are handed out one at a time, largest-first for causal-like
+// masks, because their cost varies with the number of key tiles each query
+// tile visits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,9 +97,12 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   if (!kernel.coversAllQueries)
     clearOutputs(p, pool);
   int64_t items = kernel.workItems(args.data());
+  // Handed out from the last item down: within a head, later query tiles
+  // of causal-like masks visit the most key tiles, and starting with the
+  // largest items keeps the tail of the parallel loop short.
   pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
     kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,
-                 args.data(), scale, begin, end);
+                 args.data(), scale, items - end, items - begin);
   });
   return "";
 }
