@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -27,8 +28,21 @@ static Value returnedMask(ModuleOp module) {
   return fn.getBody().front().getTerminator()->getOperand(0);
 }
 
+sparsa::spec::SpecChecker::SpecChecker() {
+  DialectRegistry registry;
+  registerSpecDialects(registry);
+  context =
+      std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
+  context->loadAllAvailableDialects();
+  canonicalize = std::make_unique<PassManager>(context.get());
+  canonicalize->addPass(sparsa::mask::createMaskCanonicalize());
+}
+
+sparsa::spec::SpecChecker::~SpecChecker() = default;
+
 std::string sparsa::spec::checkSpecInput(llvm::StringRef text,
-                                         MLIRContext &context) {
+                                         MLIRContext &context,
+                                         PassManager &canonicalize) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz.sparsa"), llvm::SMLoc());
@@ -48,9 +62,7 @@ std::string sparsa::spec::checkSpecInput(llvm::StringRef text,
     return "the parsed module does not verify";
 
   OwningOpRef<ModuleOp> canonical = module->clone();
-  PassManager pm(&context);
-  pm.addPass(sparsa::mask::createMaskCanonicalize());
-  if (failed(pm.run(*canonical)))
+  if (failed(canonicalize.run(*canonical)))
     return "mask-canonicalize failed";
 
   unsigned numArgs =

@@ -11,10 +11,12 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <memory>
 #include <string>
 
 namespace mlir {
 class MLIRContext;
+class PassManager;
 } // namespace mlir
 
 namespace sparsa::spec {
@@ -26,7 +28,23 @@ namespace sparsa::spec {
 /// error diagnostic, the result verifies, canonicalization succeeds and
 /// preserves the meaning wherever both masks evaluate. Otherwise returns a
 /// description of the broken invariant.
-std::string checkSpecInput(llvm::StringRef text, mlir::MLIRContext &context);
+std::string checkSpecInput(llvm::StringRef text, mlir::MLIRContext &context,
+                           mlir::PassManager &canonicalize);
+
+/// A context with the front end's dialects and a mask-canonicalize pass
+/// manager on it, built once and reused for many inputs.
+class SpecChecker {
+public:
+  SpecChecker();
+  ~SpecChecker();
+  std::string check(llvm::StringRef text) {
+    return checkSpecInput(text, *context, *canonicalize);
+  }
+
+private:
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<mlir::PassManager> canonicalize;
+};
 
 } // namespace sparsa::spec
 

@@ -8,10 +8,6 @@
 
 #include "tools/sparsa-fuzz-spec/SpecFuzzCheck.h"
 
-#include "lib/Spec/SpecParser.h"
-
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -22,22 +18,13 @@
 // fresh one every so often keeps the memory flat.
 static constexpr unsigned kInputsPerContext = 20000;
 
-static std::unique_ptr<mlir::MLIRContext> makeContext() {
-  mlir::DialectRegistry registry;
-  sparsa::spec::registerSpecDialects(registry);
-  auto ctx = std::make_unique<mlir::MLIRContext>(
-      registry, mlir::MLIRContext::Threading::DISABLED);
-  ctx->loadAllAvailableDialects();
-  return ctx;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static std::unique_ptr<mlir::MLIRContext> context;
+  static std::unique_ptr<sparsa::spec::SpecChecker> checker;
   static unsigned inputs = 0;
-  if (!context || ++inputs % kInputsPerContext == 0)
-    context = makeContext();
+  if (!checker || ++inputs % kInputsPerContext == 0)
+    checker = std::make_unique<sparsa::spec::SpecChecker>();
   llvm::StringRef text(reinterpret_cast<const char *>(data), size);
-  std::string problem = sparsa::spec::checkSpecInput(text, *context);
+  std::string problem = checker->check(text);
   if (!problem.empty()) {
     llvm::errs() << "sparsa-fuzz-spec: " << problem << "\n";
     std::abort();

@@ -19,9 +19,7 @@
 
 namespace {
 void replayDirectory(llvm::StringRef dir, unsigned minimumFiles) {
-  mlir::DialectRegistry registry;
-  sparsa::spec::registerSpecDialects(registry);
-  mlir::MLIRContext ctx(registry);
+  sparsa::spec::SpecChecker checker;
   std::error_code ec;
   unsigned count = 0;
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
@@ -31,8 +29,7 @@ void replayDirectory(llvm::StringRef dir, unsigned minimumFiles) {
       continue;
     auto buffer = llvm::MemoryBuffer::getFile(it->path());
     ASSERT_TRUE(static_cast<bool>(buffer)) << it->path();
-    EXPECT_EQ(sparsa::spec::checkSpecInput((*buffer)->getBuffer(), ctx), "")
-        << it->path();
+    EXPECT_EQ(checker.check((*buffer)->getBuffer()), "") << it->path();
     ++count;
   }
   EXPECT_FALSE(ec) << dir.str() << ": " << ec.message();
