@@ -2,7 +2,8 @@
 # sparsa developer entry point: installs what a fresh Debian bookworm machine
 # lacks, configures, builds, and runs the main job or the tests.
 #
-#   scripts/dev.sh demo   build, then run the main job on an example pattern
+#   scripts/dev.sh demo   build, then compile an example pattern, run it,
+#                         check it against the reference and print its stats
 #   scripts/dev.sh test   build (release and ASan+UBSan), run every test,
 #                         fuzz the spec front end for a minute
 #   scripts/dev.sh build  configure and build the release tree only
@@ -83,9 +84,14 @@ case "${1:-}" in
     ;;
   demo)
     build
-    example="examples/mask/longformer.mlir"
-    echo "== $example, canonicalized by sparsa-opt --mask-canonicalize"
-    build/bin/sparsa-opt "$example" --mask-canonicalize
+    example="examples/patterns/longformer.sparsa"
+    echo "== $example: exact statistics at N = 4096 (64 x 64 tiles)"
+    build/bin/sparsac "$example" --stats --seq-len 4096 --block 64,64
+    echo "== compile for the CPU, run on random inputs, check against the float64 reference"
+    build/bin/sparsac "$example" --run --check --seq-len 4096 --head-dim 64 \
+      --batch 1 --heads 4
+    build/bin/sparsac "$example" --draw build/longformer.png --seq-len 4096
+    echo "== picture of the mask and its tiles: build/longformer.png"
     ;;
   test)
     build

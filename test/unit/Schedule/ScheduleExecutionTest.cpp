@@ -228,7 +228,10 @@ bool ScheduleExecution::check(
     return false;
   }
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(0, 0, nullptr);
+  // The options hold a function_ref: the transformer must outlive them.
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(0, 0, nullptr);
+  options.transformer = transformer;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::None;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {
