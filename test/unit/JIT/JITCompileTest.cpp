@@ -211,3 +211,30 @@ TEST(JITCompile, EmptyPatternGivesZerosAndNegativeInfinity) {
   runAndCheck(
       *k, [](int64_t, int64_t, int64_t) { return false; }, 20, 20, {}, rng);
 }
+
+TEST(JITCompile, MultiPartLayoutPatterns) {
+  // The layout plan splits these into parts merged through the LSE.
+  Compiler compiler;
+  std::mt19937_64 rng(6);
+  auto strided = compiler.compile(
+      "param L = 8\ncausal & (window(L, 0) | stride(L))\n", smallOptions());
+  ASSERT_TRUE(strided) << strided.message();
+  EXPECT_GE(strided->info().numParts, 2);
+  for (int64_t n : {5, 70})
+    runAndCheck(
+        *strided,
+        [](int64_t, int64_t q, int64_t k) {
+          return k <= q && (q - k <= 8 || (q - k) % 8 == 0);
+        },
+        n, n, {}, rng);
+  auto fixed = compiler.compile(
+      "param L = 16\nparam C = 3\ncausal & (blocks(L) | summary(L, C))\n",
+      smallOptions());
+  ASSERT_TRUE(fixed) << fixed.message();
+  runAndCheck(
+      *fixed,
+      [](int64_t, int64_t q, int64_t k) {
+        return k <= q && (q / 16 == k / 16 || k % 16 >= 16 - 3);
+      },
+      61, 61, {}, rng);
+}
