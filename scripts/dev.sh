@@ -58,8 +58,9 @@ run_tests() {
 }
 
 # A short libFuzzer run of the spec front end (SPARSA_FUZZ build, ASan and
-# UBSan) on the seed corpus and the crash reproducers; new inputs go to a
-# temporary directory, a crash fails the script and leaves its reproducer.
+# UBSan) on the seed corpus, the crash reproducers and the example patterns;
+# new inputs go to a temporary directory, a crash fails the script and leaves
+# its reproducer there.
 fuzz_spec() {
   configure build-fuzz -DSPARSA_FUZZ=ON
   ninja -C build-fuzz -j "$jobs" sparsa-fuzz-spec
@@ -69,12 +70,12 @@ fuzz_spec() {
   if ! ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sparsa-fuzz-spec \
       -max_total_time=60 -max_len=2048 -timeout=5 -dict=fuzz/spec.dict \
       -artifact_prefix="$work/" "$work/corpus" fuzz/corpus/spec \
-      fuzz/regressions >"$work/fuzz.log" 2>&1; then
+      fuzz/regressions examples/patterns >"$work/fuzz.log" 2>&1; then
     tail -n 40 "$work/fuzz.log" >&2
     echo "sparsa-fuzz-spec found a crash; reproducer in $work" >&2
     return 1
   fi
-  grep -E "^#[0-9]+ +DONE" "$work/fuzz.log" || true
+  grep -E "DONE|^Done" "$work/fuzz.log" || true
   rm -rf "$work"
 }
 

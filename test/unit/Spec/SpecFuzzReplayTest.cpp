@@ -40,6 +40,10 @@ TEST(SpecFuzzReplayTest, SeedCorpus) {
   replayDirectory(SPARSA_SOURCE_DIR "/fuzz/corpus/spec", 10);
 }
 
+TEST(SpecFuzzReplayTest, ExamplePatterns) {
+  replayDirectory(SPARSA_SOURCE_DIR "/examples/patterns", 10);
+}
+
 TEST(SpecFuzzReplayTest, CrashReproducers) {
   replayDirectory(SPARSA_SOURCE_DIR "/fuzz/regressions", 1);
 }
