@@ -101,3 +101,67 @@ sattn.kernel @branchy attributes {
   }
   sattn.yield %ok : i1
 }
+
+// -----
+
+// Residue token maps: a tile resolves its key tokens once into an index
+// buffer; the predicate sees tokens loaded as vectors, padding lanes
+// (token -1) are masked, and FULL tiles mask only when a tile holds padding.
+
+// CHECK-LABEL: func.func private @strided_full_tile(
+// CHECK-SAME: %{{[^:]+}}: memref<32xindex>
+// CHECK: %[[TOK:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32xindex>
+// CHECK: scf.for {{.*}} -> (i1)
+// CHECK: memref.store %{{.+}}, %[[TOK]][%{{.+}}] : memref<32xindex>
+// CHECK: scf.if
+// CHECK: } else {
+// CHECK: %[[LANES:.+]] = vector.load %[[TOK]][%{{.+}}] : memref<32xindex>, vector<16xindex>
+// CHECK: arith.cmpi sge, %[[LANES]], %{{.+}} : vector<16xindex>
+// CHECK-LABEL: func.func private @strided_partial_tile(
+// CHECK: %[[PTOK:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32xindex>
+// CHECK: %[[PL:.+]] = vector.load %[[PTOK]][%{{.+}}] : memref<32xindex>, vector<16xindex>
+// CHECK: arith.cmpi ule, %[[PL]], %{{.+}} : vector<16xindex>
+// CHECK: arith.cmpi sge, %[[PL]], %{{.+}} : vector<16xindex>
+// CHECK-LABEL: func.func @strided(
+// CHECK-SAME: covers_all_queries = true
+// CHECK: memref.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<32xindex>
+// CHECK: func.call @strided_partial_tile(
+// CHECK: %[[Q:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<32xindex>
+// CHECK: %[[HOLDS:.+]] = arith.cmpi sge, %[[Q]], %{{.+}} : index
+// CHECK: scf.if %[[HOLDS]]
+sattn.kernel @strided attributes {
+    tiling = #sattn.tiling<block_q = 32, block_k = 32, vector_width = 16, target = "cpu">,
+    query_map = #sattn.token_map<residue, period = 4>,
+    key_map = #sattn.token_map<residue, period = 4>,
+    head_dim = 32 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %kt = %c0 to %qt step %c1 {
+    sattn.visit %kt full
+  }
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %le = arith.cmpi ule, %k, %q : index
+  sattn.yield %le : i1
+}
+
+// -----
+
+// A gathered query space leaves the other rows to the runtime.
+
+// CHECK-LABEL: func.func @rows(
+// CHECK-SAME: covers_all_queries = false
+sattn.kernel @rows attributes {
+    tiling = #sattn.tiling<block_q = 16, block_k = 16, vector_width = 16, target = "cpu">,
+    query_map = #sattn.token_map<member_gather, members = [0, -1]>,
+    head_dim = 16 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
