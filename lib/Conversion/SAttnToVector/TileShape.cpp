@@ -26,6 +26,10 @@ static int64_t largestDivisorUpTo(int64_t n, int64_t cap) {
   return 1;
 }
 
+/// Stack memory a kernel call may use for its tile buffers (threads have at
+/// least 2 MiB of stack on the platforms we target).
+static constexpr int64_t kMaxStackBytes = 1 << 20;
+
 FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   TilingAttr tiling = kernel.getTilingAttr();
   if (!tiling)
@@ -53,6 +57,17 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   if (s.blockQ < 1 || s.blockQ > 1024 || s.blockK > 1024)
     return kernel.emitOpError() << "tile " << s.blockQ << " x " << s.blockK
                                 << " is out of the cpu range (1 to 1024)";
+  // Q tile, accumulator, scores, packed keys, row state and token buffers
+  // live on the stack of the calling thread.
+  int64_t bytes = 4 * (2 * s.blockQ * s.headDim + s.blockQ * s.blockK +
+                       s.headDim * s.blockK + 3 * s.blockQ) +
+                  8 * (s.blockQ + s.blockK);
+  if (bytes > kMaxStackBytes)
+    return kernel.emitOpError()
+           << "tile buffers of " << bytes << " bytes (block " << s.blockQ
+           << " x " << s.blockK << ", head dimension " << s.headDim
+           << ") exceed the cpu stack budget of " << kMaxStackBytes
+           << " bytes";
   s.queryMap = kernel.getQueryMapAttr();
   s.keyMap = kernel.getKeyMapAttr();
   s.scoreRows = largestDivisorUpTo(s.blockQ, 4);
