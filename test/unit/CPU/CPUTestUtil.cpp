@@ -110,5 +110,25 @@ Comparison cputest::runAndCompare(const runtime::CompiledKernel &kernel,
   if (t.p.scale != 0)
     scale = t.p.scale;
   ReferenceResult ref = referenceAttention(t.p, scale, allowed);
-  return compare(t.p, ref);
+  Comparison c = compare(t.p, ref);
+  // Nothing outside the output tensors (stride padding) may be written.
+  auto outside = [&](const std::vector<float> &buf,
+                     const runtime::TensorRef &ref, int64_t width) {
+    std::vector<bool> inside(buf.size(), false);
+    for (int64_t b = 0; b < t.p.batch; ++b)
+      for (int64_t h = 0; h < t.p.headsQ; ++h)
+        for (int64_t n = 0; n < t.p.seqQ; ++n)
+          for (int64_t d = 0; d < width; ++d)
+            inside[b * ref.strideB + h * ref.strideH + n * ref.strideN + d] =
+                true;
+    int64_t written = 0;
+    for (size_t i = 0; i < buf.size(); ++i)
+      if (!inside[i] && !std::isnan(buf[i]))
+        ++written;
+    return written;
+  };
+  EXPECT_EQ(outside(t.o, t.p.o, t.p.headDim), 0) << "writes outside O";
+  if (t.p.lse.data)
+    EXPECT_EQ(outside(t.lse, t.p.lse, 1), 0) << "writes outside LSE";
+  return c;
 }
