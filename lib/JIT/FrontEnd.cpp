@@ -18,14 +18,24 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <mutex>
 
 using namespace mlir;
 using namespace sparsa;
 
 std::unique_ptr<MLIRContext> jit::makeContext() {
+  // LLVM's target registry is filled by the first InitializeNativeTarget
+  // call without a lock; do it once before any compilation can race.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
   DialectRegistry registry;
   spec::registerSpecDialects(registry);
   registry.insert<sattn::SAttnDialect>();

@@ -24,7 +24,7 @@ sparsa_tensor toC(const sparsa::TensorView &t) {
   c.data = t.data;
   c.dtype = SPARSA_F32;
   c.rank = t.rank;
-  for (int i = 0; i < t.rank; ++i) {
+  for (int i = 0; i < t.rank && i < 4; ++i) {
     c.shape[i] = t.shape[i];
     c.strides[i] = t.strides[i];
   }
