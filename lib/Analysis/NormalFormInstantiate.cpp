@@ -149,6 +149,11 @@ MaskNormalForm::instantiate(int64_t numQueries, int64_t numKeys,
             empty = true;
           break;
         }
+        if (count >= numKeyBlocks) { // every key block is drawn
+          if (negated)
+            empty = true;
+          break;
+        }
         cc.randoms.push_back({negated, b, count, numKeyBlocks,
                               static_cast<uint64_t>(val(x.hi))});
         break;

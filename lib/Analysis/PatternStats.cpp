@@ -42,6 +42,17 @@ sparsa::analysis::computePatternStats(const MaskNormalForm &nf,
   auto cnf = nf.instantiate(nq, nk, options.args);
   if (!cnf)
     return cnf.takeError();
+  // Random blocks cost their count per row (the draw is redone per row).
+  int64_t randomWork = 0;
+  for (const ConcreteClause &c : cnf->getClauses())
+    for (const ConcreteClause::Random &r : c.randoms)
+      randomWork = satAdd(randomWork, satMul(r.count, nq));
+  if (randomWork > options.maxTileRanges)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "statistics would draw " + llvm::Twine(randomWork) +
+            " random blocks, more than the limit of " +
+            llvm::Twine(options.maxTileRanges));
   auto tiling = SymbolicTiling::build(nf, options.tiles);
   if (!tiling)
     return tiling.takeError();

@@ -353,6 +353,8 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
       cl.randomCount = *n;
       cl.randomSeed = static_cast<uint64_t>(*s);
       cl.numKeyBlocks = ceilDivInt(numKeys, *b);
+      if (cl.randomCount >= cl.numKeyBlocks) // every block: no narrowing
+        cl.refinement = ClauseTiling::Refinement::None;
       break;
     }
     }
