@@ -22,6 +22,8 @@
 
 #include "gtest/gtest.h"
 
+#include <cstdlib>
+
 using namespace mlir;
 using namespace sparsa;
 using namespace sparsa::cputest;
@@ -107,7 +109,9 @@ TEST(CPUMask, RandomMasksMatchTheReference) {
   test::loadMaskDialects(*ctx);
   std::mt19937_64 rng(777);
   int compiled = 0, refused = 0, runs = 0, multiPart = 0;
-  const int kCases = 40;
+  // SPARSA_CPU_MASK_CASES raises the count for longer soak runs.
+  const char *env = std::getenv("SPARSA_CPU_MASK_CASES");
+  const int kCases = env ? std::max(1, std::atoi(env)) : 40;
   for (int i = 0; i < kCases && !::testing::Test::HasFailure(); ++i) {
     uint64_t seed = rng();
     SCOPED_TRACE("mask seed " + std::to_string(seed));
