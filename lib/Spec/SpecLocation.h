@@ -15,34 +15,29 @@
 #include "mlir/IR/Location.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <vector>
+
 namespace sparsa::spec {
 
 class SourceLocator {
 public:
-  SourceLocator(llvm::SourceMgr &sm, mlir::MLIRContext *ctx)
-      : sm(sm), ctx(ctx), bufferId(sm.getMainFileID()),
-        file(mlir::StringAttr::get(
-            ctx, sm.getMemoryBuffer(bufferId)->getBufferIdentifier())) {}
+  SourceLocator(llvm::SourceMgr &sm, mlir::MLIRContext *ctx);
 
-  mlir::Location operator()(llvm::SMLoc loc) const {
-    if (!loc.isValid())
-      return mlir::FileLineColLoc::get(file, 1, 1);
-    auto [line, col] = sm.getLineAndColumn(loc, bufferId);
-    return mlir::FileLineColLoc::get(file, line, col);
-  }
+  mlir::Location operator()(llvm::SMLoc loc) const;
   mlir::InFlightDiagnostic error(llvm::SMLoc loc) const {
     return mlir::emitError((*this)(loc));
   }
   mlir::MLIRContext *getContext() const { return ctx; }
-  llvm::StringRef buffer() const {
-    return sm.getMemoryBuffer(bufferId)->getBuffer();
-  }
+  llvm::StringRef buffer() const { return text; }
 
 private:
-  llvm::SourceMgr &sm;
   mlir::MLIRContext *ctx;
-  unsigned bufferId;
+  llvm::StringRef text;
   mlir::StringAttr file;
+  /// Offsets at which lines start. SourceMgr finds a column by scanning
+  /// back to the line start, which is quadratic over the many locations
+  /// of one long line; a binary search here is not.
+  std::vector<size_t> lineStarts;
 };
 
 /// The candidate closest to `name` by edit distance, if close enough to be a
