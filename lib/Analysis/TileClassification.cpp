@@ -198,6 +198,11 @@ llvm::Expected<SymbolicTiling> SymbolicTiling::build(const MaskNormalForm &nf,
         ct.randomBlock = x->modulus;
         ct.randomCount = x->lo;
         ct.randomSeed = x->hi;
+        ct.randomFull = s.randoms.size() == 1 && s.qLower.empty() &&
+                        s.qUpper.empty() && s.kLower.empty() &&
+                        s.kUpper.empty() && s.dLower.empty() &&
+                        s.dUpper.empty() && s.blocks.empty() &&
+                        s.residues.empty() && s.sets.empty();
       }
     for (const Constraint *x : s.sets) {
       if (x->kind != Kind::InSet)
@@ -352,6 +357,7 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
       cl.randomBlock = *b;
       cl.randomCount = *n;
       cl.randomSeed = static_cast<uint64_t>(*s);
+      cl.randomFull = ct.randomFull;
       cl.numKeyBlocks = ceilDivInt(numKeys, *b);
       if (cl.randomCount >= cl.numKeyBlocks) // every block: no narrowing
         cl.refinement = ClauseTiling::Refinement::None;
@@ -409,10 +415,21 @@ void TileClassifier::collect(const Clause &c, int64_t i,
     }
     case ClauseTiling::Refinement::RandomBlocks: {
       int64_t b = c.randomBlock;
+      // One query block: its drawn key blocks are allowed to every row.
+      bool oneDraw = c.randomFull && firstRow / b == lastRow / b;
       for (int64_t qb = firstRow / b; qb <= lastRow / b; ++qb)
         for (int64_t kb : sparsa::mask::drawRandomBlocks(
-                 c.randomSeed, qb, c.numKeyBlocks, c.randomCount))
-          push(kb * b, std::min(kb * b + b, nk) - 1);
+                 c.randomSeed, qb, c.numKeyBlocks, c.randomCount)) {
+          int64_t first = kb * b, last = std::min(first + b, nk) - 1;
+          push(first, last);
+          if (!oneDraw)
+            continue;
+          int64_t jlo = std::max(ceilDivInt(first, bk), lo);
+          int64_t jhi = last == nk - 1 ? kTiles : (last + 1) / bk;
+          jhi = std::min(jhi, hi);
+          if (jlo < jhi)
+            out.push_back({jlo, jhi, TileClass::Full});
+        }
       break;
     }
     }

@@ -84,6 +84,11 @@ struct ClauseTiling {
   llvm::SmallVector<int64_t, 4> members;
   /// RandomBlocks: block size, count, seed.
   TileExpr randomBlock, randomCount, randomSeed;
+  /// RandomBlocks: the clause is the draw alone (besides head bounds), so a
+  /// key tile wholly inside a drawn key block is FULL when the query tile
+  /// lies within one query block (e.g. BigBird with tiles of the block
+  /// size). Consumers may ignore it and treat those tiles as PARTIAL.
+  bool randomFull = false;
   /// When non-empty, the clause admits only these queries (raw members,
   /// resolved against Nq): a query tile holding none of them skips it.
   llvm::SmallVector<int64_t, 4> queryMembers;
@@ -175,6 +180,7 @@ private:
     llvm::SmallVector<int64_t, 4> members;      // resolved, sorted
     llvm::SmallVector<int64_t, 4> queryMembers; // resolved, sorted
     int64_t randomBlock = 0, randomCount = 0, numKeyBlocks = 0;
+    bool randomFull = false;
     uint64_t randomSeed = 0;
   };
   void collect(const Clause &c, int64_t i,
