@@ -33,6 +33,8 @@ if shutil.which("nvidia-smi") and os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda")
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
+config.substitutions.append(
+    ("%ptxas", shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"))
 if config.sparsa_sanitize:
     config.available_features.add("sanitize")
     # libMLIR.so is not instrumented: LLVM's BumpPtrAllocator poisons slab

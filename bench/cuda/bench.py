@@ -59,6 +59,8 @@ def main():
     p.add_argument("--d", type=int, default=128)
     p.add_argument("--patterns", default=",".join(masks.BENCH))
     p.add_argument("--no-flex", action="store_true")
+    p.add_argument("--variants", default=",_bq64",
+                   help="kernel name suffixes to time (best one reported)")
     p.add_argument("--json", default="")
     a = p.parse_args()
     from torch.nn.attention.flex_attention import (create_block_mask,
@@ -84,13 +86,19 @@ def main():
     rows = []
     for pat in a.patterns.split(","):
         node = masks.BENCH[pat]
-        att = sparsa_cuda.Attention(
-            rt, os.path.join(a.out, f"bench_{pat}_d{D}.json"))
         nnz = count_allowed(node, N)
         flops = 4 * D * nnz * B * H
-        ms = time_ms(lambda: att(q, k, v, o))
+        variants = {}
+        for suffix in a.variants.split(","):
+            cand = sparsa_cuda.Attention(
+                rt, os.path.join(a.out, f"bench_{pat}_d{D}{suffix}.json"))
+            variants[suffix or "_bq128"] = (
+                time_ms(lambda: cand(q, k, v, o)), cand)
+        best = min(variants, key=lambda s: variants[s][0])
+        ms, att = variants[best]
         row = {"pattern": pat, "density": nnz / N / N, "sparsa_ms": ms,
-               "sparsa_tflops": flops / ms / 1e9}
+               "sparsa_tflops": flops / ms / 1e9, "variant": best,
+               "variants_ms": {s: t for s, (t, _) in variants.items()}}
         fl_ms = float("nan")
         diff = float("nan")
         if not a.no_flex:
@@ -110,7 +118,7 @@ def main():
         row.update({"flex_ms": fl_ms, "flex_tflops": flops / fl_ms / 1e9,
                     "ratio": fl_ms / ms, "rel_diff": diff})
         rows.append(row)
-        print(f"| {pat} | {row['density']:.4f} | {ms:.3f} | "
+        print(f"| {pat} | {row['density']:.4f} | {ms:.3f} ({best[1:]}) | "
               f"{row['sparsa_tflops']:.1f} | {fl_ms:.3f} | "
               f"{row['flex_tflops']:.1f} | {row['ratio']:.2f}x | "
               f"{diff:.1e} |", flush=True)

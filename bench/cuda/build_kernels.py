@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def compile_one(a, out, name, spec, head_dim, dtype="bf16"):
+def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0):
     base = os.path.join(out, name)
     with open(base + ".sparsa", "w") as f:
         f.write(spec)
@@ -38,7 +38,7 @@ def compile_one(a, out, name, spec, head_dim, dtype="bf16"):
         f.write(mlir.stdout)
     r = subprocess.run([a.compiler, base + ".mlir", "--emit=cubin",
                         f"--head-dim={head_dim}", f"--element-type={dtype}",
-                        "-o", base], capture_output=True, text=True)
+                        f"--block-q={block_q}", "-o", base], capture_output=True, text=True)
     if r.returncode != 0:
         return "sparsa-cuda-compile: " + r.stderr.strip()[:600]
     return None
@@ -50,15 +50,18 @@ def main():
     p.add_argument("--compiler", required=True)
     p.add_argument("--out", default=os.path.join(HERE, "out"))
     p.add_argument("--random", type=int, default=40)
-    p.add_argument("--only", default="")
+    p.add_argument("--only", default="",
+                   help="compile only the entries whose name contains this")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     entries, failures = [], []
 
     def add(kind, name, node, head_dim, dtype="bf16", params=None,
-            runtime=(), heads=None, seed=None, kind_key=None):
+            runtime=(), heads=None, seed=None, kind_key=None, block_q=0):
+        if a.only and a.only not in name:
+            return
         spec = masks.spec_text(node, runtime)
-        err = compile_one(a, a.out, name, spec, head_dim, dtype)
+        err = compile_one(a, a.out, name, spec, head_dim, dtype, block_q)
         if err:
             failures.append({"name": name, "spec": spec, "error": err})
             print("FAILED", name, err, file=sys.stderr)
@@ -72,19 +75,20 @@ def main():
     for pat, node in masks.BENCH.items():
         for d in (128, 64):
             add("bench", f"bench_{pat}_d{d}", node, d, kind_key=pat)
-    if a.only != "bench":
-        for pat, (node, params, heads) in masks.EXAMPLES.items():
-            runtime = list(params)
-            add("example", f"example_{pat}_d128", node, 128, params=params,
-                runtime=runtime, heads=heads, kind_key=pat)
-            if pat in ("causal", "strided", "prefix_lm", "bigbird"):
-                add("example", f"example_{pat}_d64_f16", node, 64, "f16",
-                    params=params, runtime=runtime, heads=heads,
-                    kind_key=pat)
-        for i in range(a.random):
-            node = masks.random_pattern(random.Random(1000 + i))
-            add("random", f"random_{i}", node, 64 if i % 2 else 128,
-                seed=1000 + i, kind_key=f"random{i}")
+            add("bench", f"bench_{pat}_d{d}_bq64", node, d, kind_key=pat,
+                block_q=64)
+    for pat, (node, params, heads) in masks.EXAMPLES.items():
+        runtime = list(params)
+        add("example", f"example_{pat}_d128", node, 128, params=params,
+            runtime=runtime, heads=heads, kind_key=pat)
+        if pat in ("causal", "strided", "prefix_lm", "bigbird"):
+            add("example", f"example_{pat}_d64_f16", node, 64, "f16",
+                params=params, runtime=runtime, heads=heads,
+                kind_key=pat)
+    for i in range(a.random):
+        node = masks.random_pattern(random.Random(1000 + i))
+        add("random", f"random_{i}", node, 64 if i % 2 else 128,
+            seed=1000 + i, kind_key=f"random{i}")
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump({"entries": entries, "failures": failures}, f, indent=1)
     print(f"{len(entries)} compiled, {len(failures)} failed")

@@ -42,6 +42,12 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
 
 using namespace mlir;
 
@@ -73,15 +79,36 @@ void sparsa::buildCUDANVVMStage(OpPassManager &pm,
   gm.addPass(createCSEPass());
 }
 
+/// The CUDA toolkit: the option, else $CUDA_HOME / $CUDA_PATH /
+/// $CUDA_ROOT, else the folder above the ptxas on $PATH, else
+/// /usr/local/cuda. Resolved here rather than left to MLIR so that a
+/// stripped environment (lit, build farms) still finds libdevice.
+static std::string resolveToolkit(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *value = std::getenv(var); value && *value)
+      return value;
+  if (auto ptxas = llvm::sys::findProgramByName("ptxas"))
+    return llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas))
+        .str();
+  return "/usr/local/cuda";
+}
+
 void sparsa::buildCUDABinaryStage(OpPassManager &pm,
                                   const CUDAPipelineOptions &options) {
+  std::string toolkit = resolveToolkit(options.toolkit);
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.optLevel = options.optLevel;
+  llvm::SmallString<256> libdevice(toolkit);
+  llvm::sys::path::append(libdevice, "nvvm", "libdevice", "libdevice.10.bc");
+  if (llvm::sys::fs::exists(libdevice))
+    target.linkLibs.push_back(libdevice.str().str());
   pm.addPass(createGpuNVVMAttachTarget(target));
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
-  binary.toolkitPath = options.toolkit;
+  binary.toolkitPath = toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 

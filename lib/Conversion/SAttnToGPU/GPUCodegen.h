@@ -39,10 +39,15 @@ struct Geometry {
   TokenMapAttr queryMap, keyMap;
 
   int64_t rowStride() const { return headDim + kRowPad; }
-  /// Shared memory: Q tile, K tile, V tile.
+  /// Bytes of one K or V tile in shared memory.
+  int64_t tileBytes() const { return blockK * rowStride() * 2; }
+  /// Shared memory: the Q tile, then two slots of K tiles, then two slots
+  /// of V tiles (the tile being used and the one being prefetched).
   int64_t sharedBytes() const {
-    return (blockQ + 2 * blockK) * rowStride() * 2;
+    return blockQ * rowStride() * 2 + 4 * tileBytes();
   }
+  /// memref<rows x rowStride x T> in workgroup memory.
+  mlir::MemRefType tileType(mlir::MLIRContext *ctx, int64_t rows) const;
   bool identityQueries() const;
   bool identityKeys() const;
 };
@@ -117,7 +122,11 @@ struct KernelValues {
   mlir::SmallVector<mlir::Value> params;
   mlir::Value keys, values;               // flat memref<?xT>
   mlir::Value keyBase, valueBase, keyStride, valueStride;
-  mlir::Value kTile, vTile;               // shared memory tiles
+  mlir::Value shared;                     // dynamic shared memory (i8)
+  mlir::Value numKeyTiles;                // ceil(keySpace / block_k)
+  /// memref<2 x index>: the key tile being prefetched (-1: none) and the
+  /// shared-memory slot it goes to.
+  mlir::Value prefetch;
   mlir::SmallVector<Frag4> qFrags;        // D / 16 A fragments
   std::array<mlir::Value, 2> queryToken;  // this lane's two rows
   /// Softmax state and accumulator, private memory promoted to registers

@@ -41,6 +41,13 @@ bool Geometry::identityKeys() const {
   return keyMap.getKind() == TokenMapKind::identity;
 }
 
+MemRefType Geometry::tileType(MLIRContext *ctx, int64_t rows) const {
+  auto workgroup = mlir::gpu::AddressSpaceAttr::get(
+      ctx, mlir::gpu::AddressSpace::Workgroup);
+  return MemRefType::get({rows, rowStride()}, elementType, AffineMap(),
+                         workgroup);
+}
+
 FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType) {
   TilingAttr tiling = kernel.getTilingAttr();
   if (!tiling)
@@ -258,21 +265,14 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
 
   auto workgroup = mlir::gpu::AddressSpaceAttr::get(
       ctx, mlir::gpu::AddressSpace::Workgroup);
-  Value shared = mlir::gpu::DynamicSharedMemoryOp::create(
+  v.shared = mlir::gpu::DynamicSharedMemoryOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), AffineMap(),
                       workgroup));
-  auto tileType = [&](int64_t rows) {
-    return MemRefType::get({rows, g.rowStride()}, t, AffineMap(), workgroup);
-  };
-  const int64_t rowBytes = g.rowStride() * 2;
-  Value qTile = memref::ViewOp::create(b, loc, tileType(g.blockQ), shared,
-                                       e.idx(0), ValueRange{});
-  v.kTile = memref::ViewOp::create(b, loc, tileType(g.blockK), shared,
-                                   e.idx(g.blockQ * rowBytes), ValueRange{});
-  v.vTile = memref::ViewOp::create(b, loc, tileType(g.blockK), shared,
-                                   e.idx((g.blockQ + g.blockK) * rowBytes),
-                                   ValueRange{});
+  Value qTile = memref::ViewOp::create(b, loc, g.tileType(ctx, g.blockQ),
+                                       v.shared, e.idx(0), ValueRange{});
+  v.numKeyTiles =
+      arith::CeilDivUIOp::create(b, loc, v.keySpace, e.idx(g.blockK));
 
   // Query tile: positions -> rows (clamped / gathered), then fragments.
   Value q0 = e.mul(qt, e.idx(g.blockQ));
@@ -325,7 +325,11 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
     v.rowSum = memref::AllocaOp::create(b, loc, MemRefType::get({2}, f32));
     v.acc = memref::AllocaOp::create(
         b, loc, MemRefType::get({g.headDim / 8 * 4}, f32));
+    v.prefetch = memref::AllocaOp::create(b, loc,
+                                          MemRefType::get({2}, index));
   }
+  memref::StoreOp::create(b, loc, e.idx(-1), v.prefetch, ValueRange{e.idx(0)});
+  memref::StoreOp::create(b, loc, e.idx(0), v.prefetch, ValueRange{e.idx(1)});
   for (int64_t i = 0; i < 2; ++i) {
     memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
                             ValueRange{e.idx(i)});
@@ -356,6 +360,8 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   }
 
   b.setInsertionPoint(epilogueAnchor);
+  // Let a prefetch nobody used land before the block exits.
+  waitGroups(e, commitGroup(e), 0);
   Value hasLse = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                        arg(abi::kHasLse), e.idx(0));
   Value merge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,

@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -76,33 +77,135 @@ static Value evalPredicate(Emitter &e, KernelOp kernel,
   return map.lookup(block.getTerminator()->getOperand(0));
 }
 
-void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
-                    const KernelValues &v, Value kt, TileClass kind) {
-  const int64_t bk = g.blockK, d = g.headDim;
-  const float negInf = -std::numeric_limits<float>::infinity();
-  Value k0 = e.mul(kt, e.idx(bk));
-  Value lastKey = e.sub(v.numKeys, e.idx(1));
-  mlir::gpu::BarrierOp::create(e.b, e.loc);
+/// Token (and whether there is one) of key position `k0 + offset`, for
+/// offsets inside one key tile. A residue map lays every class out from a
+/// tile boundary (its stride is a multiple of block_k), so a tile holds one
+/// class: the class is found once per tile and each position costs a
+/// multiply-add instead of emitTokenAt's 64-bit divisions.
+namespace {
+struct KeyTokens {
+  Emitter &e;
+  const Geometry &g;
+  const KernelValues &v;
+  Value k0, cls, first; // residue: class of the tile, index of k0 in it
 
-  // 1. Source rows of the positions this thread copies.
-  const int64_t chunksPerRow = d / 8;
+  KeyTokens(Emitter &e, const Geometry &g, const KernelValues &v, Value k0)
+      : e(e), g(g), v(v), k0(k0) {
+    if (g.keyMap.getKind() != TokenMapKind::residue)
+      return;
+    Value period = e.idx(g.keyMap.getPeriod());
+    Value classes = arith::CeilDivUIOp::create(e.b, e.loc, v.numKeys, period);
+    Value stride = e.mul(arith::CeilDivUIOp::create(e.b, e.loc, classes,
+                                                    e.idx(g.blockK)),
+                         e.idx(g.blockK));
+    cls = e.div(k0, stride);
+    first = e.sub(k0, e.mul(cls, stride));
+  }
+
+  std::pair<Value, Value> at(Value offset) {
+    Value pos = e.add(k0, offset);
+    switch (g.keyMap.getKind()) {
+    case TokenMapKind::identity:
+      return {pos, e.lt(pos, v.numKeys)};
+    case TokenMapKind::residue: {
+      Value token = e.add(
+          e.mul(e.add(first, offset), e.idx(g.keyMap.getPeriod())), cls);
+      Value valid = e.andi(e.lt(cls, e.idx(g.keyMap.getPeriod())),
+                           e.lt(token, v.numKeys));
+      return {token, valid};
+    }
+    default:
+      return emitTokenAt(e.b, e.loc, g.keyMap, pos, v.numKeys, g.blockK);
+    }
+  }
+};
+} // namespace
+
+/// Source rows of the key positions this thread copies for tile `kt`.
+static SmallVector<Value> tileRows(Emitter &e, const Geometry &g,
+                                   const KernelValues &v, Value kt) {
+  const int64_t chunksPerRow = g.headDim / 8;
+  Value k0 = e.mul(kt, e.idx(g.blockK));
+  Value lastKey = e.sub(v.numKeys, e.idx(1));
+  KeyTokens tokens(e, g, v, k0);
   SmallVector<Value> rows;
-  for (int64_t it = 0; it < bk * chunksPerRow / g.threads; ++it) {
+  for (int64_t it = 0; it < g.blockK * chunksPerRow / g.threads; ++it) {
     Value chunk = e.add(v.tid, e.idx(it * g.threads));
-    Value pos = e.add(k0, e.div(chunk, e.idx(chunksPerRow)));
+    Value offset = e.div(chunk, e.idx(chunksPerRow));
     if (g.identityKeys()) {
-      rows.push_back(e.min(pos, lastKey));
+      rows.push_back(e.min(e.add(k0, offset), lastKey));
     } else {
-      auto [token, valid] =
-          emitTokenAt(e.b, e.loc, g.keyMap, pos, v.numKeys, bk);
+      auto [token, valid] = tokens.at(offset);
       rows.push_back(e.sel(valid, token, e.idx(0)));
     }
   }
-  copyTile(e, g, v, v.kTile, v.keys, v.keyBase, v.keyStride, rows);
-  Value keyGroup = commitGroup(e);
-  copyTile(e, g, v, v.vTile, v.values, v.valueBase, v.valueStride, rows);
-  Value valueGroup = commitGroup(e);
-  waitGroups(e, keyGroup, 1);
+  return rows;
+}
+
+/// The K (or V) tile of shared-memory slot `slot`.
+static Value slotTile(Emitter &e, const Geometry &g, const KernelValues &v,
+                      bool values, Value slot) {
+  int64_t first = g.blockQ * g.rowStride() * 2 + (values ? 2 : 0) * g.tileBytes();
+  Value shift = e.add(e.idx(first), e.mul(slot, e.idx(g.tileBytes())));
+  return memref::ViewOp::create(e.b, e.loc,
+                                g.tileType(e.b.getContext(), g.blockK),
+                                v.shared, shift, ValueRange{});
+}
+
+/// Under `cond`, copies the K (or V) tile `kt` into slot `slot`; then
+/// commits a group either way, so that every visit commits the same
+/// sequence of groups and the waits can count them.
+static Value copyIf(Emitter &e, const Geometry &g, const KernelValues &v,
+                    Value cond, bool values, Value kt, Value slot) {
+  scf::IfOp::create(e.b, e.loc, cond, [&](OpBuilder &, Location) {
+    SmallVector<Value> rows = tileRows(e, g, v, kt);
+    copyTile(e, g, v, slotTile(e, g, v, values, slot),
+             values ? v.values : v.keys, values ? v.valueBase : v.keyBase,
+             values ? v.valueStride : v.keyStride, rows);
+    scf::YieldOp::create(e.b, e.loc);
+  });
+  return commitGroup(e);
+}
+
+void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
+                     const KernelValues &v, Value kt, TileClass kind) {
+  const int64_t bk = g.blockK, d = g.headDim;
+  const float negInf = -std::numeric_limits<float>::infinity();
+  Value k0 = e.mul(kt, e.idx(bk));
+  mlir::gpu::BarrierOp::create(e.b, e.loc);
+
+  // 1. Software pipeline: the previous visit prefetched tile kt + 1 into
+  // the other slot. On a hit the data is (nearly) there; on a miss the
+  // stale prefetch is drained and this tile is copied into the slot the
+  // previous visit used. Then tile kt + 1 is prefetched into the other
+  // slot. Groups per visit: [K, V, next K, next V] (empty when skipped).
+  Value pfTile = memref::LoadOp::create(e.b, e.loc, v.prefetch,
+                                        ValueRange{e.idx(0)});
+  Value pfSlot = memref::LoadOp::create(e.b, e.loc, v.prefetch,
+                                        ValueRange{e.idx(1)});
+  Value hit = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                                    pfTile, kt);
+  Value miss = arith::XOrIOp::create(
+      e.b, e.loc, hit, arith::ConstantIntOp::create(e.b, e.loc, 1, 1));
+  Value slot = e.sel(hit, pfSlot, e.sub(e.idx(1), pfSlot));
+  Value other = e.sub(e.idx(1), slot);
+  scf::IfOp::create(e.b, e.loc, miss, [&](OpBuilder &, Location) {
+    waitGroups(e, commitGroup(e), 0);
+    scf::YieldOp::create(e.b, e.loc);
+  });
+  copyIf(e, g, v, miss, false, kt, slot);
+  copyIf(e, g, v, miss, true, kt, slot);
+  Value next = e.add(kt, e.idx(1));
+  Value more = e.lt(next, v.numKeyTiles);
+  copyIf(e, g, v, more, false, next, other);
+  Value last = copyIf(e, g, v, more, true, next, other);
+  memref::StoreOp::create(e.b, e.loc, e.sel(more, next, e.idx(-1)),
+                          v.prefetch, ValueRange{e.idx(0)});
+  memref::StoreOp::create(e.b, e.loc, other, v.prefetch,
+                          ValueRange{e.idx(1)});
+  Value kTile = slotTile(e, g, v, false, slot);
+  Value vTile = slotTile(e, g, v, true, slot);
+  waitGroups(e, last, 3);
   mlir::gpu::BarrierOp::create(e.b, e.loc);
 
   // 2. S = Q Kᵀ, one 16x8 fragment per 8 keys.
@@ -113,31 +216,25 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
     for (int64_t kk = 0; kk < d / 16; ++kk) {
       Value col = e.add(e.idx(16 * kk), lo.bit3x8);
-      Frag4 f = loadMatrixX4(e, g, v.kTile, row, col, /*transpose=*/false);
+      Frag4 f = loadMatrixX4(e, g, kTile, row, col, /*transpose=*/false);
       s[2 * jp] = mmaSync(e, g, v.qFrags[kk], f[0], f[1], s[2 * jp]);
       s[2 * jp + 1] = mmaSync(e, g, v.qFrags[kk], f[2], f[3], s[2 * jp + 1]);
     }
   }
 
-  // 3. Scale into the log2 domain, then mask.
+  // 3. Mask the raw scores (the scale, > 0, is applied inside exp2).
   SmallVector<Value> scaled;
   for (const Acc4 &frag : s)
     for (Value x : frag)
-      scaled.push_back(e.fmul(x, v.scaleLog2));
+      scaled.push_back(x);
   Value minusInf = e.f32(negInf);
   auto masked = [&](bool predicate) {
     SmallVector<Value> out(scaled);
-    Value colBase = e.add(k0, e.mul(v.quadCol, e.idx(2)));
+    KeyTokens tokens(e, g, v, k0);
+    Value colBase = e.mul(v.quadCol, e.idx(2));
     for (int64_t j = 0; j < bk / 8; ++j)
       for (int64_t c = 0; c < 2; ++c) {
-        Value pos = e.add(colBase, e.idx(8 * j + c));
-        Value token = pos, valid;
-        if (g.identityKeys()) {
-          valid = e.lt(pos, v.numKeys);
-        } else {
-          std::tie(token, valid) =
-              emitTokenAt(e.b, e.loc, g.keyMap, pos, v.numKeys, bk);
-        }
+        auto [token, valid] = tokens.at(e.add(colBase, e.idx(8 * j + c)));
         for (int64_t i = 0; i < 2; ++i) {
           Value ok = valid;
           if (predicate)
@@ -176,18 +273,19 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     mx = e.fmax(mx, e.shuffleXor(mx, 2));
     Value at = e.idx(i);
     Value mOld = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{at});
-    Value mNew = e.fmax(mOld, mx);
+    Value mNew = e.fmax(mOld, e.fmul(mx, v.scaleLog2));
     // A row with nothing allowed so far keeps m = -inf; exponentiate
     // against 0 then, so that exp2(-inf - -inf) never makes a NaN.
     Value none = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OEQ,
                                        mNew, minusInf);
     Value mUse = e.sel(none, zero, mNew);
     alpha[i] = e.exp2(e.fsub(mOld, mUse));
+    Value negM = arith::NegFOp::create(e.b, e.loc, mUse);
     Value sum = zero;
     for (int64_t j = 0; j < bk / 8; ++j)
       for (int64_t c = 0; c < 2; ++c) {
         Value &x = scaled[4 * j + 2 * i + c];
-        x = e.exp2(e.fsub(x, mUse));
+        x = e.exp2(math::FmaOp::create(e.b, e.loc, x, v.scaleLog2, negM));
         sum = e.fadd(sum, x);
       }
     Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{at});
@@ -212,13 +310,18 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
                                        ValueRange{e.idx(4 * n + r)});
       acc[n][r] = e.fmul(x, alpha[r / 2]);
     }
-  waitGroups(e, valueGroup, 0);
-  mlir::gpu::BarrierOp::create(e.b, e.loc);
+  // On a hit the values came with the previous visit's groups, which the
+  // wait for the keys already completed.
+  scf::IfOp::create(e.b, e.loc, miss, [&](OpBuilder &, Location) {
+    waitGroups(e, last, 2);
+    mlir::gpu::BarrierOp::create(e.b, e.loc);
+    scf::YieldOp::create(e.b, e.loc);
+  });
   for (int64_t dp = 0; dp < d / 16; ++dp) {
     Value col = e.add(e.idx(16 * dp), lo.div16x8);
     for (int64_t kk = 0; kk < bk / 16; ++kk) {
       Value row = e.add(e.idx(16 * kk), e.add(lo.mod8, lo.bit3x8));
-      Frag4 f = loadMatrixX4(e, g, v.vTile, row, col, /*transpose=*/true);
+      Frag4 f = loadMatrixX4(e, g, vTile, row, col, /*transpose=*/true);
       acc[2 * dp] = mmaSync(e, g, p[kk], f[0], f[1], acc[2 * dp]);
       acc[2 * dp + 1] = mmaSync(e, g, p[kk], f[2], f[3], acc[2 * dp + 1]);
     }

@@ -1,0 +1,76 @@
+// RUN: sparsa-opt %s --convert-sattn-to-gpu --split-input-file | FileCheck %s
+
+// Causal: the kernel becomes a gpu.func with one warp per 16 query rows;
+// the FULL visit carries no predicate (the only cmpi sge on keys is in the
+// PARTIAL branch), both visits stage K/V with cp.async and run mma.sync.
+
+// CHECK: module attributes {gpu.container_module, sparsa.attentions = {causal_attn = ["causal"]}}
+// CHECK-LABEL: gpu.func @causal(
+// CHECK-SAME: %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xf32>, %{{[^:]+}}: f32
+// CHECK-SAME: kernel
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME: sparsa.cuda = {block_k = 64 : i64, block_q = 64 : i64, covers_all_queries = true, element_type = bf16, head_dim = 64 : i64, num_params = 0 : i64, param_names = [], query_map = #sattn.token_map<identity>, shared_bytes = 46080 : i64, threads = 128 : i64}
+// CHECK: gpu.dynamic_shared_memory
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
+// CHECK: scf.for
+// FULL visit: no predicate before the first mma.
+// CHECK-NOT: arith.cmpi sge
+// CHECK: nvgpu.device_async_copy
+// CHECK: nvgpu.device_async_wait %{{.+}} {numGroups = 3 : i32}
+// CHECK: nvvm.mma.sync
+// CHECK-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>
+// CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK: gpu.shuffle xor
+// CHECK: math.exp2
+// CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK: nvvm.mma.sync
+// PARTIAL visit: the predicate k <= q on every score.
+// CHECK: arith.cmpi sge
+// CHECK: nvvm.mma.sync
+// CHECK-NOT: sattn.
+sattn.kernel @causal attributes {
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
+    head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %kt = %c0 to %qt step %c1 {
+    sattn.visit %kt full
+  }
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %d = arith.subi %q, %k : index
+  %c0 = arith.constant 0 : index
+  %ok = arith.cmpi sge, %d, %c0 : index
+  sattn.yield %ok : i1
+}
+sattn.attention @causal_attn parts [@causal]
+
+// -----
+
+// Runtime parameters follow the fixed arguments; a residue key map gathers
+// the K/V rows through the map's closed form (floordivsi by the stride).
+
+// CHECK-LABEL: gpu.func @swa(
+// CHECK-SAME: f32, %{{[^:]+}}: index
+// CHECK-SAME: param_names = ["W"]
+// CHECK-SAME: query_map = #sattn.token_map<residue, period = 4>
+// CHECK: arith.floordivsi
+// CHECK: nvgpu.device_async_copy
+sattn.kernel @swa attributes {
+    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda">,
+    query_map = #sattn.token_map<residue, period = 4>,
+    key_map = #sattn.token_map<residue, period = 4>,
+    head_dim = 128 : i64, num_params = 1 : i64, param_names = ["W"]} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index, %w: index):
+  sattn.visit %qt partial
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index, %w: index):
+  %d = arith.subi %q, %k : index
+  %ok = arith.cmpi sle, %d, %w : index
+  sattn.yield %ok : i1
+}
