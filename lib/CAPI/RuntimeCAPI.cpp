@@ -10,6 +10,7 @@
 #include "sparsa/Runtime.h"
 
 #include <cstring>
+#include <type_traits>
 
 using namespace sparsa;
 
@@ -133,8 +134,18 @@ static bool toView(const char *what, const sparsa_tensor *t,
                std::string(what) + " tensor must not be null");
     return false;
   }
+  // A foreign caller may pass any integer as the enum: read its bits, since
+  // loading an out-of-range value as the C++ enum type is undefined.
+  std::underlying_type_t<sparsa_dtype> dtype;
+  std::memcpy(&dtype, &t->dtype, sizeof(dtype));
+  if (dtype < SPARSA_F32 || dtype > SPARSA_F64) {
+    capi::fail(SPARSA_INVALID_ARGUMENT,
+               std::string(what) + " has an unknown dtype " +
+                   std::to_string(static_cast<long long>(dtype)));
+    return false;
+  }
   out.data = t->data;
-  out.dtype = static_cast<DType>(t->dtype);
+  out.dtype = static_cast<DType>(dtype);
   out.rank = t->rank;
   if (t->rank >= 0 && t->rank <= TensorView::kMaxRank)
     for (int i = 0; i < t->rank; ++i) {
@@ -143,12 +154,6 @@ static bool toView(const char *what, const sparsa_tensor *t,
     }
   else
     out.rank = -1;
-  if (t->dtype < SPARSA_F32 || t->dtype > SPARSA_F64) {
-    capi::fail(SPARSA_INVALID_ARGUMENT,
-               std::string(what) + " has an unknown dtype " +
-                   std::to_string(static_cast<int>(t->dtype)));
-    return false;
-  }
   return true;
 }
 

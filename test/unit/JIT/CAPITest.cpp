@@ -190,7 +190,8 @@ TEST_F(CAPI, BadTensorsAndParameters) {
   // An unknown dtype value from a foreign caller.
   Problem p(1, 1, 1, 4, 4, 16, rng);
   sparsa_tensor q = toC(p.tq);
-  q.dtype = static_cast<sparsa_dtype>(42);
+  int32_t bad = 42; // as a foreign caller could pass it
+  std::memcpy(&q.dtype, &bad, sizeof(bad));
   EXPECT_EQ(sparsa_kernel_run(kernel, &q, &q, &q, &q, nullptr, names, &w, 1,
                               0, 1),
             SPARSA_INVALID_ARGUMENT);
