@@ -7,6 +7,8 @@
 //   Hit/<name>       the same request again (exact cache hit)
 //   Structure/<name> different text, same structure (parse +
 //                    canonicalize, no code generation)
+//   Disk/<name>      a fresh Compiler whose disk cache holds the structure
+//                    (parse + canonicalize + dlopen)
 // and Run/<opt level> times one kernel at LLVM -O0 to -O3 so a lower JIT
 // opt level can be judged by the speed of the code it makes.
 //
@@ -108,6 +110,28 @@ void structure(benchmark::State &state, std::string spec) {
     state.SkipWithError("a structure hit compiled");
 }
 
+/// A new Compiler (as in a new process) whose disk cache already holds the
+/// structure: spec text -> kernel loaded from the cached shared library.
+void disk(benchmark::State &state, std::string spec) {
+  std::string dir = "/tmp/sparsa-jit-bench-cache";
+  {
+    Compiler warm;
+    if (!warm.setDiskCache(dir) || !warm.compile(spec, benchOptions())) {
+      state.SkipWithError("cannot fill the disk cache");
+      return;
+    }
+  }
+  for (auto _ : state) {
+    Compiler compiler;
+    (void)compiler.setDiskCache(dir);
+    auto k = compiler.compile(spec, benchOptions());
+    if (!k || compiler.cacheStats().diskHits != 1) {
+      state.SkipWithError("not a disk hit");
+      return;
+    }
+  }
+}
+
 void runKernel(benchmark::State &state, std::string pattern) {
   unsigned opt = static_cast<unsigned>(state.range(0));
   Compiler compiler;
@@ -168,6 +192,8 @@ int main(int argc, char **argv) {
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("Structure/" + name).c_str(), structure,
                                  spec)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("Disk/" + name).c_str(), disk, spec)
         ->Unit(benchmark::kMillisecond);
   }
   for (const char *p : {"longformer", "strided", "sliding_window", "bigbird"})

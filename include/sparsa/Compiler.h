@@ -66,6 +66,7 @@ struct CacheStats {
   double frontEndSeconds = 0; ///< parse + mask-canonicalize (all requests)
   double pipelineSeconds = 0; ///< mask -> sattn -> vector -> LLVM dialect
   double llvmSeconds = 0;     ///< LLVM IR, optimization, machine code
+  uint64_t diskHits = 0;      ///< structures loaded from the disk cache
 };
 
 class SPARSA_API Compiler {
@@ -98,6 +99,13 @@ public:
   CacheStats cacheStats() const;
   /// Drops every cached kernel (Kernels handed out stay valid).
   void clearCache();
+
+  /// A persistent cache shared across processes: compiled structures are
+  /// written to `directory` as shared libraries (with their full structure
+  /// key beside them) and later loaded instead of compiled. A miss then
+  /// costs a link step more than an in-memory JIT compilation. Empty (the
+  /// default) turns it off. Call before compiling.
+  Status setDiskCache(const std::string &directory);
 
 private:
   std::unique_ptr<detail::CompilerImpl> impl_;

@@ -14,9 +14,18 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "sparsa/Runtime.h"
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <cstdio>
+#include <thread>
+#include <unistd.h>
 
 using namespace mlir;
 using namespace sparsa;
@@ -188,4 +197,101 @@ Status jit::emitSharedLibrary(ParsedPattern &parsed,
                                       **tm))
     return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
   return Status::ok();
+}
+
+//===----------------------------------------------------------------------===//
+// Disk cache
+//===----------------------------------------------------------------------===//
+
+/// 64-bit FNV-1a: names the files of a key (the key itself is stored and
+/// compared, so a collision only costs a recompilation).
+static uint64_t hashKey(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+static Result<std::shared_ptr<CompiledPattern>>
+fromLibrary(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
+            const std::string &path) {
+  Result<Kernel> k = loadKernel(path, kInternalName);
+  if (!k)
+    return k.status();
+  auto compiled = std::make_shared<CompiledPattern>();
+  const sparsa::detail::KernelImpl *impl =
+      sparsa::detail::KernelAccess::get(*k);
+  compiled->parts = impl->parts;
+  compiled->params = impl->info.params;
+  compiled->headDim = impl->info.headDim;
+  compiled->blockQ = impl->info.blockQ;
+  compiled->blockK = impl->info.blockK;
+  compiled->layout = o.layout;
+  compiled->loaded = std::move(*k);
+  func::FuncOp fn = patternFunc(*parsed->module);
+  if (compiled->headDim != o.headDim ||
+      compiled->params.size() != fn.getNumArguments())
+    return Status(ErrorCode::Internal,
+                  "cached library '" + path + "' does not fit the pattern");
+  compiled->parsed = std::move(parsed);
+  return compiled;
+}
+
+Result<std::shared_ptr<CompiledPattern>>
+jit::compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
+                        const CompileOptions &o, const std::string &key,
+                        const std::string &directory, bool &wasHit) {
+  wasHit = false;
+  std::string base =
+      directory + "/sparsa-" + llvm::utohexstr(hashKey(key), true, 16);
+  std::string soPath = base + ".so", keyPath = base + ".key";
+  if (auto stored = llvm::MemoryBuffer::getFile(keyPath, /*IsText=*/false))
+    if ((*stored)->getBuffer() == key) {
+      auto hit = fromLibrary(parsed, o, soPath);
+      if (hit) {
+        wasHit = true;
+        return hit;
+      }
+      // An unreadable library: compile and replace it.
+    }
+
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  OwningOpRef<ModuleOp> lowered = parsed->module->clone();
+  if (Status s = lower(*parsed, *lowered, o); !s)
+    return s;
+  auto t1 = Clock::now();
+  auto tm = cpu::createHostTargetMachine();
+  if (!tm)
+    return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
+  // Unique temporaries, then rename: concurrent writers (threads or
+  // processes) never expose a half-written file.
+  std::string tmp = base + ".tmp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(std::hash<std::thread::id>()(
+                        std::this_thread::get_id()));
+  if (llvm::Error e = cpu::emitToFile(*lowered, cpu::EmitKind::SharedLibrary,
+                                      tmp + ".so", **tm))
+    return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp + ".key", ec);
+    if (ec)
+      return Status(ErrorCode::NotFound, "cannot write the disk cache in '" +
+                                             directory + "': " + ec.message());
+    os << key;
+  }
+  if (std::rename((tmp + ".so").c_str(), soPath.c_str()) != 0 ||
+      std::rename((tmp + ".key").c_str(), keyPath.c_str()) != 0)
+    return Status(ErrorCode::NotFound,
+                  "cannot rename into the disk cache '" + directory + "'");
+  auto t2 = Clock::now();
+  auto compiled = fromLibrary(std::move(parsed), o, soPath);
+  if (compiled) {
+    (*compiled)->pipelineSeconds =
+        std::chrono::duration<double>(t1 - t0).count();
+    (*compiled)->llvmSeconds = std::chrono::duration<double>(t2 - t1).count();
+  }
+  return compiled;
 }

@@ -30,6 +30,8 @@ struct CompiledPattern {
   ~CompiledPattern();
   std::shared_ptr<ParsedPattern> parsed;
   std::unique_ptr<cpu::JITModule> jit;
+  /// Or: the kernel loaded from a disk-cache library (keeps it mapped).
+  Kernel loaded;
   std::vector<runtime::CompiledKernel> parts;
   std::vector<std::string> params;
   int64_t headDim = 0, blockQ = 0, blockK = 0;
@@ -45,6 +47,15 @@ struct CompiledPattern {
 Result<std::shared_ptr<CompiledPattern>>
 generateCode(std::shared_ptr<ParsedPattern> parsed,
              const CompileOptions &options);
+
+/// Disk cache: loads the library of `key` from `directory` if it was
+/// written for exactly this key, else compiles `parsed` into it (written
+/// atomically: temporary files, then rename) and loads it. `wasHit` tells
+/// which happened.
+Result<std::shared_ptr<CompiledPattern>>
+compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
+                   const CompileOptions &options, const std::string &key,
+                   const std::string &directory, bool &wasHit);
 
 /// A handle named `name` on `compiled`.
 Kernel makeKernel(const std::shared_ptr<CompiledPattern> &compiled,

@@ -8,6 +8,7 @@
 
 #include "lib/JIT/CompilerImpl.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -91,3 +92,13 @@ Result<std::string> Compiler::structureKey(const std::string &spec,
 CacheStats Compiler::cacheStats() const { return impl_->stats(); }
 
 void Compiler::clearCache() { impl_->clear(); }
+
+Status Compiler::setDiskCache(const std::string &directory) {
+  if (!directory.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+      return Status(ErrorCode::NotFound, "cannot create the disk cache '" +
+                                             directory + "': " + ec.message());
+  }
+  impl_->setDiskCache(directory);
+  return Status::ok();
+}

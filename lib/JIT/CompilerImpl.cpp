@@ -55,14 +55,25 @@ CompilerImpl::compileStructure(std::shared_ptr<jit::ParsedPattern> parsed,
     return slot->value;
   }
   auto start = std::chrono::steady_clock::now();
+  std::string disk;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    disk = diskCache_;
+  }
+  bool diskHit = false;
   Result<std::shared_ptr<jit::CompiledPattern>> compiled =
-      jit::generateCode(std::move(parsed), options);
+      disk.empty() ? jit::generateCode(std::move(parsed), options)
+                   : jit::compileThroughDisk(std::move(parsed), options, key,
+                                             disk, diskHit);
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.compilations += 1;
+    if (diskHit)
+      stats_.diskHits += 1;
+    else
+      stats_.compilations += 1;
     stats_.compileSeconds += seconds;
     if (compiled) {
       stats_.entries += 1;
@@ -142,4 +153,9 @@ void CompilerImpl::clear() {
   // Slots still compiling stay reachable through their waiters.
   structures_.clear();
   stats_.entries = 0;
+}
+
+void CompilerImpl::setDiskCache(std::string directory) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  diskCache_ = std::move(directory);
 }

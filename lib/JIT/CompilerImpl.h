@@ -27,6 +27,7 @@ public:
                          const CompileOptions &options);
   CacheStats stats() const;
   void clear();
+  void setDiskCache(std::string directory);
 
 private:
   struct Slot {
@@ -45,6 +46,7 @@ private:
   std::unordered_map<std::string, Kernel> exact_;
   std::unordered_map<std::string, std::shared_ptr<Slot>> structures_;
   CacheStats stats_;
+  std::string diskCache_;
 };
 
 /// The exact-request key.

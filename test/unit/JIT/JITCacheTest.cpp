@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 using namespace sparsa;
@@ -165,4 +166,62 @@ TEST(JITCache, ManyThreadsCompileAndRun) {
   CacheStats s = c.cacheStats();
   EXPECT_EQ(s.compilations, specs.size());
   EXPECT_EQ(s.requests, uint64_t(kThreads * kRounds));
+}
+
+TEST(JITCache, DiskCacheSurvivesTheCompiler) {
+  std::string dir = testing::TempDir() + "/sparsa-disk-cache-" +
+                    std::to_string(::testing::UnitTest::GetInstance()
+                                       ->random_seed());
+  const char *spec = "param W : runtime\ncausal & window(W, 0) | "
+                     "global_cols(0..2)\n";
+  auto allowed = [](int64_t, int64_t q, int64_t k) {
+    return (k <= q && k >= q - 5) || k < 2;
+  };
+  std::mt19937_64 rng(9);
+  auto check = [&](const Kernel &k) {
+    Problem p(1, 2, 1, 29, 29, 16, rng);
+    Status s = k.run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("W", 5));
+    ASSERT_TRUE(s) << s.message();
+    EXPECT_TRUE(compareWithReference(p, allowed, true).ok());
+    EXPECT_TRUE(k.stats(40, -1, Params().set("W", 5)));
+  };
+  {
+    Compiler first;
+    ASSERT_TRUE(first.setDiskCache(dir));
+    auto k = first.compile(spec, options());
+    ASSERT_TRUE(k) << k.message();
+    check(*k);
+    EXPECT_EQ(first.cacheStats().compilations, 1u);
+    EXPECT_EQ(first.cacheStats().diskHits, 0u);
+  }
+  {
+    // A new compiler (as in a new process): loaded, not compiled.
+    Compiler second;
+    ASSERT_TRUE(second.setDiskCache(dir));
+    auto k = second.compile("# same structure\n" + std::string(spec),
+                            options());
+    ASSERT_TRUE(k) << k.message();
+    check(*k);
+    EXPECT_EQ(second.cacheStats().compilations, 0u);
+    EXPECT_EQ(second.cacheStats().diskHits, 1u);
+    // Other options are another structure.
+    CompileOptions o = options();
+    o.blockQ = 32;
+    ASSERT_TRUE(second.compile(spec, o));
+    EXPECT_EQ(second.cacheStats().compilations, 1u);
+  }
+  {
+    // A damaged library is replaced, not trusted.
+    std::string cmd = "for f in " + dir + "/*.so; do echo x > $f; done";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    Compiler third;
+    ASSERT_TRUE(third.setDiskCache(dir));
+    CompileOptions o = options();
+    o.name = "renamed"; // a different name never defeats the cache
+    auto k = third.compile(spec, o);
+    ASSERT_TRUE(k) << k.message();
+    check(*k);
+    EXPECT_EQ(third.cacheStats().compilations, 1u);
+  }
+  std::system(("rm -rf " + dir).c_str());
 }
