@@ -445,10 +445,16 @@ void TileClassifier::forEachKeyRange(
     llvm::function_ref<void(const KeyTileRange &)> fn) const {
   if (i < 0 || i >= qTiles)
     return;
-  llvm::SmallVector<KeyTileRange, 16> items;
+  thread_local llvm::SmallVector<KeyTileRange, 16> items;
+  items.clear();
+  // Where each clause's items start: a clause lists its ranges in
+  // increasing order, which the sweep below exploits.
+  llvm::SmallVector<size_t, 8> clauseStarts;
   for (const Clause &c : clauses)
-    if (h >= c.headLo && h < c.headHi)
+    if (h >= c.headLo && h < c.headHi) {
+      clauseStarts.push_back(items.size());
       collect(c, i, items);
+    }
   if (items.empty())
     return;
   // One clause without refinement: a span and a FULL range inside it.
@@ -478,14 +484,32 @@ void TileClassifier::forEachKeyRange(
     int64_t pos;
     int8_t full, partial;
   };
-  llvm::SmallVector<Event, 32> events;
-  for (const KeyTileRange &r : items) {
-    bool f = r.cls == TileClass::Full;
-    events.push_back({r.lo, int8_t(f ? 1 : 0), int8_t(f ? 0 : 1)});
-    events.push_back({r.hi, int8_t(f ? -1 : 0), int8_t(f ? 0 : -1)});
+  // Events of each clause are sorted as they come when its ranges are
+  // (periodic refinements give thousands of ordered ranges per query tile),
+  // so clauses are merged in linear time; a clause whose events are out of
+  // order is sorted on its own first.
+  auto byPos = [](const Event &a, const Event &b) { return a.pos < b.pos; };
+  // Per-thread buffers: the classifier is shared between threads, and
+  // reusing the buffers avoids an allocation per query tile.
+  thread_local std::vector<Event> events, chunk, merged;
+  events.clear();
+  clauseStarts.push_back(items.size());
+  for (size_t c = 0; c + 1 < clauseStarts.size(); ++c) {
+    chunk.clear();
+    for (size_t j = clauseStarts[c]; j < clauseStarts[c + 1]; ++j) {
+      const KeyTileRange &r = items[j];
+      bool f = r.cls == TileClass::Full;
+      chunk.push_back({r.lo, int8_t(f ? 1 : 0), int8_t(f ? 0 : 1)});
+      chunk.push_back({r.hi, int8_t(f ? -1 : 0), int8_t(f ? 0 : -1)});
+    }
+    if (!llvm::is_sorted(chunk, byPos))
+      llvm::sort(chunk, byPos);
+    merged.clear();
+    merged.reserve(events.size() + chunk.size());
+    std::merge(events.begin(), events.end(), chunk.begin(), chunk.end(),
+               std::back_inserter(merged), byPos);
+    std::swap(events, merged);
   }
-  llvm::sort(events,
-             [](const Event &a, const Event &b) { return a.pos < b.pos; });
   int64_t full = 0, partial = 0;
   KeyTileRange cur{0, 0, TileClass::Empty};
   for (size_t e = 0; e < events.size();) {
