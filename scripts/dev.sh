@@ -98,10 +98,10 @@ case "${1:-}" in
   test)
     build
     run_tests build
+    fuzz_spec
     configure build-asan -DSPARSA_SANITIZE=ON -DSPARSA_ENABLE_PCH=OFF
     ninja -C build-asan -j "$jobs"
     run_tests build-asan
-    fuzz_spec
     ;;
   *)
     echo "usage: $0 demo|test|build" >&2
