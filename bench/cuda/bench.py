@@ -59,7 +59,7 @@ def main():
     p.add_argument("--d", type=int, default=128)
     p.add_argument("--patterns", default=",".join(masks.BENCH))
     p.add_argument("--no-flex", action="store_true")
-    p.add_argument("--variants", default=",_bq64",
+    p.add_argument("--variants", default="",
                    help="kernel name suffixes to time (best one reported)")
     p.add_argument("--json", default="")
     a = p.parse_args()
@@ -89,7 +89,8 @@ def main():
         nnz = count_allowed(node, N)
         flops = 4 * D * nnz * B * H
         variants = {}
-        for suffix in a.variants.split(","):
+        default = ",_bq64,_r16,_bq64_r16" if D <= 64 else ",_bq64,_r32,_bq64_r32"
+        for suffix in (a.variants or default).split(","):
             cand = sparsa_cuda.Attention(
                 rt, os.path.join(a.out, f"bench_{pat}_d{D}{suffix}.json"))
             variants[suffix or "_bq128"] = (

@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0):
+def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0,
+                rows=0):
     base = os.path.join(out, name)
     with open(base + ".sparsa", "w") as f:
         f.write(spec)
@@ -38,7 +39,8 @@ def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0):
         f.write(mlir.stdout)
     r = subprocess.run([a.compiler, base + ".mlir", "--emit=cubin",
                         f"--head-dim={head_dim}", f"--element-type={dtype}",
-                        f"--block-q={block_q}", "-o", base], capture_output=True, text=True)
+                        f"--block-q={block_q}", f"--rows-per-warp={rows}",
+                        "-o", base], capture_output=True, text=True)
     if r.returncode != 0:
         return "sparsa-cuda-compile: " + r.stderr.strip()[:600]
     return None
@@ -57,11 +59,13 @@ def main():
     entries, failures = [], []
 
     def add(kind, name, node, head_dim, dtype="bf16", params=None,
-            runtime=(), heads=None, seed=None, kind_key=None, block_q=0):
+            runtime=(), heads=None, seed=None, kind_key=None, block_q=0,
+            rows=0):
         if a.only and a.only not in name:
             return
         spec = masks.spec_text(node, runtime)
-        err = compile_one(a, a.out, name, spec, head_dim, dtype, block_q)
+        err = compile_one(a, a.out, name, spec, head_dim, dtype, block_q,
+                          rows)
         if err:
             failures.append({"name": name, "spec": spec, "error": err})
             print("FAILED", name, err, file=sys.stderr)
@@ -75,8 +79,12 @@ def main():
     for pat, node in masks.BENCH.items():
         for d in (128, 64):
             add("bench", f"bench_{pat}_d{d}", node, d, kind_key=pat)
-            add("bench", f"bench_{pat}_d{d}_bq64", node, d, kind_key=pat,
-                block_q=64)
+            # Tile variants the benchmark picks the fastest of.
+            for bq, r in ((64, 0), (128, 16 if d <= 64 else 32),
+                          (64, 16 if d <= 64 else 32)):
+                suffix = ("_bq64" if bq == 64 else "") + (f"_r{r}" if r else "")
+                add("bench", f"bench_{pat}_d{d}{suffix}", node, d,
+                    kind_key=pat, block_q=bq, rows=r)
     for pat, (node, params, heads) in masks.EXAMPLES.items():
         runtime = list(params)
         add("example", f"example_{pat}_d128", node, 128, params=params,

@@ -55,6 +55,7 @@ void sparsa::buildCUDAGPUStage(OpPassManager &pm,
                                const CUDAPipelineOptions &options) {
   sattn::ConvertSAttnToGPUOptions gpuOptions;
   gpuOptions.elementType = options.elementType;
+  gpuOptions.rowsPerWarp = options.rowsPerWarp;
   pm.addPass(sattn::createConvertSAttnToGPU(gpuOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -43,6 +43,9 @@ static cl::opt<int64_t> blockQ("block-q", cl::desc("Query tile (0: policy)"),
                                cl::init(0));
 static cl::opt<int64_t> blockK("block-k", cl::desc("Key tile (0: policy)"),
                                cl::init(0));
+static cl::opt<int64_t> rowsPerWarp("rows-per-warp",
+                                    cl::desc("16 or 32 (0: by head dim)"),
+                                    cl::init(0));
 static cl::opt<std::string> elementType("element-type",
                                         cl::desc("bf16 or f16"),
                                         cl::init("bf16"));
@@ -98,6 +101,7 @@ int main(int argc, char **argv) {
   options.blockQ = blockQ;
   options.blockK = blockK;
   options.elementType = elementType;
+  options.rowsPerWarp = rowsPerWarp;
   options.chip = chip;
   options.toolkit = toolkit;
 

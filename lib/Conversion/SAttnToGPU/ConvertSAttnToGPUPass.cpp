@@ -51,7 +51,7 @@ struct ConvertSAttnToGPUPass
           ok = false;
         }
       });
-      FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel, element);
+      FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel, element, rowsPerWarp);
       if (failed(g))
         ok = false;
       else

@@ -34,7 +34,12 @@ inline constexpr int64_t kRowPad = 8;
 /// Block geometry of one kernel.
 struct Geometry {
   int64_t blockQ = 0, blockK = 0, headDim = 0;
+  /// 16-row MMA tiles per warp: with 2, every K / V fragment read from
+  /// shared memory feeds two MMAs (half the shared-memory traffic per
+  /// FLOP) at the cost of twice the accumulator registers.
+  int64_t mTiles = 1;
   int64_t warps = 0, threads = 0;
+  int64_t rowsPerWarp() const { return 16 * mTiles; }
   mlir::Type elementType; // bf16 or f16
   TokenMapAttr queryMap, keyMap;
 
@@ -55,7 +60,8 @@ struct Geometry {
 /// Reads `#sattn.tiling` and `head_dim`; emits a diagnostic on the kernel
 /// when they cannot be lowered.
 mlir::FailureOr<Geometry> computeGeometry(KernelOp kernel,
-                                          mlir::Type elementType);
+                                          mlir::Type elementType,
+                                          int64_t rowsPerWarp = 0);
 
 /// Terse builders on index / f32 / i32 scalars.
 struct Emitter {
@@ -127,10 +133,13 @@ struct KernelValues {
   /// memref<2 x index>: the key tile being prefetched (-1: none) and the
   /// shared-memory slot it goes to.
   mlir::Value prefetch;
-  mlir::SmallVector<Frag4> qFrags;        // D / 16 A fragments
-  std::array<mlir::Value, 2> queryToken;  // this lane's two rows
+  /// A fragments of Q: [mTile][D / 16].
+  mlir::SmallVector<mlir::SmallVector<Frag4>> qFrags;
+  /// Token of this lane's rows, row r = 2 * mTile + i (i = 0: g, 1: g + 8).
+  mlir::SmallVector<mlir::Value> queryToken;
   /// Softmax state and accumulator, private memory promoted to registers
-  /// by LLVM: rowMax/rowSum memref<2xf32>, acc memref<(D/8)*4 x f32>.
+  /// by LLVM: rowMax/rowSum memref<2 mTiles x f32>, acc
+  /// memref<mTiles * (D/8) * 4 x f32>.
   mlir::Value rowMax, rowSum, acc;
   mlir::Value scaleLog2; // scale * log2(e)
 };

@@ -48,7 +48,8 @@ MemRefType Geometry::tileType(MLIRContext *ctx, int64_t rows) const {
                          workgroup);
 }
 
-FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType) {
+FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
+                                          int64_t rowsPerWarp) {
   TilingAttr tiling = kernel.getTilingAttr();
   if (!tiling)
     return kernel.emitOpError("has no #sattn.tiling; run "
@@ -61,14 +62,25 @@ FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType) {
   g.blockK = tiling.getBlockK();
   g.headDim = kernel.getHeadDim();
   g.elementType = elementType;
-  g.warps = g.blockQ / 16;
+  if (g.blockQ % 16 != 0 || g.blockQ < 16 || g.blockQ > 256)
+    return kernel.emitOpError("block_q ")
+           << g.blockQ << " must be a multiple of 16 in [16, 256] for cuda";
+  // Default: two MMA row tiles per warp where the registers allow it.
+  if (rowsPerWarp == 0)
+    rowsPerWarp = g.headDim <= 64 && g.blockQ % 32 == 0 ? 32 : 16;
+  if (rowsPerWarp != 16 && rowsPerWarp != 32)
+    return kernel.emitOpError("rows per warp ")
+           << rowsPerWarp << " must be 16 or 32";
+  g.mTiles = rowsPerWarp / 16;
+  if (g.blockQ % rowsPerWarp != 0)
+    return kernel.emitOpError("block_q ")
+           << g.blockQ << " must be a multiple of the " << rowsPerWarp
+           << " rows of a warp";
+  g.warps = g.blockQ / rowsPerWarp;
   g.threads = 32 * g.warps;
   MLIRContext *ctx = kernel.getContext();
   g.queryMap = getOrIdentity(ctx, kernel.getQueryMapAttr());
   g.keyMap = getOrIdentity(ctx, kernel.getKeyMapAttr());
-  if (g.blockQ % 16 != 0 || g.blockQ < 16 || g.blockQ > 256)
-    return kernel.emitOpError("block_q ")
-           << g.blockQ << " must be a multiple of 16 in [16, 256] for cuda";
   if (g.blockK % 16 != 0 || g.blockK < 16 || g.blockK > 128)
     return kernel.emitOpError("block_k ")
            << g.blockK << " must be a multiple of 16 in [16, 128] for cuda";
@@ -124,11 +136,12 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
   Value zero = e.f32(0.0), minusInf = e.f32(negInf);
   Value firstOfQuad = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
                                             v.quadCol, e.idx(0));
-  for (int64_t i = 0; i < 2; ++i) {
-    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(i)});
+  for (int64_t row = 0; row < 2 * g.mTiles; ++row) {
+    const int64_t mt = row / 2, i = row % 2;
+    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(row)});
     l = e.fadd(l, e.shuffleXor(l, 1));
     l = e.fadd(l, e.shuffleXor(l, 2));
-    Value m = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(i)});
+    Value m = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(row)});
     Value any = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OGT, l,
                                       zero);
     Value inv = e.sel(any, arith::DivFOp::create(e.b, e.loc, e.f32(1.0), l),
@@ -139,11 +152,12 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
     SmallVector<Value> o;
     for (int64_t n = 0; n < g.headDim / 8; ++n)
       for (int64_t c = 0; c < 2; ++c) {
-        Value x = memref::LoadOp::create(e.b, e.loc, v.acc,
-                                         ValueRange{e.idx(4 * n + 2 * i + c)});
+        Value x = memref::LoadOp::create(
+            e.b, e.loc, v.acc,
+            ValueRange{e.idx(4 * (mt * g.headDim / 8 + n) + 2 * i + c)});
         o.push_back(e.fmul(x, inv));
       }
-    auto [token, valid] = rowTokens[i];
+    auto [token, valid] = rowTokens[row];
     scf::IfOp::create(e.b, e.loc, valid, [&](OpBuilder &, Location) {
       Value rowOff = e.add(oBase, e.mul(token, oStride));
       Value colOff = e.mul(v.quadCol, e.idx(2));
@@ -301,18 +315,25 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   }
   waitGroups(e, commitGroup(e), 0);
   mlir::gpu::BarrierOp::create(b, loc);
-  Value fragRow = e.add(e.mul(v.warp, e.idx(16)), e.rem(v.lane, e.idx(16)));
+  Value warpRow = e.mul(v.warp, e.idx(g.rowsPerWarp()));
   Value fragCol = e.mul(e.div(v.lane, e.idx(16)), e.idx(8));
-  for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
-    v.qFrags.push_back(loadMatrixX4(e, g, qTile, fragRow,
-                                    e.add(fragCol, e.idx(16 * kk)), false));
   SmallVector<std::pair<Value, Value>> rowTokens;
-  for (int64_t i = 0; i < 2; ++i) {
-    Value r = e.add(e.mul(v.warp, e.idx(16)), e.add(v.quadRow, e.idx(8 * i)));
-    auto [token, valid] = tokenAt(e.add(q0, r));
-    rowTokens.push_back({token, valid});
-    v.queryToken[i] = g.identityQueries() ? e.min(token, lastQuery)
-                                          : e.sel(valid, token, e.idx(0));
+  for (int64_t mt = 0; mt < g.mTiles; ++mt) {
+    Value fragRow =
+        e.add(warpRow, e.add(e.idx(16 * mt), e.rem(v.lane, e.idx(16))));
+    v.qFrags.emplace_back();
+    for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
+      v.qFrags.back().push_back(loadMatrixX4(
+          e, g, qTile, fragRow, e.add(fragCol, e.idx(16 * kk)), false));
+    for (int64_t i = 0; i < 2; ++i) {
+      Value r = e.add(warpRow,
+                      e.add(v.quadRow, e.idx(16 * mt + 8 * i)));
+      auto [token, valid] = tokenAt(e.add(q0, r));
+      rowTokens.push_back({token, valid});
+      v.queryToken.push_back(g.identityQueries()
+                                 ? e.min(token, lastQuery)
+                                 : e.sel(valid, token, e.idx(0)));
+    }
   }
 
   // Softmax state.
@@ -321,21 +342,22 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
     // In the entry block, so that LLVM's SROA sees static allocas.
     OpBuilder::InsertionGuard entryGuard(b);
     b.setInsertionPointToStart(&entry);
-    v.rowMax = memref::AllocaOp::create(b, loc, MemRefType::get({2}, f32));
-    v.rowSum = memref::AllocaOp::create(b, loc, MemRefType::get({2}, f32));
+    auto rows = MemRefType::get({2 * g.mTiles}, f32);
+    v.rowMax = memref::AllocaOp::create(b, loc, rows);
+    v.rowSum = memref::AllocaOp::create(b, loc, rows);
     v.acc = memref::AllocaOp::create(
-        b, loc, MemRefType::get({g.headDim / 8 * 4}, f32));
+        b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
     v.prefetch = memref::AllocaOp::create(b, loc,
                                           MemRefType::get({2}, index));
   }
   memref::StoreOp::create(b, loc, e.idx(-1), v.prefetch, ValueRange{e.idx(0)});
   memref::StoreOp::create(b, loc, e.idx(0), v.prefetch, ValueRange{e.idx(1)});
-  for (int64_t i = 0; i < 2; ++i) {
+  for (int64_t i = 0; i < 2 * g.mTiles; ++i) {
     memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
                             ValueRange{e.idx(i)});
     memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.idx(i)});
   }
-  for (int64_t i = 0; i < g.headDim / 8 * 4; ++i)
+  for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
     memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.idx(i)});
   v.scaleLog2 = e.fmul(entry.getArgument(abi::kNumPointerArgs),
                        e.f32(M_LOG2E));

@@ -3,10 +3,12 @@
 // The inline code of `sattn.visit %kt full|partial`, executed by the whole
 // thread block (the schedule is uniform over the block, so the barriers
 // here are reached by every thread):
-//   1. copy the key tile, then the value tile, into shared memory with
-//      cp.async, as two commit groups (gathered rows for key maps);
-//   2. once the keys are in, S = Q·Kᵀ on tensor cores (ldmatrix + mma.sync)
-//      while the values are still in flight;
+//   1. software pipeline over two shared-memory slots: the previous visit
+//      prefetched tile kt + 1 with cp.async; use it on a hit, else drain
+//      it and copy tile kt (gathered rows for key maps); then prefetch
+//      tile kt + 1 into the other slot;
+//   2. once the keys are in, S = Q·Kᵀ on tensor cores (ldmatrix +
+//      mma.sync), every K fragment feeding all row tiles of the warp;
 //   3. scale and mask S: PARTIAL tiles evaluate the kernel's predicate on
 //      every score, FULL tiles only mask key positions past the sequence
 //      end or holding no token (for the identity map, only on the last
@@ -208,19 +210,28 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   waitGroups(e, last, 3);
   mlir::gpu::BarrierOp::create(e.b, e.loc);
 
-  // 2. S = Q Kᵀ, one 16x8 fragment per 8 keys.
+  // 2. S = Q Kᵀ, one 16x8 fragment per (row tile, 8 keys); every K
+  // fragment feeds all row tiles of the warp.
   LaneOffsets lo = laneOffsets(e, v.lane);
   Value zero = e.f32(0.0);
-  SmallVector<Acc4> s(bk / 8, Acc4{zero, zero, zero, zero});
+  const int64_t mts = g.mTiles, nj = bk / 8, nd = d / 8;
+  // Score of row tile mt, key block j, register r: index (mt * nj + j) * 4 + r.
+  SmallVector<Acc4> s(mts * nj, Acc4{zero, zero, zero, zero});
   for (int64_t jp = 0; jp < bk / 16; ++jp) {
     Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
     for (int64_t kk = 0; kk < d / 16; ++kk) {
       Value col = e.add(e.idx(16 * kk), lo.bit3x8);
       Frag4 f = loadMatrixX4(e, g, kTile, row, col, /*transpose=*/false);
-      s[2 * jp] = mmaSync(e, g, v.qFrags[kk], f[0], f[1], s[2 * jp]);
-      s[2 * jp + 1] = mmaSync(e, g, v.qFrags[kk], f[2], f[3], s[2 * jp + 1]);
+      for (int64_t mt = 0; mt < mts; ++mt) {
+        Acc4 &s0 = s[mt * nj + 2 * jp], &s1 = s[mt * nj + 2 * jp + 1];
+        s0 = mmaSync(e, g, v.qFrags[mt][kk], f[0], f[1], s0);
+        s1 = mmaSync(e, g, v.qFrags[mt][kk], f[2], f[3], s1);
+      }
     }
   }
+  auto at = [&](int64_t mt, int64_t j, int64_t i, int64_t c) {
+    return (mt * nj + j) * 4 + 2 * i + c;
+  };
 
   // 3. Mask the raw scores (the scale, > 0, is applied inside exp2).
   SmallVector<Value> scaled;
@@ -232,16 +243,18 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     SmallVector<Value> out(scaled);
     KeyTokens tokens(e, g, v, k0);
     Value colBase = e.mul(v.quadCol, e.idx(2));
-    for (int64_t j = 0; j < bk / 8; ++j)
+    for (int64_t j = 0; j < nj; ++j)
       for (int64_t c = 0; c < 2; ++c) {
         auto [token, valid] = tokens.at(e.add(colBase, e.idx(8 * j + c)));
-        for (int64_t i = 0; i < 2; ++i) {
-          Value ok = valid;
-          if (predicate)
-            ok = e.andi(ok, evalPredicate(e, kernel, v, v.queryToken[i], token));
-          int64_t at = 4 * j + 2 * i + c;
-          out[at] = e.sel(ok, scaled[at], minusInf);
-        }
+        for (int64_t mt = 0; mt < mts; ++mt)
+          for (int64_t i = 0; i < 2; ++i) {
+            Value ok = valid;
+            if (predicate)
+              ok = e.andi(ok, evalPredicate(e, kernel, v,
+                                            v.queryToken[2 * mt + i], token));
+            int64_t x = at(mt, j, i, c);
+            out[x] = e.sel(ok, scaled[x], minusInf);
+          }
       }
     return out;
   };
@@ -262,54 +275,60 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     scaled.assign(ifOp.getResults().begin(), ifOp.getResults().end());
   }
 
-  // 4. Online softmax, rows g (i = 0) and g + 8 (i = 1) of the warp.
-  std::array<Value, 2> alpha;
-  for (int64_t i = 0; i < 2; ++i) {
+  // 4. Online softmax; this lane's row `row` = 2 mt + i is row
+  // 16 mt + g + 8 i of the warp.
+  SmallVector<Value> alpha(2 * mts);
+  for (int64_t row = 0; row < 2 * mts; ++row) {
+    const int64_t mt = row / 2, i = row % 2;
     Value mx = minusInf;
-    for (int64_t j = 0; j < bk / 8; ++j)
+    for (int64_t j = 0; j < nj; ++j)
       for (int64_t c = 0; c < 2; ++c)
-        mx = e.fmax(mx, scaled[4 * j + 2 * i + c]);
+        mx = e.fmax(mx, scaled[at(mt, j, i, c)]);
     mx = e.fmax(mx, e.shuffleXor(mx, 1));
     mx = e.fmax(mx, e.shuffleXor(mx, 2));
-    Value at = e.idx(i);
-    Value mOld = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{at});
+    Value idx = e.idx(row);
+    Value mOld = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{idx});
     Value mNew = e.fmax(mOld, e.fmul(mx, v.scaleLog2));
     // A row with nothing allowed so far keeps m = -inf; exponentiate
     // against 0 then, so that exp2(-inf - -inf) never makes a NaN.
     Value none = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OEQ,
                                        mNew, minusInf);
     Value mUse = e.sel(none, zero, mNew);
-    alpha[i] = e.exp2(e.fsub(mOld, mUse));
+    alpha[row] = e.exp2(e.fsub(mOld, mUse));
     Value negM = arith::NegFOp::create(e.b, e.loc, mUse);
     Value sum = zero;
-    for (int64_t j = 0; j < bk / 8; ++j)
+    for (int64_t j = 0; j < nj; ++j)
       for (int64_t c = 0; c < 2; ++c) {
-        Value &x = scaled[4 * j + 2 * i + c];
+        Value &x = scaled[at(mt, j, i, c)];
         x = e.exp2(math::FmaOp::create(e.b, e.loc, x, v.scaleLog2, negM));
         sum = e.fadd(sum, x);
       }
-    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{at});
-    memref::StoreOp::create(e.b, e.loc, e.fadd(e.fmul(l, alpha[i]), sum),
-                            v.rowSum, ValueRange{at});
-    memref::StoreOp::create(e.b, e.loc, mNew, v.rowMax, ValueRange{at});
+    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{idx});
+    memref::StoreOp::create(e.b, e.loc, e.fadd(e.fmul(l, alpha[row]), sum),
+                            v.rowSum, ValueRange{idx});
+    memref::StoreOp::create(e.b, e.loc, mNew, v.rowMax, ValueRange{idx});
   }
 
-  // 5. O = O * alpha + P V.
-  SmallVector<Frag4> p;
-  for (int64_t kk = 0; kk < bk / 16; ++kk) {
-    auto pr = [&](int64_t j, int64_t i) {
-      return packPair(e, g, scaled[4 * j + 2 * i], scaled[4 * j + 2 * i + 1]);
-    };
-    p.push_back({pr(2 * kk, 0), pr(2 * kk, 1), pr(2 * kk + 1, 0),
-                 pr(2 * kk + 1, 1)});
-  }
-  SmallVector<Acc4> acc(d / 8);
-  for (int64_t n = 0; n < d / 8; ++n)
-    for (int64_t r = 0; r < 4; ++r) {
-      Value x = memref::LoadOp::create(e.b, e.loc, v.acc,
-                                       ValueRange{e.idx(4 * n + r)});
-      acc[n][r] = e.fmul(x, alpha[r / 2]);
+  // 5. O = O * alpha + P V; P is repacked from the score registers.
+  SmallVector<SmallVector<Frag4>> p(mts);
+  for (int64_t mt = 0; mt < mts; ++mt)
+    for (int64_t kk = 0; kk < bk / 16; ++kk) {
+      auto pr = [&](int64_t j, int64_t i) {
+        return packPair(e, g, scaled[at(mt, j, i, 0)],
+                        scaled[at(mt, j, i, 1)]);
+      };
+      p[mt].push_back({pr(2 * kk, 0), pr(2 * kk, 1), pr(2 * kk + 1, 0),
+                       pr(2 * kk + 1, 1)});
     }
+  // Accumulator of row tile mt, column block n: index (mt * nd + n).
+  SmallVector<Acc4> acc(mts * nd);
+  for (int64_t mt = 0; mt < mts; ++mt)
+    for (int64_t n = 0; n < nd; ++n)
+      for (int64_t r = 0; r < 4; ++r) {
+        Value x = memref::LoadOp::create(
+            e.b, e.loc, v.acc, ValueRange{e.idx(4 * (mt * nd + n) + r)});
+        acc[mt * nd + n][r] = e.fmul(x, alpha[2 * mt + r / 2]);
+      }
   // On a hit the values came with the previous visit's groups, which the
   // wait for the keys already completed.
   scf::IfOp::create(e.b, e.loc, miss, [&](OpBuilder &, Location) {
@@ -322,11 +341,14 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     for (int64_t kk = 0; kk < bk / 16; ++kk) {
       Value row = e.add(e.idx(16 * kk), e.add(lo.mod8, lo.bit3x8));
       Frag4 f = loadMatrixX4(e, g, vTile, row, col, /*transpose=*/true);
-      acc[2 * dp] = mmaSync(e, g, p[kk], f[0], f[1], acc[2 * dp]);
-      acc[2 * dp + 1] = mmaSync(e, g, p[kk], f[2], f[3], acc[2 * dp + 1]);
+      for (int64_t mt = 0; mt < mts; ++mt) {
+        Acc4 &a0 = acc[mt * nd + 2 * dp], &a1 = acc[mt * nd + 2 * dp + 1];
+        a0 = mmaSync(e, g, p[mt][kk], f[0], f[1], a0);
+        a1 = mmaSync(e, g, p[mt][kk], f[2], f[3], a1);
+      }
     }
   }
-  for (int64_t n = 0; n < d / 8; ++n)
+  for (int64_t n = 0; n < mts * nd; ++n)
     for (int64_t r = 0; r < 4; ++r)
       memref::StoreOp::create(e.b, e.loc, acc[n][r], v.acc,
                               ValueRange{e.idx(4 * n + r)});

@@ -1,6 +1,7 @@
 // RUN: sparsa-opt %s --convert-sattn-to-gpu --split-input-file | FileCheck %s
 
-// Causal: the kernel becomes a gpu.func with one warp per 16 query rows;
+// Causal: the kernel becomes a gpu.func with one warp per 32 query rows
+// (two 16-row MMA tiles, the default for head_dim 64);
 // the FULL visit carries no predicate (the only cmpi sge on keys is in the
 // PARTIAL branch), both visits stage K/V with cp.async and run mma.sync.
 
@@ -8,8 +9,8 @@
 // CHECK-LABEL: gpu.func @causal(
 // CHECK-SAME: %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xbf16>, %{{[^:]+}}: memref<1xf32>, %{{[^:]+}}: f32
 // CHECK-SAME: kernel
-// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: sparsa.cuda = {block_k = 64 : i64, block_q = 64 : i64, covers_all_queries = true, element_type = bf16, head_dim = 64 : i64, num_params = 0 : i64, param_names = [], query_map = #sattn.token_map<identity>, shared_bytes = 46080 : i64, threads = 128 : i64}
+// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK-SAME: sparsa.cuda = {block_k = 64 : i64, block_q = 64 : i64, covers_all_queries = true, element_type = bf16, head_dim = 64 : i64, num_params = 0 : i64, param_names = [], query_map = #sattn.token_map<identity>, shared_bytes = 46080 : i64, threads = 64 : i64}
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvgpu.device_async_copy
 // CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}

@@ -70,8 +70,8 @@ sattn.kernel @hd attributes {
 
 // expected-error @below {{block_k * head_dim / 8 = 256 must be a multiple of the 512 threads of a block}}
 sattn.kernel @threads attributes {
-    tiling = #sattn.tiling<block_q = 256, block_k = 32, vector_width = 8, target = "cuda">,
-    head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+    tiling = #sattn.tiling<block_q = 256, block_k = 16, vector_width = 8, target = "cuda">,
+    head_dim = 128 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
 } predicate {
