@@ -14,36 +14,10 @@ TokenMapAttr sparsa::sattn::getOrIdentity(MLIRContext *ctx, TokenMapAttr map) {
 }
 
 namespace {
-/// Terse arith builders on index values.
-struct IndexMath {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value fdiv(Value x, Value y) {
-    return arith::FloorDivSIOp::create(b, loc, x, y);
-  }
-  Value cdiv(Value x, Value y) {
-    return arith::CeilDivSIOp::create(b, loc, x, y);
-  }
-  Value mod(Value x, Value y) { return sub(x, mul(y, fdiv(x, y))); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, p, x, y);
-  }
-  Value sel(Value cond, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, cond, x, y);
-  }
-  Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-};
 
 /// Resolved members of a member_gather map: values and validity (in range
 /// and not a duplicate of an earlier member).
-void resolveMembers(IndexMath &m, ArrayRef<int64_t> members, Value n,
+void resolveMembers(IndexArith &m, ArrayRef<int64_t> members, Value n,
                     SmallVectorImpl<Value> &values,
                     SmallVectorImpl<Value> &valid) {
   using P = arith::CmpIPredicate;
@@ -60,7 +34,7 @@ void resolveMembers(IndexMath &m, ArrayRef<int64_t> members, Value n,
 
 Value sparsa::sattn::emitSpaceSize(OpBuilder &b, Location loc,
                                    TokenMapAttr map, Value n, int64_t tile) {
-  IndexMath m{b, loc};
+  IndexArith m{b, loc};
   switch (map.getKind()) {
   case TokenMapKind::identity:
     return n;
@@ -92,7 +66,7 @@ std::pair<Value, Value>
 sparsa::sattn::emitTokenAt(OpBuilder &b, Location loc, TokenMapAttr map,
                            Value pos, Value n, int64_t tile) {
   using P = arith::CmpIPredicate;
-  IndexMath m{b, loc};
+  IndexArith m{b, loc};
   switch (map.getKind()) {
   case TokenMapKind::identity:
     return {pos, m.cmp(P::slt, pos, n)};
@@ -135,7 +109,7 @@ sparsa::sattn::emitRandomDraw(OpBuilder &b, Location loc, int64_t seed,
                               int64_t count, Value queryBlock,
                               Value numKeyBlocks) {
   using P = arith::CmpIPredicate;
-  IndexMath m{b, loc};
+  IndexArith m{b, loc};
   Type i64 = b.getI64Type();
   auto c64 = [&](uint64_t v) {
     return arith::ConstantIntOp::create(b, loc, i64, static_cast<int64_t>(v))

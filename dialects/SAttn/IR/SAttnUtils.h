@@ -12,10 +12,58 @@
 
 #include "dialects/SAttn/IR/SAttnDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace sparsa::sattn {
+
+/// Terse `arith` builders on index (and i1) values at one insertion point,
+/// for the closed forms the sattn passes and backends emit.
+struct IndexArith {
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  using Value = mlir::Value;
+  Value c(int64_t v) { return mlir::arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) {
+    return mlir::arith::AddIOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) {
+    return mlir::arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) {
+    return mlir::arith::MulIOp::create(b, loc, x, y);
+  }
+  Value fdiv(Value x, Value y) {
+    return mlir::arith::FloorDivSIOp::create(b, loc, x, y);
+  }
+  Value cdiv(Value x, Value y) {
+    return mlir::arith::CeilDivSIOp::create(b, loc, x, y);
+  }
+  /// Floor modulo: the result is in [0, y) for y > 0.
+  Value mod(Value x, Value y) { return sub(x, mul(y, fdiv(x, y))); }
+  Value max(Value x, Value y) {
+    return mlir::arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value min(Value x, Value y) {
+    return mlir::arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value cmp(mlir::arith::CmpIPredicate p, Value x, Value y) {
+    return mlir::arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value sel(Value cond, Value x, Value y) {
+    return mlir::arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  Value andi(Value x, Value y) {
+    return mlir::arith::AndIOp::create(b, loc, x, y);
+  }
+  Value ori(Value x, Value y) {
+    return mlir::arith::OrIOp::create(b, loc, x, y);
+  }
+  Value boolean(bool v) {
+    return mlir::arith::ConstantIntOp::create(b, loc, v ? 1 : 0, 1);
+  }
+};
 
 /// The identity map when `map` is null.
 TokenMapAttr getOrIdentity(mlir::MLIRContext *ctx, TokenMapAttr map);

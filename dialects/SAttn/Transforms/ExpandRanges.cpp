@@ -26,32 +26,6 @@ using namespace sparsa::sattn;
 using P = arith::CmpIPredicate;
 
 namespace {
-/// Terse index arithmetic at one insertion point.
-struct Ix {
-  OpBuilder &b;
-  Location loc;
-  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value fdiv(Value x, Value y) {
-    return arith::FloorDivSIOp::create(b, loc, x, y);
-  }
-  Value cdiv(Value x, Value y) {
-    return arith::CeilDivSIOp::create(b, loc, x, y);
-  }
-  Value mod(Value x, Value y) { return sub(x, mul(y, fdiv(x, y))); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value cmp(P p, Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, p, x, y);
-  }
-  Value sel(Value c, Value x, Value y) {
-    return arith::SelectOp::create(b, loc, c, x, y);
-  }
-  Value andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  Value ori(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
-};
 
 /// What the sweep needs of the kernel.
 struct SweepContext {
@@ -68,7 +42,7 @@ public:
 private:
   /// First tile >= cur of one range (numKeyTiles if none), emitted at the
   /// builder's insertion point.
-  Value next(Ix &m, Operation *range, Value cur);
+  Value next(IndexArith &m, Operation *range, Value cur);
 
   KernelOp kernel;
   SweepContext ctx;
@@ -79,7 +53,7 @@ private:
 };
 } // namespace
 
-Value Expander::next(Ix &m, Operation *range, Value cur) {
+Value Expander::next(IndexArith &m, Operation *range, Value cur) {
   auto [lo, hi] = bounds.lookup(range);
   Value none = ctx.numKeyTiles;
   Value from = m.max(cur, lo);
@@ -122,7 +96,7 @@ Value Expander::next(Ix &m, Operation *range, Value cur) {
   auto loop = scf::ForOp::create(
       m.b, m.loc, qbLo, qbHi, m.c(1), ValueRange{none},
       [&](OpBuilder &ob, Location loc, Value qb, ValueRange iter) {
-        Ix in{ob, loc};
+        IndexArith in{ob, loc};
         auto [drawn, all] =
             emitRandomDraw(ob, loc, static_cast<int64_t>(r.getSeed()),
                            static_cast<int64_t>(r.getCount()), qb,
@@ -173,7 +147,7 @@ LogicalResult Expander::run() {
 
   OpBuilder builder(block.getTerminator());
   Location loc = kernel.getLoc();
-  Ix m{builder, loc};
+  IndexArith m{builder, loc};
   ctx.qt = block.getArgument(0);
   ctx.nq = block.getArgument(2);
   ctx.nk = block.getArgument(3);
@@ -207,7 +181,7 @@ LogicalResult Expander::run() {
                                         {loc});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(before);
-    Ix in{builder, loc};
+    IndexArith in{builder, loc};
     Value cur = before->getArgument(0);
     Value best = ctx.numKeyTiles;
     for (Operation *op : ranges)
@@ -221,7 +195,7 @@ LogicalResult Expander::run() {
                                        {loc});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(after);
-    Ix in{builder, loc};
+    IndexArith in{builder, loc};
     Value kt = after->getArgument(0);
     Value full = arith::ConstantIntOp::create(builder, loc, 0, 1);
     for (Operation *op : ranges) {

@@ -84,7 +84,6 @@ FailureOr<sattn::KernelOp>
 KernelBuilder::build(StringRef name, const MaskNormalForm &mask,
                      const SymbolicTiling *tiling, TokenMapAttr qmap,
                      TokenMapAttr kmap) {
-  MLIRContext *ctx = b.getContext();
   unsigned numParams = p.fn.getNumArguments();
   auto kernel = sattn::KernelOp::create(
       b, loc, name, p.tiling, qmap, kmap, headDim, numParams,
@@ -122,7 +121,6 @@ KernelBuilder::build(StringRef name, const MaskNormalForm &mask,
   if (failed(ok))
     return failure();
   sattn::YieldOp::create(b, loc, ValueRange{*ok});
-  (void)ctx;
   return kernel;
 }
 
