@@ -133,8 +133,12 @@ struct KernelValues {
   /// memref<2 x index>: the key tile being prefetched (-1: none) and the
   /// shared-memory slot it goes to.
   mlir::Value prefetch;
-  /// A fragments of Q: [mTile][D / 16].
+  /// A fragments of Q: [mTile][D / 16], when they stay in registers;
+  /// otherwise (two row tiles of a large head dim, where they would spill)
+  /// empty, and reloaded from the Q tile at `qFragRows[mt]`, `qFragCol`.
   mlir::SmallVector<mlir::SmallVector<Frag4>> qFrags;
+  mlir::Value qTile, qFragCol;
+  mlir::SmallVector<mlir::Value> qFragRows;
   /// Token of this lane's rows, row r = 2 * mTile + i (i = 0: g, 1: g + 8).
   mlir::SmallVector<mlir::Value> queryToken;
   /// Softmax state and accumulator, private memory promoted to registers

@@ -317,14 +317,21 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   mlir::gpu::BarrierOp::create(b, loc);
   Value warpRow = e.mul(v.warp, e.idx(g.rowsPerWarp()));
   Value fragCol = e.mul(e.div(v.lane, e.idx(16)), e.idx(8));
+  v.qTile = qTile;
+  v.qFragCol = fragCol;
   SmallVector<std::pair<Value, Value>> rowTokens;
   for (int64_t mt = 0; mt < g.mTiles; ++mt) {
     Value fragRow =
         e.add(warpRow, e.add(e.idx(16 * mt), e.rem(v.lane, e.idx(16))));
-    v.qFrags.emplace_back();
-    for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
-      v.qFrags.back().push_back(loadMatrixX4(
-          e, g, qTile, fragRow, e.add(fragCol, e.idx(16 * kk)), false));
+    v.qFragRows.push_back(fragRow);
+    // Two row tiles of D > 64 keep Q in shared memory: its fragments would
+    // take 64 more registers and spill.
+    if (g.mTiles == 1 || g.headDim <= 64) {
+      v.qFrags.emplace_back();
+      for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
+        v.qFrags.back().push_back(loadMatrixX4(
+            e, g, qTile, fragRow, e.add(fragCol, e.idx(16 * kk)), false));
+    }
     for (int64_t i = 0; i < 2; ++i) {
       Value r = e.add(warpRow,
                       e.add(v.quadRow, e.idx(16 * mt + 8 * i)));

@@ -217,15 +217,22 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   const int64_t mts = g.mTiles, nj = bk / 8, nd = d / 8;
   // Score of row tile mt, key block j, register r: index (mt * nj + j) * 4 + r.
   SmallVector<Acc4> s(mts * nj, Acc4{zero, zero, zero, zero});
-  for (int64_t jp = 0; jp < bk / 16; ++jp) {
-    Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
-    for (int64_t kk = 0; kk < d / 16; ++kk) {
-      Value col = e.add(e.idx(16 * kk), lo.bit3x8);
+  for (int64_t kk = 0; kk < d / 16; ++kk) {
+    SmallVector<Frag4> q;
+    for (int64_t mt = 0; mt < mts; ++mt)
+      q.push_back(v.qFrags.empty()
+                      ? loadMatrixX4(e, g, v.qTile, v.qFragRows[mt],
+                                     e.add(v.qFragCol, e.idx(16 * kk)),
+                                     /*transpose=*/false)
+                      : v.qFrags[mt][kk]);
+    Value col = e.add(e.idx(16 * kk), lo.bit3x8);
+    for (int64_t jp = 0; jp < bk / 16; ++jp) {
+      Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
       Frag4 f = loadMatrixX4(e, g, kTile, row, col, /*transpose=*/false);
       for (int64_t mt = 0; mt < mts; ++mt) {
         Acc4 &s0 = s[mt * nj + 2 * jp], &s1 = s[mt * nj + 2 * jp + 1];
-        s0 = mmaSync(e, g, v.qFrags[mt][kk], f[0], f[1], s0);
-        s1 = mmaSync(e, g, v.qFrags[mt][kk], f[2], f[3], s1);
+        s0 = mmaSync(e, g, q[mt], f[0], f[1], s0);
+        s1 = mmaSync(e, g, q[mt], f[2], f[3], s1);
       }
     }
   }
