@@ -157,7 +157,7 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
             ValueRange{e.idx(4 * (mt * g.headDim / 8 + n) + 2 * i + c)});
         o.push_back(e.fmul(x, inv));
       }
-    auto [token, valid] = rowTokens[row];
+    Value token = rowTokens[row].first, valid = rowTokens[row].second;
     scf::IfOp::create(e.b, e.loc, valid, [&](OpBuilder &, Location) {
       Value rowOff = e.add(oBase, e.mul(token, oStride));
       Value colOff = e.mul(v.quadCol, e.idx(2));
@@ -249,7 +249,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   Value batch = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::z);
   v.numQueries = arg(abi::kSeqQ);
   v.numKeys = arg(abi::kSeqK);
-  for (int64_t p = 0; p < kernel.getNumParams(); ++p)
+  for (int64_t p = 0, n = kernel.getNumParams(); p < n; ++p)
     v.params.push_back(arg(abi::kNumFixedArgs + p));
   v.keySpace = emitSpaceSize(b, loc, g.keyMap, v.numKeys, g.blockK);
   Value querySpace = emitSpaceSize(b, loc, g.queryMap, v.numQueries, g.blockQ);
