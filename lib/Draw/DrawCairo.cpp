@@ -19,6 +19,20 @@
 
 using namespace sparsa::draw;
 
+// fontconfig (loaded by cairo to draw text) keeps a process-wide font
+// configuration that it never frees by design, which LeakSanitizer would
+// report at the exit of every sanitizer-built program that draws. The
+// suppressions live here, in the file every drawing program links, so tests
+// and tools need no environment for them.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+extern "C" const char *__lsan_default_suppressions() {
+  return "leak:libfontconfig.so\n"
+         "leak:libcairo.so\n";
+}
+#endif
+#endif
+
 namespace {
 struct Rgb {
   double r, g, b;
