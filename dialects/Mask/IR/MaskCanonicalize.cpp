@@ -302,6 +302,26 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
       rest.push_back(v);
     }
 
+    // 2b. causal(0) & window(b, a) is window(b, 0) whatever b and a >= 0
+    //     are, runtime values included: the causal mask is absorbed into a
+    //     window whose `after` becomes 0.
+    if (!isUnion && bands.causal == 0) {
+      bool absorbed = false;
+      for (Value &v : rest) {
+        auto w = v.getDefiningOp<WindowOp>();
+        if (!w)
+          continue;
+        SmallVector<OpFoldResult> params = w.getMixedParams();
+        params[1] = rewriter.getIndexAttr(0);
+        v = WindowOp::create(rewriter, loc, params).getResult();
+        absorbed = true;
+      }
+      if (absorbed) {
+        bands.causal.reset();
+        mergedBand = true;
+      }
+    }
+
     // 3. A window and a causal mask: both are intervals of d = q - k,
     //    window = [-a, b], causal = [-c, inf).
     if (bands.window && bands.causal) {

@@ -370,3 +370,17 @@ func.func @heads_merge() -> !mask.mask {
   %m = mask.heads [2, 4, 8] %a, %b, %c
   return %m : !mask.mask
 }
+
+// -----
+
+// causal & window(W, A) is window(W, 0) for runtime W and A too.
+// CHECK-LABEL: func.func @causal_runtime_window
+// CHECK-SAME: (%[[W:.+]]: index, %[[A:.+]]: index)
+// CHECK-NEXT: %[[M:.+]] = mask.window [%[[W]], 0]
+// CHECK-NEXT: return %[[M]]
+func.func @causal_runtime_window(%w: index, %a: index) -> !mask.mask {
+  %c = mask.causal [0]
+  %win = mask.window [%w, %a]
+  %m = mask.intersect %c, %win
+  return %m : !mask.mask
+}
