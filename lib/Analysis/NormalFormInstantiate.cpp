@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Mask/IR/IndexSets.h"
 #include "lib/Analysis/MaskNormalForm.h"
 
 #include "dialects/Mask/IR/MaskParams.h"
@@ -22,18 +23,6 @@ static llvm::Error instError(const llvm::Twine &msg) {
 
 /// Members of an index set resolved against n: negative ones count from the
 /// end; those outside [0, n) are dropped.
-static llvm::SmallVector<int64_t, 4> resolveMembers(llvm::ArrayRef<int64_t> raw,
-                                                    int64_t n) {
-  llvm::SmallVector<int64_t, 4> out;
-  for (int64_t e : raw) {
-    int64_t r = e >= 0 ? e : satAdd(e, n);
-    if (r >= 0 && r < n)
-      out.push_back(r);
-  }
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 llvm::Expected<ConcreteNormalForm>
 MaskNormalForm::instantiate(int64_t numQueries, int64_t numKeys,
@@ -118,7 +107,7 @@ MaskNormalForm::instantiate(int64_t numQueries, int64_t numKeys,
       }
       case Kind::InSet:
       case Kind::NotInSet: {
-        auto members = resolveMembers(
+        auto members = sparsa::mask::resolveIndexList(
             x.members, x.var == MaskVar::Query ? numQueries : numKeys);
         if (x.kind == Kind::InSet && members.empty())
           empty = true;

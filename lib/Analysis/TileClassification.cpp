@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Mask/IR/IndexSets.h"
 #include "lib/Analysis/TileClassification.h"
 #include "lib/Analysis/TileBounds.h"
 
@@ -273,18 +274,6 @@ void SymbolicTiling::print(llvm::raw_ostream &os) const {
 // TileClassifier
 //===----------------------------------------------------------------------===//
 
-static llvm::SmallVector<int64_t, 4> resolveAgainst(llvm::ArrayRef<int64_t> raw,
-                                                    int64_t n) {
-  llvm::SmallVector<int64_t, 4> out;
-  for (int64_t e : raw) {
-    int64_t r = e >= 0 ? e : satAdd(e, n);
-    if (r >= 0 && r < n)
-      out.push_back(r);
-  }
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 llvm::Expected<TileClassifier>
 TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
@@ -313,7 +302,7 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
         llvm::ArrayRef<TileExpr>{ct.spanLo, ct.spanHi, ct.fullLo, ct.fullHi},
         env);
     cl.refinement = ct.refinement;
-    cl.queryMembers = resolveAgainst(ct.queryMembers, numQueries);
+    cl.queryMembers = sparsa::mask::resolveIndexList(ct.queryMembers, numQueries);
     if (!ct.queryMembers.empty() && cl.queryMembers.empty())
       continue; // admits no query at this length
     switch (ct.refinement) {
@@ -338,7 +327,7 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
       break;
     }
     case ClauseTiling::Refinement::KeyMembers:
-      cl.members = resolveAgainst(ct.members, numKeys);
+      cl.members = sparsa::mask::resolveIndexList(ct.members, numKeys);
       if (cl.members.empty())
         continue;
       break;

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Mask/IR/MaskDialect.h"
+#include "dialects/Mask/IR/IndexSets.h"
 #include "dialects/Mask/IR/MaskOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -64,17 +65,6 @@ IndexSetAttr::verify(function_ref<InFlightDiagnostic()> emitError, bool isRange,
   return success();
 }
 
-// Resolves a possibly negative index against the sequence length. Saturates
-// instead of overflowing: any value far outside [0, n] behaves the same.
-static int64_t resolveIndex(int64_t x, int64_t n) {
-  if (x >= 0)
-    return x;
-  int64_t r;
-  if (llvm::AddOverflow(x, n, r))
-    return -1;
-  return r;
-}
-
 std::pair<int64_t, int64_t> IndexSetAttr::resolveRange(int64_t n) const {
   assert(getIsRange() && "not a range set");
   int64_t lo = std::clamp<int64_t>(resolveIndex(getLo(), n), 0, n);
@@ -84,15 +74,7 @@ std::pair<int64_t, int64_t> IndexSetAttr::resolveRange(int64_t n) const {
 }
 
 SmallVector<int64_t> IndexSetAttr::resolveList(int64_t n) const {
-  SmallVector<int64_t> out;
-  for (int64_t e : getElements()) {
-    int64_t r = resolveIndex(e, n);
-    if (r >= 0 && r < n)
-      out.push_back(r);
-  }
-  llvm::sort(out);
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return SmallVector<int64_t>(resolveIndexList(getElements(), n));
 }
 
 bool IndexSetAttr::contains(int64_t x, int64_t n) const {

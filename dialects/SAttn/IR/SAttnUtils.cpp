@@ -156,3 +156,19 @@ sparsa::sattn::emitRandomDraw(OpBuilder &b, Location loc, int64_t seed,
   }
   return {drawn, all};
 }
+
+void sparsa::sattn::recordAttentions(ModuleOp module) {
+  SmallVector<NamedAttribute> entries;
+  if (auto old = module->getAttrOfType<DictionaryAttr>(kAttentionsAttrName))
+    entries.append(old.begin(), old.end());
+  OpBuilder b(module.getContext());
+  for (auto op : llvm::to_vector(module.getOps<AttentionOp>())) {
+    SmallVector<Attribute> parts;
+    for (auto ref : op.getParts().getAsRange<FlatSymbolRefAttr>())
+      parts.push_back(b.getStringAttr(ref.getValue()));
+    entries.push_back(b.getNamedAttr(op.getSymName(), b.getArrayAttr(parts)));
+    op.erase();
+  }
+  if (!entries.empty())
+    module->setAttr(kAttentionsAttrName, b.getDictionaryAttr(entries));
+}

@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace sparsa::sattn {
@@ -64,6 +65,14 @@ struct IndexArith {
     return mlir::arith::ConstantIntOp::create(b, loc, v ? 1 : 0, 1);
   }
 };
+
+/// The module attribute in which backends record each `sattn.attention`
+/// (name -> array of part kernel names) once the ops are lowered away.
+inline constexpr llvm::StringLiteral kAttentionsAttrName = "sparsa.attentions";
+
+/// Moves every `sattn.attention` of `module` into the `sparsa.attentions`
+/// dictionary (merged with one already there) and erases the ops.
+void recordAttentions(mlir::ModuleOp module);
 
 /// The identity map when `map` is null.
 TokenMapAttr getOrIdentity(mlir::MLIRContext *ctx, TokenMapAttr map);

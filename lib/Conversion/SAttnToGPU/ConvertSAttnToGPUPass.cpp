@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/SAttn/IR/SAttnUtils.h"
 #include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
 #include "lib/Conversion/SAttnToGPU/Passes.h"
 
@@ -22,7 +23,6 @@ using namespace sparsa::sattn;
 
 namespace {
 constexpr llvm::StringLiteral kModuleName = "sparsa_kernels";
-constexpr llvm::StringLiteral kAttentionsAttr = "sparsa.attentions";
 
 struct ConvertSAttnToGPUPass
     : sparsa::sattn::impl::ConvertSAttnToGPUBase<ConvertSAttnToGPUPass> {
@@ -77,23 +77,6 @@ struct ConvertSAttnToGPUPass
       kernel.erase();
     }
     recordAttentions(module);
-  }
-
-  void recordAttentions(ModuleOp module) {
-    SmallVector<NamedAttribute> entries;
-    if (auto old = module->getAttrOfType<DictionaryAttr>(kAttentionsAttr))
-      entries.append(old.begin(), old.end());
-    OpBuilder b(module.getContext());
-    for (auto op : llvm::to_vector(module.getOps<AttentionOp>())) {
-      SmallVector<Attribute> parts;
-      for (auto ref : op.getParts().getAsRange<FlatSymbolRefAttr>())
-        parts.push_back(b.getStringAttr(ref.getValue()));
-      entries.push_back(
-          b.getNamedAttr(op.getSymName(), b.getArrayAttr(parts)));
-      op.erase();
-    }
-    if (!entries.empty())
-      module->setAttr(kAttentionsAttr, b.getDictionaryAttr(entries));
   }
 };
 } // namespace

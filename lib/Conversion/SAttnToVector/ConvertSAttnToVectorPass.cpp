@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/SAttn/IR/SAttnUtils.h"
 #include "lib/Conversion/SAttnToVector/KernelCodegen.h"
 #include "lib/Conversion/SAttnToVector/Passes.h"
 
@@ -43,31 +44,7 @@ struct ConvertSAttnToVectorPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      config)))
       return signalPassFailure();
-    recordAttentions();
+    recordAttentions(getOperation());
   }
-
-  /// `sattn.attention` ops become the module attribute
-  /// `sparsa.attentions = {name = ["part0", ...]}`: running the parts and
-  /// merging their softmax states is the runtime's job
-  /// (runtime::runAttentionParts), which reads it through the target's
-  /// collectAttentions.
-  void recordAttentions() {
-    ModuleOp module = getOperation();
-    SmallVector<NamedAttribute> entries;
-    if (auto old = module->getAttrOfType<DictionaryAttr>(kAttentionsAttr))
-      entries.append(old.begin(), old.end());
-    OpBuilder b(module.getContext());
-    for (auto op : llvm::to_vector(module.getOps<AttentionOp>())) {
-      SmallVector<Attribute> parts;
-      for (auto ref : op.getParts().getAsRange<FlatSymbolRefAttr>())
-        parts.push_back(b.getStringAttr(ref.getValue()));
-      entries.push_back(
-          b.getNamedAttr(op.getSymName(), b.getArrayAttr(parts)));
-      op.erase();
-    }
-    if (!entries.empty())
-      module->setAttr(kAttentionsAttr, b.getDictionaryAttr(entries));
-  }
-  static constexpr llvm::StringLiteral kAttentionsAttr = "sparsa.attentions";
 };
 } // namespace
