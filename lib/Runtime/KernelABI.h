@@ -17,6 +17,12 @@
 // order w = (b * Hq + h) * numQueryTiles + qt, so ranges can be split over
 // threads freely. `lse` may be null when args[kHasLse] is 0.
 //
+// With args[kMerge] = 1 (which needs an LSE) a kernel does not overwrite O
+// and LSE but merges its result into them through the log-sum-exp, row by
+// row, in place: the parts of a layout plan run one after another into the
+// same output with no temporary buffer. Rows the kernel never stores, or
+// where it allows no key, are left as they are.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef SPARSA_LIB_RUNTIME_KERNELABI_H
@@ -39,7 +45,8 @@ enum KernelArg : int64_t {
   kOStrideB = 14, kOStrideH = 15, kOStrideN = 16,
   kLseStrideB = 17, kLseStrideH = 18, kLseStrideN = 19,
   kHasLse = 20,
-  kNumFixedArgs = 21
+  kMerge = 21,
+  kNumFixedArgs = 22
 };
 
 using KernelFn = void (*)(const float *q, const float *k, const float *v,

@@ -42,6 +42,8 @@ std::string sparsa::runtime::validate(const CompiledKernel &kernel,
            " runtime parameters, got " + std::to_string(p.params.size());
   if (!p.q.data || !p.k.data || !p.v.data || !p.o.data)
     return "q, k, v and o must not be null";
+  if (p.merge && !p.lse.data)
+    return "merging into the output needs an LSE";
   return "";
 }
 
@@ -63,6 +65,7 @@ std::vector<int64_t> sparsa::runtime::packArguments(const AttentionProblem &p) {
   put(kOStrideB, p.o);
   put(kLseStrideB, p.lse);
   a[kHasLse] = p.lse.data != nullptr;
+  a[kMerge] = p.merge;
   a.insert(a.end(), p.params.begin(), p.params.end());
   return a;
 }
@@ -94,7 +97,7 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   std::vector<int64_t> args = packArguments(p);
   float scale = p.scale != 0 ? p.scale
                              : 1.0f / std::sqrt(static_cast<float>(p.headDim));
-  if (!kernel.coversAllQueries)
+  if (!kernel.coversAllQueries && !p.merge)
     clearOutputs(p, pool);
   int64_t items = kernel.workItems(args.data());
   // Handed out from the last item down: within a head, later query tiles
@@ -120,47 +123,20 @@ sparsa::runtime::runAttentionParts(const std::vector<CompiledKernel> &parts,
     if (!error.empty())
       return error;
   }
-  const int64_t rows = p.batch * p.headsQ * p.seqQ, d = p.headDim;
-  const float negInf = -std::numeric_limits<float>::infinity();
-  std::vector<float> accO(rows * d, 0.0f), accL(rows, negInf);
-  std::vector<float> partO(rows * d), partL(rows);
+  // The first part writes O and LSE (clearing the rows it does not cover),
+  // the others merge into them in place (KernelABI.h, kMerge). Without a
+  // caller's LSE the parts meet in a scratch one of B * Hq * Nq floats.
   AttentionProblem part = p;
-  part.o = denseTensor(partO.data(), p.headsQ, p.seqQ, d);
-  part.lse = TensorRef{partL.data(), p.headsQ * p.seqQ, p.seqQ, 1};
-  for (const CompiledKernel &k : parts) {
-    CompiledKernel clearing = k;
-    clearing.coversAllQueries = false; // rows it never writes stay empty
-    std::string error = runAttention(clearing, part, pool);
+  std::vector<float> scratchLse;
+  if (!p.lse.data) {
+    scratchLse.resize(p.batch * p.headsQ * p.seqQ);
+    part.lse = TensorRef{scratchLse.data(), p.headsQ * p.seqQ, p.seqQ, 1};
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    part.merge = i > 0;
+    std::string error = runAttention(parts[i], part, pool);
     if (!error.empty())
       return error;
-    pool.parallelFor(rows, 256, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) {
-        float la = accL[r], lp = partL[r];
-        float m = std::max(la, lp);
-        if (m == negInf)
-          continue;
-        float wa = la == negInf ? 0.0f : std::exp(la - m);
-        float wp = lp == negInf ? 0.0f : std::exp(lp - m);
-        float inv = 1.0f / (wa + wp);
-        float *o = &accO[r * d];
-        const float *q = &partO[r * d];
-        for (int64_t i = 0; i < d; ++i)
-          o[i] = (wa * o[i] + wp * q[i]) * inv;
-        accL[r] = m + std::log(wa + wp);
-      }
-    });
   }
-  pool.parallelFor(rows, 256, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      int64_t n = r % p.seqQ, bh = r / p.seqQ;
-      int64_t b = bh / p.headsQ, h = bh % p.headsQ;
-      std::copy(&accO[r * d], &accO[r * d] + d,
-                p.o.data + b * p.o.strideB + h * p.o.strideH +
-                    n * p.o.strideN);
-      if (p.lse.data)
-        p.lse.data[b * p.lse.strideB + h * p.lse.strideH +
-                   n * p.lse.strideN] = accL[r];
-    }
-  });
   return "";
 }

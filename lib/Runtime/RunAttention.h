@@ -32,6 +32,9 @@ struct AttentionProblem {
   TensorRef lse; // data may be null: no LSE output
   float scale = 0; // 0 = 1/sqrt(headDim)
   std::vector<int64_t> params;
+  /// Merge into O and LSE (which must be given) through the log-sum-exp
+  /// instead of overwriting them (args[kMerge]).
+  bool merge = false;
 };
 
 /// A compiled kernel: entry point, work-item counter and what it was
@@ -65,8 +68,10 @@ std::string runAttention(const CompiledKernel &kernel,
 
 /// Runs the parts of one attention (disjoint allowed pairs whose union is
 /// the mask) and merges their softmax states through the log-sum-exp:
-/// O = sum_i e^(lse_i - lse) O_i, lse = log sum_i e^(lse_i). One part is
-/// run directly; several use O(B * Hq * Nq * D) scratch memory.
+/// O = sum_i e^(lse_i - lse) O_i, lse = log sum_i e^(lse_i). The first
+/// part writes O and LSE, each later one merges into them in place (no
+/// O-sized scratch); without a caller's LSE a B * Hq * Nq scratch LSE is
+/// used.
 std::string runAttentionParts(const std::vector<CompiledKernel> &parts,
                               const AttentionProblem &p, ThreadPool &pool);
 

@@ -14,6 +14,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
 namespace sparsa::sparsac {
 
 enum class CPUEmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
@@ -27,6 +31,14 @@ int emitCPU(mlir::ModuleOp module, CPUEmitKind kind, llvm::StringRef path);
 /// --check, `max_rel_err:` against the float64 reference. Returns an
 /// ExitCode (1 when the check fails).
 int runCPU(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+/// Runs the CPU pipeline (--block, --head-dim, --masked-dense) on `module`
+/// in place, with f32 vectors as wide as `tm`'s or, when null, the host's.
+/// Returns an ExitCode.
+int lowerForCPU(mlir::ModuleOp module, llvm::TargetMachine *tm);
+
+/// True when --cpu names another CPU than the host.
+bool crossCompiling();
 
 } // namespace sparsa::sparsac
 

@@ -1,7 +1,10 @@
 //===- EmitCPU.cpp - sparsac --target=cpu --emit=... ----------------------===//
 //
 // Lowers the pattern through the CPU pipeline and writes LLVM IR, assembly,
-// an object file, a shared library or the C header of its kernels.
+// an object file, a shared library or the C header of its kernels, for the
+// host or for another x86-64 CPU (--cpu). --masked-dense compiles the
+// baseline the benchmark compares with: every key tile visited as PARTIAL,
+// the mask applied element-wise, no layout plan.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,10 +21,31 @@
 
 using namespace mlir;
 using namespace sparsa::sparsac;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string>
+    cpuName("cpu",
+            cl::desc("With --target=cpu --emit=llvm, asm, obj, so: the x86-64 "
+                     "CPU to compile for (host, x86-64-v3, x86-64-v4, "
+                     "sapphirerapids, znver4, ...; default host)"),
+            cl::value_desc("name"), cl::init("host"), cl::cat(category()));
+static cl::opt<bool> maskedDense(
+    "masked-dense",
+    cl::desc("With --target=cpu: compile the masked-dense baseline (every "
+             "key tile computed, the mask applied element-wise)"),
+    cl::cat(category()));
 
 namespace sparsa::sparsac {
-/// Runs the CPU pipeline on `module` in place; an ExitCode.
-int lowerForCPU(ModuleOp module) {
+/// The target machine of --cpu, or a user error naming the bad CPU.
+static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> targetMachine() {
+  auto tm = cpu::createTargetMachine(cpuName);
+  if (!tm)
+    return llvm::createStringError("--cpu: " +
+                                   llvm::toString(tm.takeError()));
+  return tm;
+}
+
+int lowerForCPU(ModuleOp module, llvm::TargetMachine *tm) {
   auto tiles = getTileOptions();
   if (!tiles)
     return userError(llvm::toString(tiles.takeError()));
@@ -36,20 +60,25 @@ int lowerForCPU(ModuleOp module) {
   options.headDim = tiles->headDim;
   options.blockQ = tiles->blockQ;
   options.blockK = tiles->blockK;
+  options.dense = maskedDense;
+  if (tm)
+    options.vectorWidth = cpu::vectorWidthOf(*tm);
   buildCPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return userError("the pattern cannot be compiled for the cpu");
   return kExitOk;
 }
+
+bool crossCompiling() { return cpuName != "host"; }
 } // namespace sparsa::sparsac
 
 int sparsa::sparsac::emitCPU(ModuleOp module, CPUEmitKind kind,
                              llvm::StringRef path) {
-  if (int rc = lowerForCPU(module))
-    return rc;
-  auto tm = cpu::createHostTargetMachine();
+  auto tm = targetMachine();
   if (!tm)
-    return internalError(llvm::toString(tm.takeError()));
+    return userError(llvm::toString(tm.takeError()));
+  if (int rc = lowerForCPU(module, tm->get()))
+    return rc;
   if (llvm::Error e = cpu::emitToFile(
           module, static_cast<cpu::EmitKind>(kind), path, **tm))
     return userError(llvm::toString(std::move(e)));

@@ -27,10 +27,6 @@ using namespace sparsa;
 using namespace sparsa::sparsac;
 namespace cl = llvm::cl;
 
-namespace sparsa::sparsac {
-int lowerForCPU(ModuleOp module);
-} // namespace sparsa::sparsac
-
 static cl::opt<bool> check("check",
                            cl::desc("With --run: compare with the float64 "
                                     "reference and print max_rel_err"),
@@ -64,8 +60,11 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   if (check && std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
     return userError("--check compares with an O(N^2) reference: --seq-len "
                      "must be at most " + llvm::Twine(kMaxDenseSeqLen));
+  if (crossCompiling())
+    return userError("--run executes on this machine: --cpu applies only to "
+                     "--emit=llvm, asm, obj and so");
   OwningOpRef<ModuleOp> original = module.clone();
-  if (int rc = lowerForCPU(module))
+  if (int rc = lowerForCPU(module, nullptr))
     return rc;
   auto jit = cpu::JITModule::create(module);
   if (!jit)

@@ -7,7 +7,8 @@
 //     once, pre-scaled, runs the kernel's schedule with every `sattn.visit`
 //     turned into a call of the FULL or PARTIAL tile function, and writes
 //     O = acc / l (0 for rows with nothing allowed) and LSE = m + log l
-//     (-inf for those rows);
+//     (-inf for those rows), or with args[kMerge] merges that result into
+//     the O and LSE already there through the log-sum-exp;
 //   * `@<name>_work_items(args)`: B * Hq * ceil(Nq / block_q), so a runtime
 //     knows how to split the range without knowing the tiling;
 //   * the two tile functions (TileFunction.cpp).
@@ -173,6 +174,10 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
                                        arith::CmpIPredicate::ne,
                                        get(rt::kHasLse),
                                        cstIndex(rewriter, loc, 0));
+  Value merge = arith::AndIOp::create(
+      rewriter, loc, hasLse,
+      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                            get(rt::kMerge), cstIndex(rewriter, loc, 0)));
   auto stackBuffer = [&](MemRefType t) -> Value {
     return memref::AllocaOp::create(rewriter, loc, t, ValueRange{},
                                     rewriter.getI64IntegerAttr(64));
@@ -290,28 +295,87 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         Value inv = arith::SelectOp::create(
             nb, l, any,
             arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum), zero);
-        Value invVec = vector::BroadcastOp::create(nb, l, vec, inv);
         Value rowOff = add(nb, l, oBase, mul(nb, l, q, oStride));
-        scf::ForOp::create(
-            nb, l, c0, cD, cVw, ValueRange{},
-            [&](OpBuilder &db, Location dl, Value d, ValueRange) {
-              Value v = vector::LoadOp::create(db, dl, vec, acc,
-                                               ValueRange{i, d});
-              vector::StoreOp::create(db, dl,
-                                      arith::MulFOp::create(db, dl, v, invVec),
-                                      out, ValueRange{add(db, dl, rowOff, d)});
-              scf::YieldOp::create(db, dl);
-            });
-        scf::IfOp::create(nb, l, hasLse, [&](OpBuilder &ib, Location il) {
+        Value lseAt = add(nb, l, lBase, mul(nb, l, q, lStride));
+        Value ninf = cstF32(nb, l, negInf);
+        auto rowLse = [&](OpBuilder &ib, Location il) -> Value {
           Value m = memref::LoadOp::create(ib, il, rowMax, ValueRange{i});
           Value logSum = math::LogOp::create(ib, il, sum);
-          Value value = arith::SelectOp::create(
-              ib, il, any, arith::AddFOp::create(ib, il, m, logSum),
-              cstF32(ib, il, negInf));
-          Value at = add(ib, il, lBase, mul(ib, il, q, lStride));
-          memref::StoreOp::create(ib, il, value, lse, ValueRange{at});
-          scf::YieldOp::create(ib, il);
-        });
+          return arith::SelectOp::create(
+              ib, il, any, arith::AddFOp::create(ib, il, m, logSum), ninf);
+        };
+        // O[row] = acc * accScale (+ O[row] * oldScale when merging).
+        auto storeRow = [&](OpBuilder &ib, Location il, Value accScale,
+                            Value oldScale) {
+          Value accVec = vector::BroadcastOp::create(ib, il, vec, accScale);
+          Value oldVec =
+              oldScale ? vector::BroadcastOp::create(ib, il, vec, oldScale)
+                             .getResult()
+                       : Value();
+          scf::ForOp::create(
+              ib, il, c0, cD, cVw, ValueRange{},
+              [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+                Value at = add(db, dl, rowOff, d);
+                Value v = arith::MulFOp::create(
+                    db, dl,
+                    vector::LoadOp::create(db, dl, vec, acc, ValueRange{i, d}),
+                    accVec);
+                if (oldVec)
+                  v = vector::FMAOp::create(
+                      db, dl,
+                      vector::LoadOp::create(db, dl, vec, out, ValueRange{at}),
+                      oldVec, v);
+                vector::StoreOp::create(db, dl, v, out, ValueRange{at});
+                scf::YieldOp::create(db, dl);
+              });
+        };
+        scf::IfOp::create(
+            nb, l, merge,
+            [&](OpBuilder &ib, Location il) {
+              // Merging: rows where this kernel allows no key keep their
+              // O and LSE. Otherwise, with L the old LSE and L' this one's,
+              // M = max(L, L'), a = e^(L - M) (0 when L = -inf),
+              // b = e^(L' - M): O = (a O + b acc / l) / (a + b) and
+              // LSE = M + log(a + b).
+              scf::IfOp::create(ib, il, any, [&](OpBuilder &mb, Location ml) {
+                Value oldL =
+                    memref::LoadOp::create(mb, ml, lse, ValueRange{lseAt});
+                Value newL = rowLse(mb, ml);
+                Value top = arith::MaximumFOp::create(mb, ml, oldL, newL);
+                Value oldEmpty = arith::CmpFOp::create(
+                    mb, ml, arith::CmpFPredicate::OEQ, oldL, ninf);
+                Value a = arith::SelectOp::create(
+                    mb, ml, oldEmpty, zero,
+                    math::ExpOp::create(
+                        mb, ml, arith::SubFOp::create(mb, ml, oldL, top)));
+                Value bw = math::ExpOp::create(
+                    mb, ml, arith::SubFOp::create(mb, ml, newL, top));
+                Value total = arith::AddFOp::create(mb, ml, a, bw);
+                Value invTotal = arith::DivFOp::create(
+                    mb, ml, cstF32(mb, ml, 1.0f), total);
+                storeRow(mb, ml,
+                         arith::MulFOp::create(
+                             mb, ml, arith::MulFOp::create(mb, ml, bw, inv),
+                             invTotal),
+                         arith::MulFOp::create(mb, ml, a, invTotal));
+                memref::StoreOp::create(
+                    mb, ml,
+                    arith::AddFOp::create(mb, ml, top,
+                                          math::LogOp::create(mb, ml, total)),
+                    lse, ValueRange{lseAt});
+                scf::YieldOp::create(mb, ml);
+              });
+              scf::YieldOp::create(ib, il);
+            },
+            [&](OpBuilder &ib, Location il) {
+              storeRow(ib, il, inv, Value());
+              scf::IfOp::create(ib, il, hasLse, [&](OpBuilder &lb, Location ll) {
+                memref::StoreOp::create(lb, ll, rowLse(lb, ll), lse,
+                                        ValueRange{lseAt});
+                scf::YieldOp::create(lb, ll);
+              });
+              scf::YieldOp::create(ib, il);
+            });
         ob.setInsertionPointToEnd(body);
         scf::YieldOp::create(ob, l);
       });

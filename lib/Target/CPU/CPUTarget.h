@@ -65,8 +65,13 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
 
 /// A TargetMachine for x86-64 `cpu` (e.g. "x86-64-v4", "znver4", "host")
 /// with that CPU's features plus `extraFeatures` ("+avx512f,..."), PIC, O3.
+/// A CPU name LLVM does not know for the host's architecture is an error.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(llvm::StringRef cpu, llvm::StringRef extraFeatures = "");
+
+/// f32 lanes of the widest vector registers of `tm`'s CPU: 16 with
+/// AVX-512, 8 with AVX/AVX2, else 4.
+int64_t vectorWidthOf(const llvm::TargetMachine &tm);
 
 /// Translates `module` (LLVM dialect) to LLVM IR for `tm`'s target, marks
 /// the functions for the host CPU, and optimizes at `optLevel` (0-3).

@@ -83,7 +83,9 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
         "   [0] B  [1] Hq  [2] Hkv  [3] Nq  [4] Nk\n"
         "   [5..7] Q strides (b, h, n)   [8..10] K   [11..13] V\n"
         "   [14..16] O   [17..19] LSE (b, h, n)   [20] has_lse (0: lse may\n"
-        "   be NULL)   [21..] runtime parameters in the order below.\n"
+        "   be NULL)   [21] merge (1: merge into O and LSE through the\n"
+        "   log-sum-exp instead of overwriting them; needs has_lse)\n"
+        "   [22..] runtime parameters in the order below.\n"
         "   Q, O: [B, Hq, Nq, D]; K, V: [B, Hkv, Nk, D]; LSE: [B, Hq, Nq].\n"
         "   A call computes work items [begin, end) of\n"
         "   w = (b * Hq + h) * ceil(Nq / block_q) + qt; NAME_work_items(args)\n"
@@ -119,9 +121,10 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
     os << "/* Attention " << a.name << " = parts";
     for (const std::string &p : a.parts)
       os << " " << p;
-    os << ": run each part with an LSE output (rows a part does not write\n"
-          "   count as O = 0, LSE = -inf) and merge through the log-sum-exp\n"
-          "   (libsparsa_runtime: runAttentionParts). */\n";
+    os << ": run the first part with an LSE output (rows it does not\n"
+          "   write count as O = 0, LSE = -inf), then the others with\n"
+          "   merge = 1 into the same O and LSE (libsparsa_runtime:\n"
+          "   runAttentionParts). */\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return s;

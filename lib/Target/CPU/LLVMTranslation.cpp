@@ -66,6 +66,15 @@ sparsa::cpu::createTargetMachine(llvm::StringRef cpu,
   if (!extraFeatures.empty())
     features += (features.empty() ? "" : ",") + extraFeatures.str();
   std::string cpuName = host ? llvm::sys::getHostCPUName().str() : cpu.str();
+  // An unknown name would only be warned about on stderr and then ignored.
+  if (!host) {
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        target->createMCSubtargetInfo(triple, "", ""));
+    if (!sti || !sti->isCPUStringValid(cpuName))
+      return llvm::createStringError(
+          "'" + cpuName + "' is not a CPU of " + triple.str() +
+          " (examples: host, x86-64-v3, x86-64-v4, sapphirerapids, znver4)");
+  }
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpuName, features, options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -73,6 +82,17 @@ sparsa::cpu::createTargetMachine(llvm::StringRef cpu,
     return llvm::createStringError("cannot create a target machine for " +
                                    triple.str());
   return tm;
+}
+
+int64_t sparsa::cpu::vectorWidthOf(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  if (!sti)
+    return 4;
+  if (sti->checkFeatures("+avx512f"))
+    return 16;
+  if (sti->checkFeatures("+avx2") || sti->checkFeatures("+avx"))
+    return 8;
+  return 4;
 }
 
 llvm::Expected<std::unique_ptr<llvm::Module>>
