@@ -77,9 +77,16 @@ mlir::Value packKeyTile(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value computeScores(mlir::OpBuilder &b, mlir::Location loc,
                           const TileShape &shape, mlir::Value qTile,
                           mlir::Value packedK);
+/// Gathers the value rows of a tile with a key map into a contiguous
+/// BK x D stack buffer (rows past keyCount are left unset).
+mlir::Value packValueTile(mlir::OpBuilder &b, mlir::Location loc,
+                          const TileShape &shape, const TileValues &t);
+/// acc = acc * rescale + probs * V, with V read from `packedV` when given,
+/// else straight from the value tensor.
 void accumulateValues(mlir::OpBuilder &b, mlir::Location loc,
                       const TileShape &shape, const TileValues &t,
-                      mlir::Value probs, mlir::Value rescale);
+                      mlir::Value probs, mlir::Value rescale,
+                      mlir::Value packedV = {});
 
 // SoftmaxUpdate.cpp: turns scores into probabilities in place, updates the
 // running max and sum, and writes the per-row rescale factors of `acc` to

@@ -50,6 +50,9 @@ struct ArgBlock {
 };
 } // namespace
 
+/// 64-byte cache lines of f32.
+static constexpr int64_t kFloatsPerCacheLine = 16;
+
 static Value mul(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::MulIOp::create(b, loc, x, y);
 }
@@ -236,6 +239,28 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
                                           cstIndex(nb, l, -1));
         }
         memref::StoreOp::create(nb, l, token, queryTokens, ValueRange{i});
+        // A merging kernel reads the row's O and LSE back at the end of the
+        // item, long after another part wrote them: for gathered queries
+        // they are far apart in memory and no hardware prefetcher follows
+        // them, so ask for them into L2 now, while the key tiles run.
+        Value prefetch = arith::AndIOp::create(
+            nb, l, merge,
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token,
+                                  c0));
+        scf::IfOp::create(nb, l, prefetch, [&](OpBuilder &pb, Location pl) {
+          Value oRow = add(pb, pl, oBase, mul(pb, pl, token, oStride));
+          for (int64_t d = 0; d < shape.headDim; d += kFloatsPerCacheLine)
+            memref::PrefetchOp::create(pb, pl, out,
+                                       ValueRange{add(pb, pl, oRow,
+                                                      cstIndex(pb, pl, d))},
+                                       /*isWrite=*/false, /*localityHint=*/2,
+                                       /*isDataCache=*/true);
+          memref::PrefetchOp::create(
+              pb, pl, lse,
+              ValueRange{add(pb, pl, lBase, mul(pb, pl, token, lStride))},
+              /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
+          scf::YieldOp::create(pb, pl);
+        });
         Value rowOff = add(nb, l, qBase, mul(nb, l, row, qStride));
         scf::ForOp::create(
             nb, l, c0, cD, cVw, ValueRange{},

@@ -160,7 +160,9 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
           return arith::AndIOp::create(mb, ml, ok, inBounds(mb, ml, keys));
         });
   }
-  accumulateValues(b, loc, shape, t, scores, rescale);
+  accumulateValues(b, loc, shape, t, scores, rescale,
+                   shape.identityKeys() ? Value()
+                                        : packValueTile(b, loc, shape, t));
   func::ReturnOp::create(b, loc);
   return fn;
 }

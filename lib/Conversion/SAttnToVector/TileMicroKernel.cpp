@@ -8,7 +8,11 @@
 //   * S = Q·Kᵀ keeps scoreRows x scoreCols accumulators in registers across
 //     the whole head dimension (Q is pre-scaled by the softmax scale);
 //   * acc = acc·alpha + P·V keeps pvRows x pvCols accumulators over D and
-//     streams the value rows of the tile straight from memory.
+//     streams the value rows of the tile straight from memory, except under
+//     a key map: gathered rows lie a power-of-two stride apart (a residue
+//     class of period 128 at D = 128 puts them 64 KiB apart), so they all
+//     fall into the same few cache sets and would be evicted between the
+//     passes over the tile; they are first copied into a contiguous buffer.
 // Key rows come from keyRow (TokenMaps.cpp): past the end of the sequence
 // or on padding positions they read a valid row whose scores the caller
 // masks; P·V stops at the last position of the key space.
@@ -126,8 +130,35 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   return scores;
 }
 
+Value cpu::packValueTile(OpBuilder &b, Location loc, const TileShape &shape,
+                         const TileValues &t) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth;
+  Value packed = stackBuffer(
+      b, loc, MemRefType::get({shape.blockK, shape.headDim}, Float32Type::get(ctx)));
+  VectorType vec = shape.f32Vec(ctx);
+  Value c0 = cstIndex(b, loc, 0);
+  scf::ForOp::create(
+      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), ValueRange{},
+      [&](OpBuilder &nb, Location l, Value j, ValueRange) {
+        Value row = keyRow(nb, l, shape, t, j);
+        Value at = arith::AddIOp::create(
+            nb, l, t.valueBase,
+            arith::MulIOp::create(nb, l, row, t.valueStride));
+        for (int64_t d = 0; d < shape.headDim; d += vw) {
+          Value v = vector::LoadOp::create(nb, l, vec, t.values,
+                                           ValueRange{addIdx(nb, l, at, d)});
+          vector::StoreOp::create(nb, l, v, packed,
+                                  ValueRange{j, cstIndex(nb, l, d)});
+        }
+        scf::YieldOp::create(nb, l);
+      });
+  return packed;
+}
+
 void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
-                           const TileValues &t, Value probs, Value rescale) {
+                           const TileValues &t, Value probs, Value rescale,
+                           Value packedV) {
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth, R = shape.pvRows, C = shape.pvCols;
   VectorType vec = shape.f32Vec(ctx);
@@ -156,13 +187,21 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   auto jLoop = scf::ForOp::create(
       b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange accs) {
-        Value row = keyRow(nb, l, shape, t, j);
-        Value at = arith::AddIOp::create(
-            nb, l, rowBase, arith::MulIOp::create(nb, l, row, t.valueStride));
         SmallVector<Value> vals;
-        for (int64_t c = 0; c < C; ++c)
-          vals.push_back(vector::LoadOp::create(
-              nb, l, vec, t.values, ValueRange{addIdx(nb, l, at, c * vw)}));
+        if (packedV) {
+          for (int64_t c = 0; c < C; ++c)
+            vals.push_back(vector::LoadOp::create(
+                nb, l, vec, packedV,
+                ValueRange{j, addIdx(nb, l, dc, c * vw)}));
+        } else {
+          Value row = keyRow(nb, l, shape, t, j);
+          Value at = arith::AddIOp::create(
+              nb, l, rowBase,
+              arith::MulIOp::create(nb, l, row, t.valueStride));
+          for (int64_t c = 0; c < C; ++c)
+            vals.push_back(vector::LoadOp::create(
+                nb, l, vec, t.values, ValueRange{addIdx(nb, l, at, c * vw)}));
+        }
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
           Value p = memref::LoadOp::create(
