@@ -89,7 +89,11 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
   std::string name = fn.getSymName().str();
   bool known = false;
   for (const cpu::AttentionInfo &a : (*jit)->attentions())
-    known |= a.name == name;
+    if (a.name == name) {
+      known = true;
+      compiled->paramRules = a.paramRules;
+    }
+  compiled->paramCheck = (*jit)->lookupParamCheck(name);
   if (known) {
     auto parts = (*jit)->lookupAttention(name);
     if (!parts)
@@ -174,6 +178,8 @@ Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
   impl->info.params = compiled->params;
   impl->info.numParts = static_cast<int>(compiled->parts.size());
   impl->parts = compiled->parts;
+  impl->paramCheck = compiled->paramCheck;
+  impl->paramRules = compiled->paramRules;
   impl->owner = compiled;
   CompiledPattern *raw = compiled.get();
   // The owner keeps `raw` alive as long as the KernelImpl lives.
@@ -224,6 +230,8 @@ fromLibrary(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
   const sparsa::detail::KernelImpl *impl =
       sparsa::detail::KernelAccess::get(*k);
   compiled->parts = impl->parts;
+  compiled->paramCheck = impl->paramCheck;
+  compiled->paramRules = impl->paramRules;
   compiled->params = impl->info.params;
   compiled->headDim = impl->info.headDim;
   compiled->blockQ = impl->info.blockQ;

@@ -34,6 +34,9 @@ struct CompiledPattern {
   Kernel loaded;
   std::vector<runtime::CompiledKernel> parts;
   std::vector<std::string> params;
+  /// The generated check of runtime parameter values, and its messages.
+  runtime::ParamCheckFn paramCheck = nullptr;
+  std::vector<std::string> paramRules;
   int64_t headDim = 0, blockQ = 0, blockK = 0;
   bool layout = true;
   /// Time spent in the CPU pipeline and in LLVM (translation,

@@ -81,6 +81,7 @@ void sparsa::buildCPUPipeline(OpPassManager &pm,
     front.vectorWidth = options.vectorWidth;
     front.layout = options.layout;
     front.dense = options.dense;
+    front.paramCheck = true;
     buildMaskToSAttnStage(pm, front);
     if (stop == "sattn")
       return;

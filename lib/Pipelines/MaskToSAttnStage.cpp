@@ -12,6 +12,8 @@ using namespace mlir;
 
 void sparsa::buildMaskToSAttnStage(OpPassManager &pm,
                                    const MaskToSAttnOptions &options) {
+  if (options.paramCheck)
+    pm.addPass(createBuildParamCheck());
   pm.addPass(mask::createMaskCanonicalize());
   SelectTilingOptions tiling;
   tiling.target = options.target;

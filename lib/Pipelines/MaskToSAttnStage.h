@@ -24,10 +24,14 @@ struct MaskToSAttnOptions {
   bool layout = true;
   /// Masked-dense baseline: every key tile PARTIAL.
   bool dense = false;
+  /// Add NAME_check_params for patterns with runtime parameters
+  /// (sparsa-build-param-check), built before the mask algebra runs.
+  bool paramCheck = false;
 };
 
-/// mask-canonicalize, sparsa-select-tiling, convert-mask-to-sattn,
-/// sattn-expand-ranges, with canonicalization and CSE in between.
+/// [sparsa-build-param-check], mask-canonicalize, sparsa-select-tiling,
+/// convert-mask-to-sattn, sattn-expand-ranges, with canonicalization and
+/// CSE in between.
 void buildMaskToSAttnStage(mlir::OpPassManager &pm,
                            const MaskToSAttnOptions &options);
 

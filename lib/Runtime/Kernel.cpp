@@ -92,6 +92,27 @@ runtime::TensorRef ref(const TensorView &t) {
                             t.strides[1], t.strides[2]};
 }
 
+/// Runs the pattern's generated parameter check: values its leaves reject
+/// (a stride of 0, a negative window) would make the kernels divide by
+/// zero or compute garbage.
+Status checkParamValues(const detail::KernelImpl &K,
+                        const std::vector<int64_t> &values) {
+  if (!K.paramCheck)
+    return Status::ok();
+  int64_t bad = K.paramCheck(values.data());
+  if (bad < 0)
+    return Status::ok();
+  std::string given;
+  for (size_t i = 0; i < values.size() && i < K.info.params.size(); ++i)
+    given += (given.empty() ? "" : ", ") + K.info.params[i] + " = " +
+             std::to_string(values[i]);
+  std::string rule = bad < static_cast<int64_t>(K.paramRules.size())
+                         ? K.paramRules[bad]
+                         : "rule " + std::to_string(bad);
+  return invalid("runtime parameters rejected by kernel '" + K.info.name +
+                 "': " + rule + " (given " + given + ")");
+}
+
 const KernelInfo &emptyInfo() {
   static const KernelInfo *info = new KernelInfo();
   return *info;
@@ -201,6 +222,8 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
     return values.status();
+  if (Status s = checkParamValues(*impl_, *values); !s)
+    return s;
 
   runtime::AttentionProblem p;
   p.batch = B;
@@ -248,6 +271,8 @@ Result<PatternStats> Kernel::stats(int64_t numQueries, int64_t numKeys,
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
     return values.status();
+  if (Status s = checkParamValues(*impl_, *values); !s)
+    return s;
   return impl_->stats(numQueries, numKeys < 0 ? numQueries : numKeys,
                       *values);
 }

@@ -57,6 +57,15 @@ using WorkItemsFn = int64_t (*)(const int64_t *args);
 /// Suffix of the companion function that counts work items.
 inline constexpr const char *kWorkItemsSuffix = "_work_items";
 
+/// `int64_t NAME_check_params(const int64_t *params)`: -1 when the runtime
+/// parameter values (in declaration order) satisfy every constraint of the
+/// pattern's leaves, else the index of the first violated one; the messages
+/// are in the `sparsa.param_check` attribute and the library's metadata.
+/// Generated for patterns with runtime parameters.
+inline constexpr const char *kParamCheckSuffix = "_check_params";
+inline constexpr const char *kParamCheckAttrName = "sparsa.param_check";
+using ParamCheckFn = int64_t (*)(const int64_t *params);
+
 } // namespace sparsa::runtime
 
 #endif // SPARSA_LIB_RUNTIME_KERNELABI_H

@@ -30,6 +30,10 @@ struct KernelImpl {
   std::shared_ptr<void> owner;
   /// Empty for AOT kernels.
   StatsFn stats;
+  /// The generated check of the runtime parameter values (null without
+  /// runtime parameters) and its messages, by rule index.
+  runtime::ParamCheckFn paramCheck = nullptr;
+  std::vector<std::string> paramRules;
 };
 
 /// Lets the libraries create handles without a public constructor.

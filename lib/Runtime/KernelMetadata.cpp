@@ -37,6 +37,11 @@ sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
       s += (i ? "," : "") + p.params[i];
     s += "\n";
   }
+  if (!a.paramCheck.empty()) {
+    s += "check " + a.paramCheck + "\n";
+    for (const std::string &rule : a.paramRules)
+      s += "rule " + rule + "\n";
+  }
   return s;
 }
 
@@ -98,6 +103,14 @@ bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
   }
   out.name = lines[1].substr(5);
   for (size_t i = 2; i < lines.size(); ++i) {
+    if (lines[i].rfind("check ", 0) == 0) {
+      out.paramCheck = lines[i].substr(6);
+      continue;
+    }
+    if (lines[i].rfind("rule ", 0) == 0) {
+      out.paramRules.push_back(lines[i].substr(5));
+      continue;
+    }
     std::istringstream is(lines[i]);
     std::string word;
     PartMetadata p;

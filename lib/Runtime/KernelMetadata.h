@@ -5,7 +5,8 @@
 //   sparsa_module_info   "sparsa-module 1\nattention NAME\n..."
 //   NAME_sparsa_info     "sparsa-attention 2\nname NAME\npart SYMBOL
 //                         head_dim=D block_q=BQ block_k=BK vector_width=VW
-//                         covers_all_queries=0|1 params=P1,P2\n..."
+//                         covers_all_queries=0|1 params=P1,P2\n...
+//                         check NAME_check_params\nrule TEXT\n..."
 // The writer (lib/Target/CPU) and the reader (the loader) share this file,
 // which is MLIR-free. The attention version changes with the kernel ABI
 // (lib/Runtime/KernelABI.h): 2 added the merge argument.
@@ -34,6 +35,10 @@ struct PartMetadata {
 struct AttentionMetadata {
   std::string name;
   std::vector<PartMetadata> parts;
+  /// The parameter check (KernelABI.h, kParamCheckSuffix) and its messages,
+  /// lines "check SYMBOL" and "rule TEXT"; empty without runtime parameters.
+  std::string paramCheck;
+  std::vector<std::string> paramRules;
 };
 
 std::string formatModuleMetadata(const std::vector<std::string> &attentions);

@@ -121,6 +121,14 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
     k.coversAllQueries = part.coversAllQueries;
     impl->parts.push_back(k);
   }
+  if (!meta.paramCheck.empty()) {
+    impl->paramCheck = reinterpret_cast<runtime::ParamCheckFn>(
+        dlsym(h, meta.paramCheck.c_str()));
+    if (!impl->paramCheck)
+      return notFound("'" + path + "' lacks the parameter check " +
+                      meta.paramCheck);
+    impl->paramRules = meta.paramRules;
+  }
   impl->owner = lib->handle;
   return detail::KernelAccess::make(std::move(impl));
 }

@@ -52,6 +52,14 @@ static std::optional<ParamBounds> boundsFor(StringRef opName) {
   return std::nullopt;
 }
 
+std::optional<int64_t> sparsa::mask::maskParamMinimum(StringRef opName,
+                                                      unsigned index) {
+  std::optional<ParamBounds> bounds = boundsFor(opName);
+  if (!bounds || index >= 3 || bounds->minimum[index] == kAny)
+    return std::nullopt;
+  return bounds->minimum[index];
+}
+
 std::string
 sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
                               ArrayRef<std::optional<int64_t>> values) {
@@ -71,7 +79,7 @@ sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
        << ", got " << *v;
     return msg;
   }
-  if (opName == "mask.stride" && values.size() == 2 && values[0] &&
+  if (hasResidueBelowPeriod(opName) && values.size() == 2 && values[0] &&
       values[1] && *values[1] >= *values[0]) {
     os << "parameter 'residue' must be less than 'period' (" << *values[0]
        << "), got " << *values[1];

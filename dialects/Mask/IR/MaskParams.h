@@ -1,8 +1,9 @@
 //===- MaskParams.h - parameter constraints of mask leaves ------*- C++ -*-===//
 //
 // The constraints on the integer parameters of the parametric mask leaves,
-// shared by the op verifiers (compile-time values) and the reference
-// evaluator (runtime values), so both reject exactly the same inputs.
+// shared by the op verifiers (compile-time values), the reference
+// evaluator (runtime values) and the generated parameter checks of compiled
+// kernels, so all reject exactly the same inputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,17 @@ namespace sparsa::mask {
 std::string checkMaskParams(llvm::StringRef opName,
                             llvm::ArrayRef<llvm::StringLiteral> names,
                             llvm::ArrayRef<std::optional<int64_t>> values);
+
+/// The lower bound of parameter `index` of the leaf `opName` (0: must be
+/// non-negative, 1: positive), or nullopt when any value is accepted.
+std::optional<int64_t> maskParamMinimum(llvm::StringRef opName,
+                                        unsigned index);
+
+/// True for the leaf whose parameter 1 must be below parameter 0
+/// (`mask.stride`: residue < period).
+inline bool hasResidueBelowPeriod(llvm::StringRef opName) {
+  return opName == "mask.stride";
+}
 
 } // namespace sparsa::mask
 

@@ -37,6 +37,34 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
   let dependentDialects = ["::sparsa::sattn::SAttnDialect"];
 }
 
+def BuildParamCheck : Pass<"sparsa-build-param-check", "mlir::ModuleOp"> {
+  let summary = "Build the runtime-parameter check of each mask pattern";
+  let description = [{
+    For every mask pattern function with runtime parameters, adds a public
+    `func.func @NAME_check_params(%params: memref<1xi64>) -> i64` that
+    evaluates, on the parameter values (in argument order), every
+    constraint the pattern's leaves put on their parameters (the same as
+    the op verifiers and the reference evaluator: a stride's period is
+    positive, a window is non-negative, a residue is below its period, ...)
+    including the arithmetic between the parameters and the leaves. It
+    returns -1 when all hold, else the index of the first that fails; the
+    attribute `sparsa.param_check` lists one message per constraint. The
+    runtime calls it before running the kernels, which would otherwise
+    divide by zero or read out of range on such values.
+
+    ```mlir
+    // causal & stride(S) with `param S : runtime` gives
+    func.func @p_check_params(%params: memref<1xi64>) -> i64
+        attributes {sparsa.param_check = [
+          "stride: 'period' (from S) must be positive",
+          "stride: 'residue' must be less than 'period' (from S)"]}
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
   let summary = "Build the tiled sattn schedule of each mask pattern";
   let description = [{

@@ -54,6 +54,10 @@ std::vector<KernelInfo> collectKernels(mlir::ModuleOp module);
 struct AttentionInfo {
   std::string name;
   std::vector<std::string> parts;
+  /// NAME_check_params when the module has it (patterns with runtime
+  /// parameters), with one message per constraint.
+  std::string paramCheck;
+  std::vector<std::string> paramRules;
 };
 std::vector<AttentionInfo> collectAttentions(mlir::ModuleOp module);
 
@@ -122,6 +126,8 @@ public:
   lookupAttention(llvm::StringRef name);
   const std::vector<KernelInfo> &kernels() const { return infos; }
   const std::vector<AttentionInfo> &attentions() const { return groups; }
+  /// The parameter check of attention `name`, or null when it has none.
+  runtime::ParamCheckFn lookupParamCheck(llvm::StringRef name);
 
 private:
   JITModule() = default;

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -66,6 +67,21 @@ sparsa::cpu::collectAttentions(ModuleOp module) {
           info.parts.push_back(s.str());
     out.push_back(std::move(info));
   }
+  // The parameter checks (sparsa-build-param-check), by name.
+  for (AttentionInfo &info : out) {
+    std::string check = info.name + sparsa::runtime::kParamCheckSuffix;
+    Operation *fn = SymbolTable::lookupSymbolIn(module, check);
+    if (!fn)
+      continue;
+    auto rules =
+        fn->getAttrOfType<ArrayAttr>(sparsa::runtime::kParamCheckAttrName);
+    if (!rules)
+      continue;
+    info.paramCheck = check;
+    for (Attribute r : rules)
+      if (auto text = dyn_cast<StringAttr>(r))
+        info.paramRules.push_back(text.str());
+  }
   return out;
 }
 
@@ -116,6 +132,17 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
           "    float *lse, const int64_t *args, float scale, int64_t begin,\n"
           "    int64_t end);\n";
     os << "int64_t " << k.name << "_work_items(const int64_t *args);\n\n";
+  }
+  for (const AttentionInfo &a : attentions) {
+    if (a.paramCheck.empty())
+      continue;
+    os << "/* " << a.paramCheck
+       << ": -1 when the runtime parameter values (declaration order)\n"
+          "   are valid, else the index of the first rule they break:\n";
+    for (size_t i = 0; i < a.paramRules.size(); ++i)
+      os << "   " << i << ": " << a.paramRules[i] << "\n";
+    os << "   Call it first: the kernels do not check. */\n";
+    os << "int64_t " << a.paramCheck << "(const int64_t *params);\n\n";
   }
   for (const AttentionInfo &a : attentions) {
     os << "/* Attention " << a.name << " = parts";

@@ -81,6 +81,21 @@ JITModule::lookup(llvm::StringRef name) {
   return k;
 }
 
+sparsa::runtime::ParamCheckFn
+JITModule::lookupParamCheck(llvm::StringRef name) {
+  for (const AttentionInfo &a : groups) {
+    if (a.name != name || a.paramCheck.empty())
+      continue;
+    auto fn = engine->lookup(a.paramCheck);
+    if (!fn) {
+      llvm::consumeError(fn.takeError());
+      return nullptr;
+    }
+    return reinterpret_cast<runtime::ParamCheckFn>(*fn);
+  }
+  return nullptr;
+}
+
 llvm::Expected<std::vector<sparsa::runtime::CompiledKernel>>
 JITModule::lookupAttention(llvm::StringRef name) {
   std::vector<std::string> names{name.str()};

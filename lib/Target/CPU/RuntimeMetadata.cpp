@@ -56,6 +56,8 @@ void sparsa::cpu::addRuntimeMetadata(
   for (const AttentionInfo &a : attentions) {
     runtime::AttentionMetadata meta;
     meta.name = a.name;
+    meta.paramCheck = a.paramCheck;
+    meta.paramRules = a.paramRules;
     for (const std::string &part : a.parts)
       if (const KernelInfo *k = partOf(part)) {
         meta.parts.push_back(toPart(*k));

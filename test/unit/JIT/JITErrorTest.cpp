@@ -195,3 +195,55 @@ TEST(JITSpecErrors, DiagnosticsCarryLocationAndCaret) {
   EXPECT_EQ(c.compile(std::string(100000, '('), o).code(),
             ErrorCode::SpecError);
 }
+
+TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
+  // The existing window kernel: a negative window is refused before any
+  // kernel runs.
+  expectError([](Problem &, Params &params) { params = Params().set("W", -1); },
+              "window: 'before' (from W) must be non-negative");
+  expectError([](Problem &, Params &params) { params = Params().set("W", -1); },
+              "(given W = -1)");
+
+  // A stride of 0 would divide by zero inside the kernel; arithmetic
+  // between a parameter and its leaf (W / 2) is evaluated like the pattern.
+  CompileOptions o;
+  o.headDim = 16;
+  o.blockQ = o.blockK = 16;
+  auto k = Compiler::global().compile(
+      "param S : runtime\nparam W : runtime\n"
+      "causal & (window(W / 2, 0) | stride(S, 1))\n",
+      o);
+  ASSERT_TRUE(k) << k.message();
+  struct Case {
+    int64_t s, w;
+    const char *text;
+  } cases[] = {
+      {0, 4, "stride: 'period' (from S) must be positive (given S = 0, W = 4)"},
+      {1, 4, "stride: 'residue' must be less than 'period' (from S)"},
+      {3, -2, "window: 'before' (from W) must be non-negative"},
+  };
+  for (const Case &c : cases) {
+    std::mt19937_64 rng(9);
+    Problem p(1, 2, 2, 20, 20, 16, rng);
+    Status s = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
+                      Params().set("S", c.s).set("W", c.w));
+    ASSERT_FALSE(s.isOk()) << c.text;
+    EXPECT_EQ(s.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(s.message().find(c.text), std::string::npos) << s.message();
+    for (float x : p.o)
+      ASSERT_TRUE(std::isnan(x)) << "output written on error";
+  }
+  // Values on the boundary run and match the definition.
+  std::mt19937_64 rng(10);
+  Problem p(1, 2, 2, 20, 20, 16, rng);
+  Status s = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
+                    Params().set("S", 2).set("W", 1));
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_TRUE(compareWithReference(
+                  p,
+                  [](int64_t, int64_t q, int64_t kk) {
+                    return kk <= q && (q - kk == 0 || (q - kk) % 2 == 1);
+                  },
+                  true)
+                  .ok());
+}

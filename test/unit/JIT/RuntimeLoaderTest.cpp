@@ -110,3 +110,36 @@ TEST(RuntimeLoader, LoadErrors) {
   EXPECT_FALSE(loadKernel(""));
   std::remove(path.c_str());
 }
+
+TEST(RuntimeLoader, LibraryChecksRuntimeParameters) {
+  // The library carries the pattern's parameter check: a stride of 0 is a
+  // clear error instead of a division by zero in the kernel.
+  std::string path = tempPath("stride.so");
+  Compiler c;
+  Status s = c.emitSharedLibrary("param S : runtime\ncausal & stride(S)\n",
+                                 options("st"), path);
+  ASSERT_TRUE(s) << s.message();
+  auto k = loadKernel(path);
+  ASSERT_TRUE(k) << k.message();
+  std::mt19937_64 rng(5);
+  Problem p(1, 2, 2, 30, 30, 16, rng);
+  Status r = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("S", 0));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(r.message().find("stride: 'period' (from S) must be positive "
+                             "(given S = 0)"),
+            std::string::npos)
+      << r.message();
+  for (float x : p.o)
+    ASSERT_TRUE(std::isnan(x)) << "output written on error";
+  r = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("S", 3));
+  ASSERT_TRUE(r) << r.message();
+  EXPECT_TRUE(compareWithReference(
+                  p,
+                  [](int64_t, int64_t q, int64_t kk) {
+                    return kk <= q && (q - kk) % 3 == 0;
+                  },
+                  true)
+                  .ok());
+  std::remove(path.c_str());
+}

@@ -1,0 +1,56 @@
+// RUN: sparsa-opt %s --split-input-file --sparsa-build-param-check | FileCheck %s
+
+// The constraints of the leaves on runtime values, through the arithmetic
+// that feeds them; constant parameters need no check.
+// CHECK-LABEL: func.func @ps_check_params(
+// CHECK-SAME: %[[P:.*]]: memref<1xi64>) -> i64
+// CHECK-SAME: sparsa.param_check = ["window: 'before' (from W) must be non-negative", "stride: 'period' (from S) must be positive", "stride: 'residue' must be less than 'period' (from S)"]
+// CHECK: %[[FLAT:.*]] = memref.reinterpret_cast %[[P]]
+// CHECK: %[[S64:.*]] = memref.load %[[FLAT]]
+// CHECK: %[[S:.*]] = arith.index_cast %[[S64]] : i64 to index
+// CHECK: %[[W64:.*]] = memref.load %[[FLAT]]
+// CHECK: %[[W:.*]] = arith.index_cast %[[W64]] : i64 to index
+// CHECK: %[[HALF:.*]] = arith.floordivsi %[[W]]
+// CHECK: %[[OK0:.*]] = arith.cmpi sge, %[[HALF]]
+// CHECK: %[[OK1:.*]] = arith.cmpi sge, %[[S]]
+// CHECK: %[[OK2:.*]] = arith.cmpi slt, %{{.*}}, %[[S]]
+// CHECK: %[[R2:.*]] = arith.select %[[OK2]], %{{.*}}, %{{.*}} : i64
+// CHECK: %[[R1:.*]] = arith.select %[[OK1]], %[[R2]], %{{.*}} : i64
+// CHECK: %[[R0:.*]] = arith.select %[[OK0]], %[[R1]], %{{.*}} : i64
+// CHECK: return %[[R0]] : i64
+func.func @ps(%s: index {mask.param = "S"}, %w: index {mask.param = "W"}) -> !mask.mask attributes {mask.pattern} {
+  %0 = mask.causal [0]
+  %c2 = arith.constant 2 : index
+  %1 = arith.floordivsi %w, %c2 : index
+  %2 = mask.window [%1, 0]
+  %3 = mask.stride [%s, 0]
+  %4 = mask.union %2, %3
+  %5 = mask.intersect %0, %4
+  return %5 : !mask.mask
+}
+
+// -----
+
+// Every parametric leaf with a lower bound, and a residue given at run time
+// against a constant period.
+// CHECK-LABEL: func.func @all_check_params(
+// CHECK-SAME: sparsa.param_check = ["dilated: 'dilation' (from D) must be positive", "blocks: 'size' (from B) must be positive", "summary: 'period' (from B) must be positive", "summary: 'count' (from C) must be non-negative", "prefix: 'length' (from C) must be non-negative", "stride: 'residue' (from R) must be non-negative", "stride: 'residue' (from R) must be less than 'period'"]
+func.func @all(%d: index {mask.param = "D"}, %b: index {mask.param = "B"}, %c: index {mask.param = "C"}, %r: index {mask.param = "R"}) -> !mask.mask attributes {mask.pattern} {
+  %0 = mask.dilated [4, 4, %d]
+  %1 = mask.blocks [%b]
+  %2 = mask.summary [%b, %c]
+  %3 = mask.prefix [%c]
+  %4 = mask.stride [8, %r]
+  %5 = mask.union %0, %1, %2, %3, %4
+  return %5 : !mask.mask
+}
+
+// -----
+
+// No runtime parameter: no check function.
+// CHECK-LABEL: func.func @fixed
+// CHECK-NOT: check_params
+func.func @fixed() -> !mask.mask attributes {mask.pattern} {
+  %0 = mask.stride [4, 1]
+  return %0 : !mask.mask
+}
