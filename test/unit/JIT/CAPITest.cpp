@@ -264,3 +264,17 @@ TEST_F(CAPI, CompileErrorsAndLoad) {
   EXPECT_EQ(loaded, nullptr);
   std::remove(path.c_str());
 }
+
+TEST_F(CAPI, RuntimeParameterValueTheMaskRejects) {
+  std::mt19937_64 rng(3);
+  Problem p(1, 2, 2, 12, 12, 16, rng);
+  int64_t w = -3;
+  EXPECT_EQ(run(p, nullptr, &w, 1), SPARSA_INVALID_ARGUMENT);
+  EXPECT_TRUE(errorContains("window: 'before' (from W) must be non-negative "
+                            "(given W = -3)"))
+      << sparsa_last_error();
+  for (float x : p.o)
+    ASSERT_TRUE(std::isnan(x)) << "output written on error";
+  w = 0;
+  EXPECT_EQ(run(p, nullptr, &w, 1), SPARSA_OK) << sparsa_last_error();
+}
