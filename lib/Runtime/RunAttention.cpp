@@ -100,12 +100,27 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   if (!kernel.coversAllQueries && !p.merge)
     clearOutputs(p, pool);
   int64_t items = kernel.workItems(args.data());
-  // Handed out from the last item down: within a head, later query tiles
-  // of causal-like masks visit the most key tiles, and starting with the
-  // largest items keeps the tail of the parallel loop short.
+  // The order items are handed out in: the heaviest first keeps the tail
+  // of the parallel loop short. A work item is (batch x head, query tile);
+  // the costly query tiles of masks are the last ones (causal-like growth:
+  // every key before the query) and the first ones (global or prefix rows
+  // that see all keys), so query tiles go from both ends inward — last,
+  // first, second to last, second, ... — each for every batch and head.
+  const int64_t heads = p.batch * p.headsQ;
+  const int64_t tiles = heads > 0 && items % heads == 0 ? items / heads : 0;
+  auto itemAt = [&](int64_t pos) -> int64_t {
+    if (tiles == 0)
+      return items - 1 - pos;
+    int64_t rank = pos / heads, bh = pos % heads;
+    int64_t qt = rank % 2 == 0 ? tiles - 1 - rank / 2 : rank / 2;
+    return bh * tiles + qt;
+  };
   pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
-    kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,
-                 args.data(), scale, items - end, items - begin);
+    for (int64_t pos = begin; pos < end; ++pos) {
+      int64_t item = itemAt(pos);
+      kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,
+                   args.data(), scale, item, item + 1);
+    }
   });
   return "";
 }
