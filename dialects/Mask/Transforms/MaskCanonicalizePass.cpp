@@ -1,7 +1,12 @@
 //===- MaskCanonicalizePass.cpp - the mask-canonicalize pass --------------===//
 //
 // Runs the mask algebra to a fixed point on every mask op of the input,
-// along with the folders of the arith ops that compute mask parameters.
+// along with the folders of the arith ops that compute mask parameters,
+// then puts the ops of each function in use order (a post-order walk from
+// the returned values, operands in their sorted order), so that two
+// patterns with the same canonical expression print the same text whatever
+// order their terms were written in: `a | b` and `b | a` give one JIT
+// cache key.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,7 +15,9 @@
 #include "dialects/Mask/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace sparsa::mask {
@@ -46,6 +53,51 @@ struct MaskCanonicalizePass
     // unions and intersections using it.
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    getOperation()->walk([](func::FuncOp fn) {
+      if (!fn.isExternal() && fn.getBody().hasOneBlock() &&
+          fn.getNumResults() == 1 && isa<MaskType>(fn.getResultTypes()[0]))
+        orderByUse(fn.getBody().front());
+    });
+  }
+
+  /// Moves the ops that compute the terminator's operands, in post-order
+  /// (operands first, left to right), to just before the terminator. Only
+  /// blocks made of pure, region-free ops are reordered (mask patterns are),
+  /// so no use can end up before its definition.
+  static void orderByUse(Block &block) {
+    Operation *terminator = block.getTerminator();
+    if (!terminator)
+      return;
+    for (Operation &op : block.without_terminator())
+      if (op.getNumRegions() != 0 || !isPure(&op))
+        return;
+    llvm::SmallPtrSet<Operation *, 32> done;
+    SmallVector<Operation *> order;
+    // Iterative post-order: (op, next operand index).
+    SmallVector<std::pair<Operation *, unsigned>> stack;
+    auto movable = [&](Operation *op) {
+      return op && op->getBlock() == &block && op->getNumRegions() == 0 &&
+             isPure(op);
+    };
+    for (Value root : terminator->getOperands()) {
+      Operation *def = root.getDefiningOp();
+      if (!movable(def) || !done.insert(def).second)
+        continue;
+      stack.push_back({def, 0});
+      while (!stack.empty()) {
+        auto &[op, next] = stack.back();
+        if (next < op->getNumOperands()) {
+          Operation *d = op->getOperand(next++).getDefiningOp();
+          if (movable(d) && done.insert(d).second)
+            stack.push_back({d, 0});
+          continue;
+        }
+        order.push_back(op);
+        stack.pop_back();
+      }
+    }
+    for (Operation *op : order)
+      op->moveBefore(terminator);
   }
 };
 } // namespace

@@ -61,6 +61,15 @@ TEST(JITCache, ExactAndStructuralHits) {
   EXPECT_EQ(*c.structureKey(a, options()),
             *c.structureKey("window(3, 3) | (global(0..4) | none)",
                             options()));
+  // Terms in another order: the canonical IR puts its ops in use order.
+  EXPECT_EQ(*c.structureKey(a, options()),
+            *c.structureKey("global(0..4) | window(3, 3)", options()));
+  EXPECT_EQ(*c.structureKey("causal & (stride(8) | window(2, 0) | "
+                            "global_cols(0..2))",
+                            options()),
+            *c.structureKey("(global_cols(0..2) | window(2, 0) | stride(8)) "
+                            "& causal",
+                            options()));
   EXPECT_NE(*c.structureKey(a, options()),
             *c.structureKey("window(3, 4) | global(0..4)", options()));
 
