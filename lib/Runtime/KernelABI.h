@@ -21,7 +21,8 @@
 // and LSE but merges its result into them through the log-sum-exp, row by
 // row, in place: the parts of a layout plan run one after another into the
 // same output with no temporary buffer. Rows the kernel never stores, or
-// where it allows no key, are left as they are.
+// where it allows no key, are left as they are; rows whose LSE is -inf are
+// overwritten without reading O (it may hold anything).
 //
 //===----------------------------------------------------------------------===//
 

@@ -358,36 +358,48 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
             nb, l, merge,
             [&](OpBuilder &ib, Location il) {
               // Merging: rows where this kernel allows no key keep their
-              // O and LSE. Otherwise, with L the old LSE and L' this one's,
-              // M = max(L, L'), a = e^(L - M) (0 when L = -inf),
-              // b = e^(L' - M): O = (a O + b acc / l) / (a + b) and
-              // LSE = M + log(a + b).
+              // O and LSE; rows whose LSE is -inf (nothing allowed so far)
+              // are overwritten without reading O, whatever it holds.
+              // Otherwise, with L the old LSE and L' this one's,
+              // M = max(L, L'), a = e^(L - M), b = e^(L' - M):
+              // O = (a O + b acc / l) / (a + b), LSE = M + log(a + b).
               scf::IfOp::create(ib, il, any, [&](OpBuilder &mb, Location ml) {
                 Value oldL =
                     memref::LoadOp::create(mb, ml, lse, ValueRange{lseAt});
                 Value newL = rowLse(mb, ml);
-                Value top = arith::MaximumFOp::create(mb, ml, oldL, newL);
                 Value oldEmpty = arith::CmpFOp::create(
                     mb, ml, arith::CmpFPredicate::OEQ, oldL, ninf);
-                Value a = arith::SelectOp::create(
-                    mb, ml, oldEmpty, zero,
-                    math::ExpOp::create(
-                        mb, ml, arith::SubFOp::create(mb, ml, oldL, top)));
-                Value bw = math::ExpOp::create(
-                    mb, ml, arith::SubFOp::create(mb, ml, newL, top));
-                Value total = arith::AddFOp::create(mb, ml, a, bw);
-                Value invTotal = arith::DivFOp::create(
-                    mb, ml, cstF32(mb, ml, 1.0f), total);
-                storeRow(mb, ml,
-                         arith::MulFOp::create(
-                             mb, ml, arith::MulFOp::create(mb, ml, bw, inv),
-                             invTotal),
-                         arith::MulFOp::create(mb, ml, a, invTotal));
-                memref::StoreOp::create(
-                    mb, ml,
-                    arith::AddFOp::create(mb, ml, top,
-                                          math::LogOp::create(mb, ml, total)),
-                    lse, ValueRange{lseAt});
+                scf::IfOp::create(
+                    mb, ml, oldEmpty,
+                    [&](OpBuilder &eb, Location el) {
+                      storeRow(eb, el, inv, Value());
+                      memref::StoreOp::create(eb, el, newL, lse,
+                                              ValueRange{lseAt});
+                      scf::YieldOp::create(eb, el);
+                    },
+                    [&](OpBuilder &eb, Location el) {
+                      Value top =
+                          arith::MaximumFOp::create(eb, el, oldL, newL);
+                      Value a = math::ExpOp::create(
+                          eb, el, arith::SubFOp::create(eb, el, oldL, top));
+                      Value bw = math::ExpOp::create(
+                          eb, el, arith::SubFOp::create(eb, el, newL, top));
+                      Value total = arith::AddFOp::create(eb, el, a, bw);
+                      Value invTotal = arith::DivFOp::create(
+                          eb, el, cstF32(eb, el, 1.0f), total);
+                      storeRow(eb, el,
+                               arith::MulFOp::create(
+                                   eb, el,
+                                   arith::MulFOp::create(eb, el, bw, inv),
+                                   invTotal),
+                               arith::MulFOp::create(eb, el, a, invTotal));
+                      memref::StoreOp::create(
+                          eb, el,
+                          arith::AddFOp::create(
+                              eb, el, top, math::LogOp::create(eb, el, total)),
+                          lse, ValueRange{lseAt});
+                      scf::YieldOp::create(eb, el);
+                    });
                 scf::YieldOp::create(mb, ml);
               });
               scf::YieldOp::create(ib, il);

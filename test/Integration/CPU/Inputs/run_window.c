@@ -98,5 +98,28 @@ int main(void) {
   int mergeOk = mergeErr <= 1e-5 && mergeLseErr <= 1e-5;
   printf("merge: o_err %.3g lse_err %.3g %s\n", mergeErr, mergeLseErr,
          mergeOk ? "PASS" : "FAIL");
-  return ok && mergeOk ? 0 : 1;
+
+  /* Merging into rows whose LSE is -inf overwrites them without reading O,
+     even when O holds NaN. */
+  for (int h = 0; h < H; ++h)
+    for (int i = 0; i < N; ++i) {
+      lse[h][i] = -INFINITY;
+      for (int d = 0; d < D; ++d)
+        o[h][i][d] = NAN;
+    }
+  window(&q[0][0][0], &k[0][0][0], &v[0][0][0], &o[0][0][0], &lse[0][0], args,
+         scale, 0, items);
+  double freshErr = 0, freshLseErr = 0;
+  for (int h = 0; h < H; ++h)
+    for (int i = 0; i < N; ++i) {
+      for (int d = 0; d < D; ++d)
+        freshErr = fmax(freshErr, isnan(o[h][i][d])
+                                      ? INFINITY
+                                      : fabs(o[h][i][d] - o1[h][i][d]));
+      freshLseErr = fmax(freshLseErr, fabs(lse[h][i] - lse1[h][i]));
+    }
+  int freshOk = freshErr <= 1e-6 && freshLseErr <= 1e-6;
+  printf("merge into empty rows: o_err %.3g lse_err %.3g %s\n", freshErr,
+         freshLseErr, freshOk ? "PASS" : "FAIL");
+  return ok && mergeOk && freshOk ? 0 : 1;
 }
