@@ -29,6 +29,17 @@ params_of() {
 case "${1:-}" in
 prepare)
   build="$2" dir="$3" cpu="${4:-host}"
+  for need in "$build/bin/sparsac" "$build/bin/sparsa-cpu-bench"; do
+    [ -x "$need" ] || {
+      echo "$0: $need is missing (build with OpenBLAS and zstd installed:" \
+        "bash scripts/dev.sh build)" >&2
+      exit 1
+    }
+  done
+  command -v zstd >/dev/null || {
+    echo "$0: the zstd command is missing (apt-get install zstd)" >&2
+    exit 1
+  }
   mkdir -p "$dir"
   sparsac="$build/bin/sparsac"
   for f in "$patterns"/*.sparsa; do
