@@ -27,6 +27,8 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <type_traits>
+
 namespace sparsa {
 #define GEN_PASS_DEF_BUILDPARAMCHECK
 #include "lib/Conversion/MaskToSAttn/Passes.h.inc"
@@ -194,15 +196,11 @@ struct BuildParamCheckPass
   static ArrayRef<StringLiteral> paramNames(Operation &op) {
     using namespace sparsa::mask;
     return llvm::TypeSwitch<Operation *, ArrayRef<StringLiteral>>(&op)
-#define SPARSA_PARAM_OP(T) .Case<T>([](auto) { return T::getParamNames(); })
-        SPARSA_PARAM_OP(CausalOp) SPARSA_PARAM_OP(WindowOp)
-            SPARSA_PARAM_OP(StrideOp) SPARSA_PARAM_OP(DilatedOp)
-                SPARSA_PARAM_OP(BlocksOp) SPARSA_PARAM_OP(SummaryOp)
-                    SPARSA_PARAM_OP(PrefixOp) SPARSA_PARAM_OP(RandomBlocksOp)
-#undef SPARSA_PARAM_OP
-                        .Default([](Operation *) {
-                          return ArrayRef<StringLiteral>();
-                        });
+        .Case<CausalOp, WindowOp, StrideOp, DilatedOp, BlocksOp, SummaryOp,
+              PrefixOp, RandomBlocksOp>([](auto leaf) {
+          return std::decay_t<decltype(leaf)>::getParamNames();
+        })
+        .Default([](Operation *) { return ArrayRef<StringLiteral>(); });
   }
 };
 } // namespace
