@@ -12,7 +12,11 @@
 
 #include "dialects/Mask/IR/RandomBlocks.h"
 
+#include "llvm/ADT/Sequence.h"
+#include "llvm/Support/Parallel.h"
+
 #include <algorithm>
+#include <atomic>
 
 using namespace sparsa::analysis;
 using namespace sparsa::analysis::detail;
@@ -528,21 +532,37 @@ llvm::SmallVector<KeyTileRange, 4> TileClassifier::keyRanges(int64_t h,
 }
 
 TileCounts TileClassifier::countTiles(int64_t h, int64_t maxRanges) const {
-  TileCounts t;
-  int64_t ranges = 0;
-  for (int64_t i = 0; i < qTiles; ++i) {
-    if (ranges > maxRanges) {
-      t.truncated = true;
-      break;
+  // Query tiles are independent (forEachKeyRange is safe to call
+  // concurrently), so they are counted on all cores: periodic refinements
+  // give thousands of ranges per query tile (fixed at 2^20 tokens: 134 M).
+  std::atomic<int64_t> ranges{0};
+  std::atomic<bool> truncated{false};
+  auto countRow = [&](int64_t i) {
+    TileCounts t;
+    if (ranges.load(std::memory_order_relaxed) > maxRanges) {
+      truncated.store(true, std::memory_order_relaxed);
+      return t;
     }
     int64_t rows = std::min(sizes.query, qPositions - i * sizes.query);
+    int64_t n = 0;
     forEachKeyRange(h, i, [&](const KeyTileRange &r) {
       int64_t cols = std::min(r.hi * sizes.key, kPositions) - r.lo * sizes.key;
       t.pairsVisited += rows * cols;
-      ++ranges;
+      ++n;
       (r.cls == TileClass::Full ? t.full : t.partial) += r.hi - r.lo;
     });
-  }
+    ranges.fetch_add(n, std::memory_order_relaxed);
+    return t;
+  };
+  auto sum = [](TileCounts a, const TileCounts &b) {
+    a.full += b.full;
+    a.partial += b.partial;
+    a.pairsVisited += b.pairsVisited;
+    return a;
+  };
+  TileCounts t = llvm::parallelTransformReduce(
+      llvm::seq<int64_t>(0, qTiles), TileCounts(), sum, countRow);
+  t.truncated = truncated.load();
   t.empty = qTiles * kTiles - t.full - t.partial;
   return t;
 }

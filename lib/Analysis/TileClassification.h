@@ -161,8 +161,9 @@ public:
                        llvm::function_ref<void(const KeyTileRange &)> fn) const;
   /// The same as a vector (tests, printing).
   llvm::SmallVector<KeyTileRange, 4> keyRanges(int64_t h, int64_t i) const;
-  /// Counts over every query tile of head `h`: O(numQueryTiles * R log R).
-  /// Stops (and sets `truncated`) after `maxRanges` ranges.
+  /// Counts over every query tile of head `h`: O(numQueryTiles * R log R),
+  /// spread over all cores (llvm::parallelTransformReduce). Stops (and sets
+  /// `truncated`) once more than `maxRanges` ranges were counted.
   TileCounts
   countTiles(int64_t h,
              int64_t maxRanges = std::numeric_limits<int64_t>::max()) const;
