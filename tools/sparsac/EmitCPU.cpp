@@ -75,8 +75,9 @@ bool crossCompiling() { return cpuName != "host"; }
 int sparsa::sparsac::emitCPU(ModuleOp module, CPUEmitKind kind,
                              llvm::StringRef path) {
   auto tm = targetMachine();
-  if (!tm)
-    return userError(llvm::toString(tm.takeError()));
+  if (!tm) // a bad --cpu name is the user's; no target for the host is not
+    return crossCompiling() ? userError(llvm::toString(tm.takeError()))
+                            : internalError(llvm::toString(tm.takeError()));
   if (int rc = lowerForCPU(module, tm->get()))
     return rc;
   if (llvm::Error e = cpu::emitToFile(
