@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 
+using namespace sparsa::runtime;
 using namespace sparsa::runtime::cuda;
 
 namespace {

@@ -32,7 +32,7 @@
 using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cuda;
-namespace abi = sparsa::runtime::cuda;
+namespace abi = sparsa::runtime;
 
 bool Geometry::identityQueries() const {
   return queryMap.getKind() == TokenMapKind::identity;
@@ -236,7 +236,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   b.setInsertionPointToStart(&entry);
   Emitter e{b, loc};
   auto arg = [&](int64_t i) {
-    return entry.getArgument(abi::kNumPointerArgs + 1 + i);
+    return entry.getArgument(abi::cuda::kNumPointerArgs + 1 + i);
   };
   KernelValues v;
   v.tid = mlir::gpu::ThreadIdOp::create(b, loc, mlir::gpu::Dimension::x);
@@ -366,7 +366,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   }
   for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
     memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.idx(i)});
-  v.scaleLog2 = e.fmul(entry.getArgument(abi::kNumPointerArgs),
+  v.scaleLog2 = e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs),
                        e.f32(M_LOG2E));
 
   // The schedule, with every visit expanded in place.
