@@ -73,13 +73,8 @@ void sparsa::buildCPUPipeline(OpPassManager &pm,
                               const CPUPipelineOptions &options) {
   StringRef stop = options.stopAfter;
   if (options.fromMask) {
-    MaskToSAttnOptions front;
-    front.target = "cpu";
-    front.headDim = options.headDim;
-    front.blockQ = options.blockQ;
-    front.blockK = options.blockK;
+    MaskToSAttnOptions front = options.frontStage("cpu");
     front.vectorWidth = options.vectorWidth;
-    front.layout = options.layout;
     front.dense = options.dense;
     front.paramCheck = true;
     buildMaskToSAttnStage(pm, front);

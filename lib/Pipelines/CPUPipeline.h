@@ -17,14 +17,15 @@
 #ifndef SPARSA_LIB_PIPELINES_CPUPIPELINE_H
 #define SPARSA_LIB_PIPELINES_CPUPIPELINE_H
 
+#include "lib/Pipelines/MaskToSAttnStage.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
 namespace sparsa {
 
-struct CPUPipelineOptions
-    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+struct CPUPipelineOptions : public MaskFrontOptions<CPUPipelineOptions> {
   // Where the pipeline stops ("sattn", "vector", "llvm"), so `sparsac
   // --emit` and lit tests can look at any stage.
   Option<std::string> stopAfter{
@@ -39,28 +40,11 @@ struct CPUPipelineOptions
       *this, "x86vector",
       llvm::cl::desc("Let vector-to-llvm use x86vector (AVX2/AVX-512) ops"),
       llvm::cl::init(false)};
-  // The front of the pipeline (lib/Pipelines/MaskToSAttnStage.h): with
-  // `fromMask` the input is the mask dialect and the stages that build and
-  // expand sattn kernels run first, with these options.
-  Option<bool> fromMask{
-      *this, "from-mask",
-      llvm::cl::desc("Input is the mask dialect (front stages run first)"),
-      llvm::cl::init(false)};
-  Option<int64_t> headDim{*this, "head-dim",
-                          llvm::cl::desc("Head dimension D (from-mask)"),
-                          llvm::cl::init(128)};
-  Option<int64_t> blockQ{*this, "block-q",
-                         llvm::cl::desc("Query tile size, 0: policy"),
-                         llvm::cl::init(0)};
-  Option<int64_t> blockK{*this, "block-k",
-                         llvm::cl::desc("Key tile size, 0: policy"),
-                         llvm::cl::init(0)};
+  // Front-stage options beyond MaskFrontOptions (from-mask, head-dim,
+  // block-q, block-k, layout).
   Option<int64_t> vectorWidth{*this, "vector-width",
                               llvm::cl::desc("f32 lanes, 0: the host's"),
                               llvm::cl::init(0)};
-  Option<bool> layout{*this, "layout",
-                      llvm::cl::desc("Apply the layout plan (from-mask)"),
-                      llvm::cl::init(true)};
   Option<bool> dense{*this, "dense",
                      llvm::cl::desc("Masked-dense baseline (from-mask)"),
                      llvm::cl::init(false)};

@@ -117,13 +117,7 @@ void sparsa::buildCUDAPipeline(OpPassManager &pm,
                                const CUDAPipelineOptions &options) {
   StringRef stop = options.stopAfter;
   if (options.fromMask) {
-    MaskToSAttnOptions front;
-    front.target = "cuda";
-    front.headDim = options.headDim;
-    front.blockQ = options.blockQ;
-    front.blockK = options.blockK;
-    front.layout = options.layout;
-    buildMaskToSAttnStage(pm, front);
+    buildMaskToSAttnStage(pm, options.frontStage("cuda"));
     if (stop == "sattn")
       return;
   }

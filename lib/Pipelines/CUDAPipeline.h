@@ -19,14 +19,15 @@
 #ifndef SPARSA_LIB_PIPELINES_CUDAPIPELINE_H
 #define SPARSA_LIB_PIPELINES_CUDAPIPELINE_H
 
+#include "lib/Pipelines/MaskToSAttnStage.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
 namespace sparsa {
 
-struct CUDAPipelineOptions
-    : public mlir::PassPipelineOptions<CUDAPipelineOptions> {
+struct CUDAPipelineOptions : public MaskFrontOptions<CUDAPipelineOptions> {
   Option<std::string> stopAfter{
       *this, "stop-after",
       llvm::cl::desc("Last stage to run: sattn, gpu, nvvm, or binary"),
@@ -54,22 +55,6 @@ struct CUDAPipelineOptions
   Option<unsigned> optLevel{*this, "O",
                             llvm::cl::desc("LLVM optimization level"),
                             llvm::cl::init(3)};
-  Option<bool> fromMask{
-      *this, "from-mask",
-      llvm::cl::desc("Input is the mask dialect (front stages run first)"),
-      llvm::cl::init(false)};
-  Option<int64_t> headDim{*this, "head-dim",
-                          llvm::cl::desc("Head dimension D (from-mask)"),
-                          llvm::cl::init(128)};
-  Option<int64_t> blockQ{*this, "block-q",
-                         llvm::cl::desc("Query tile size, 0: policy"),
-                         llvm::cl::init(0)};
-  Option<int64_t> blockK{*this, "block-k",
-                         llvm::cl::desc("Key tile size, 0: policy"),
-                         llvm::cl::init(0)};
-  Option<bool> layout{*this, "layout",
-                      llvm::cl::desc("Apply the layout plan (from-mask)"),
-                      llvm::cl::init(true)};
 };
 
 /// sattn (expanded) -> gpu.module with gpu.func kernels.

@@ -9,6 +9,7 @@
 #define SPARSA_LIB_PIPELINES_MASKTOSATTNSTAGE_H
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 #include <cstdint>
 #include <string>
@@ -27,6 +28,43 @@ struct MaskToSAttnOptions {
   /// Add NAME_check_params for patterns with runtime parameters
   /// (sparsa-build-param-check), built before the mask algebra runs.
   bool paramCheck = false;
+};
+
+/// The options every target pipeline takes for its front stages, as a base
+/// of the pipeline's own PassPipelineOptions (`Derived`).
+template <typename Derived>
+struct MaskFrontOptions : public mlir::PassPipelineOptions<Derived> {
+  template <typename T>
+  using Option =
+      typename mlir::PassPipelineOptions<Derived>::template Option<T>;
+
+  Option<bool> fromMask{
+      *this, "from-mask",
+      llvm::cl::desc("Input is the mask dialect (front stages run first)"),
+      llvm::cl::init(false)};
+  Option<int64_t> headDim{*this, "head-dim",
+                          llvm::cl::desc("Head dimension D (from-mask)"),
+                          llvm::cl::init(128)};
+  Option<int64_t> blockQ{*this, "block-q",
+                         llvm::cl::desc("Query tile size, 0: policy"),
+                         llvm::cl::init(0)};
+  Option<int64_t> blockK{*this, "block-k",
+                         llvm::cl::desc("Key tile size, 0: policy"),
+                         llvm::cl::init(0)};
+  Option<bool> layout{*this, "layout",
+                      llvm::cl::desc("Apply the layout plan (from-mask)"),
+                      llvm::cl::init(true)};
+
+  /// The front-stage options for `target` ("cpu" or "cuda").
+  MaskToSAttnOptions frontStage(const std::string &target) const {
+    MaskToSAttnOptions front;
+    front.target = target;
+    front.headDim = headDim;
+    front.blockQ = blockQ;
+    front.blockK = blockK;
+    front.layout = layout;
+    return front;
+  }
 };
 
 /// [sparsa-build-param-check], mask-canonicalize, sparsa-select-tiling,
