@@ -60,6 +60,14 @@ std::optional<int64_t> sparsa::mask::maskParamMinimum(StringRef opName,
   return bounds->minimum[index];
 }
 
+std::string sparsa::mask::describeMinimum(int64_t minimum) {
+  if (minimum == 0)
+    return "non-negative";
+  if (minimum == 1)
+    return "positive";
+  return "at least " + std::to_string(minimum);
+}
+
 std::string
 sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
                               ArrayRef<std::optional<int64_t>> values) {
@@ -74,8 +82,7 @@ sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
     int64_t lo = bounds->minimum[i];
     if (lo == kAny || *v >= lo)
       continue;
-    os << "parameter '" << names[i] << "' must be "
-       << (lo == 0 ? "non-negative" : lo == 1 ? "positive" : "larger")
+    os << "parameter '" << names[i] << "' must be " << describeMinimum(lo)
        << ", got " << *v;
     return msg;
   }

@@ -32,6 +32,10 @@ std::string checkMaskParams(llvm::StringRef opName,
 std::optional<int64_t> maskParamMinimum(llvm::StringRef opName,
                                         unsigned index);
 
+/// How a lower bound reads in diagnostics: "non-negative" (0), "positive"
+/// (1), "at least N".
+std::string describeMinimum(int64_t minimum);
+
 /// True for the leaf whose parameter 1 must be below parameter 0
 /// (`mask.stride`: residue < period).
 inline bool hasResidueBelowPeriod(llvm::StringRef opName) {

@@ -164,9 +164,7 @@ struct BuildParamCheckPass
             arith::ConstantIndexOp::create(b, loc, *lo));
         checks.push_back(
             {ok, leaf + ": " + label(i) + " must be " +
-                     (*lo == 0 ? "non-negative"
-                               : *lo == 1 ? "positive"
-                                          : "at least " + std::to_string(*lo))});
+                     sparsa::mask::describeMinimum(*lo)});
       }
       if (sparsa::mask::hasResidueBelowPeriod(opName) && values.size() == 2 &&
           (dynamic[0] || dynamic[1]) && known(0) && known(1)) {
