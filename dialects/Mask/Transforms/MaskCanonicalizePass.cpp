@@ -43,12 +43,12 @@ struct MaskCanonicalizePass
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     populateMaskCanonicalizationPatterns(patterns);
-    // Folding arith constants into static parameters needs arith's own
-    // folds (e.g. `%w = arith.muli %c2, %c64`).
-    for (RegisteredOperationName name : ctx->getRegisteredOperations())
-      if (name.getDialectNamespace() ==
-          arith::ArithDialect::getDialectNamespace())
-        name.getCanonicalizationPatterns(patterns, ctx);
+    // The arith ops computing parameters are only folded (the driver folds
+    // every op: `arith.muli %c2, %c64` becomes a constant that then folds
+    // into a static parameter). arith's canonicalization patterns are left
+    // out: they reassociate in wrapping arithmetic (`C - (W - 2)` into
+    // `(C + 2) - W`), which can overflow where the written expression does
+    // not, and the pattern language makes overflow an error.
     // Region-wide so that a parameter folded to a constant revisits the
     // unions and intersections using it.
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
