@@ -38,20 +38,20 @@ struct FoldConstantParams : public OpRewritePattern<OpTy> {
     SmallVector<OpFoldResult> mixed = op.getMixedParams();
     if (failed(foldDynamicIndexList(mixed, /*onlyNonNegative=*/false)))
       return failure();
-    SmallVector<int64_t> statics;
-    SmallVector<Value> dynamics;
-    dispatchIndexOpFoldResults(mixed, dynamics, statics);
     // A constant the verifier would reject stays a runtime value, so the
     // error is reported where the value is known rather than by the
-    // rewrite producing invalid IR.
+    // rewrite producing invalid IR. That includes INT64_MIN, which cannot be
+    // held in `static_params` (it marks a runtime entry there).
     SmallVector<std::optional<int64_t>> values;
-    for (int64_t s : statics)
-      values.push_back(ShapedType::isDynamic(s) ? std::nullopt
-                                                : std::optional(s));
+    for (OpFoldResult v : mixed)
+      values.push_back(getConstantIntValue(v));
     if (!checkMaskParams(op->getName().getStringRef(), OpTy::getParamNames(),
                          values)
              .empty())
       return failure();
+    SmallVector<int64_t> statics;
+    SmallVector<Value> dynamics;
+    dispatchIndexOpFoldResults(mixed, dynamics, statics);
     rewriter.modifyOpInPlace(op, [&] {
       op.getParamsMutable().assign(dynamics);
       op.setStaticParams(statics);

@@ -33,7 +33,12 @@ struct ParamBounds {
 };
 } // namespace
 
-static constexpr int64_t kAny = std::numeric_limits<int64_t>::min();
+// The smallest value a parameter may take. INT64_MIN itself is
+// ShapedType::kDynamic, the marker of a runtime entry in `static_params`, so
+// no leaf can hold it as a constant; rejecting it everywhere (spec lowering,
+// verifiers, folding, the reference and the generated runtime checks) keeps
+// all of them in agreement.
+static constexpr int64_t kAny = std::numeric_limits<int64_t>::min() + 1;
 
 static std::optional<ParamBounds> boundsFor(StringRef opName) {
   static const ParamBounds table[] = {
@@ -55,7 +60,7 @@ static std::optional<ParamBounds> boundsFor(StringRef opName) {
 std::optional<int64_t> sparsa::mask::maskParamMinimum(StringRef opName,
                                                       unsigned index) {
   std::optional<ParamBounds> bounds = boundsFor(opName);
-  if (!bounds || index >= 3 || bounds->minimum[index] == kAny)
+  if (!bounds || index >= 3)
     return std::nullopt;
   return bounds->minimum[index];
 }
@@ -80,7 +85,7 @@ sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
     if (!v || i >= names.size())
       continue;
     int64_t lo = bounds->minimum[i];
-    if (lo == kAny || *v >= lo)
+    if (*v >= lo)
       continue;
     os << "parameter '" << names[i] << "' must be " << describeMinimum(lo)
        << ", got " << *v;

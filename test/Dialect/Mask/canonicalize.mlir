@@ -314,6 +314,19 @@ func.func @invalid_constant_kept() -> !mask.mask {
 
 // -----
 
+// INT64_MIN marks a runtime entry of `static_params`, so a constant equal to
+// it cannot become static (and is rejected as a value).
+// CHECK-LABEL: func.func @int64_min_constant_kept
+// CHECK: %[[C:.+]] = arith.constant -9223372036854775808 : index
+// CHECK: mask.causal [%[[C]]]
+func.func @int64_min_constant_kept() -> !mask.mask {
+  %c = arith.constant -9223372036854775808 : index
+  %m = mask.causal [%c]
+  return %m : !mask.mask
+}
+
+// -----
+
 // CHECK-LABEL: func.func @degenerate_leaves
 // CHECK-NEXT: mask.window [6, 2]
 // CHECK-NEXT: mask.window [0, 0]
