@@ -54,3 +54,15 @@ func.func @fixed() -> !mask.mask attributes {mask.pattern} {
   %0 = mask.stride [4, 1]
   return %0 : !mask.mask
 }
+
+// -----
+
+// A causal offset may take any value but INT64_MIN, which no leaf can hold
+// as a constant either.
+// CHECK-LABEL: func.func @co_check_params(
+// CHECK-SAME: sparsa.param_check = ["causal: 'offset' (from C) must be at least -9223372036854775807"]
+// CHECK: arith.constant -9223372036854775807 : index
+func.func @co(%c: index {mask.param = "C"}) -> !mask.mask attributes {mask.pattern} {
+  %0 = mask.causal [%c]
+  return %0 : !mask.mask
+}
