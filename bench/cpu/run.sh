@@ -12,7 +12,9 @@
 #   bench/cpu/run.sh run DIR [PATTERN...]
 #       prints the table (all patterns by default). Environment: D ("64
 #       128"), N ("4096 16384"), THREADS (all cores), REPS (tries of the
-#       sparse kernel; default 20 at N = 4096 and 4 at N = 16384).
+#       sparse kernel; default 20 at N = 4096 and 4 at N = 16384),
+#       FLAGS (more options of sparsa-cpu-bench, e.g. --no-blas to skip the
+#       BLAS attention column).
 # Runtime parameters: W = 1024 (sliding_window, attention_sinks), P = 1024
 # (prefix_lm).
 set -euo pipefail
@@ -89,7 +91,7 @@ run)
         ./sparsa-cpu-bench --sparse "./$p.d$d.so" --dense "./$p.d$d.dense.so" \
           --mask "./$p.n$n.mask.zst" --label "$p" --n "$n" --d "$d" \
           --heads "$(heads_of "$p")" --threads "$t" --reps "$reps" \
-          $(params_of "$p") |
+          $(params_of "$p") ${FLAGS:-} |
           grep '^|' || echo "| $p | $n | $d | failed (see above) |"
       done
     done

@@ -37,8 +37,11 @@
 using namespace mlir;
 
 void sparsa::buildCPUVectorStage(OpPassManager &pm,
-                                 const CPUPipelineOptions &) {
-  pm.addPass(sattn::createConvertSAttnToVector());
+                                 const CPUPipelineOptions &options) {
+  // The masked-dense baseline computes every element of every tile.
+  sattn::ConvertSAttnToVectorOptions vector;
+  vector.rowSpans = !options.dense;
+  pm.addPass(sattn::createConvertSAttnToVector(vector));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -23,6 +23,7 @@ using namespace sparsa::sattn;
 namespace {
 struct ConvertSAttnToVectorPass
     : sparsa::sattn::impl::ConvertSAttnToVectorBase<ConvertSAttnToVectorPass> {
+  using ConvertSAttnToVectorBase::ConvertSAttnToVectorBase;
   void runOnOperation() override {
     bool ok = true;
     getOperation().walk([&](KernelOp kernel) {
@@ -38,7 +39,7 @@ struct ConvertSAttnToVectorPass
     if (!ok)
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateSAttnToVectorPatterns(patterns);
+    populateSAttnToVectorPatterns(patterns, rowSpans);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),

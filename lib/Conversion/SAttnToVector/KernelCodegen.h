@@ -27,6 +27,12 @@ struct TileShape {
   int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
   /// Score micro-kernel: rows x key-vectors held in registers.
   int64_t scoreRows = 0, scoreCols = 0;
+  /// Score micro-kernel of PARTIAL tiles, which starts and stops at any key
+  /// vector of a row group's span: rows x key-vectors (1 or 2).
+  int64_t spanRows = 0, spanCols = 0;
+  /// Whether PARTIAL tiles restrict their products to row spans (the
+  /// `row-spans` option; off for the masked-dense baseline).
+  bool rowSpans = true;
   /// P·V micro-kernel: rows x head-dim-vectors held in registers.
   int64_t pvRows = 0, pvCols = 0;
 
@@ -71,30 +77,48 @@ struct TileValues {
 using LaneMaskFn = llvm::function_ref<mlir::Value(
     mlir::OpBuilder &, mlir::Location, mlir::Value row, int64_t col)>;
 
+/// The key lanes each row of a PARTIAL tile may use: row i allows no lane
+/// outside [first[i], end[i]) (memref<BQ x index> each; BK and 0 for a row
+/// that allows none). The products skip what lies outside a row group's
+/// span; the softmax still masks lane by lane inside it.
+struct RowSpans {
+  mlir::Value first, end;
+};
+
 // TileMicroKernel.cpp
+/// Evaluates `laneMask` on every vector of the tile and records the span of
+/// each row.
+RowSpans computeRowSpans(mlir::OpBuilder &b, mlir::Location loc,
+                         const TileShape &shape, LaneMaskFn laneMask);
 mlir::Value packKeyTile(mlir::OpBuilder &b, mlir::Location loc,
                         const TileShape &shape, const TileValues &t);
+/// S = Q·Kᵀ for the whole tile, or with `spans` only for the key vectors
+/// that meet each row group's span (the other scores are left unset).
 mlir::Value computeScores(mlir::OpBuilder &b, mlir::Location loc,
                           const TileShape &shape, mlir::Value qTile,
-                          mlir::Value packedK);
+                          mlir::Value packedK,
+                          const RowSpans *spans = nullptr);
 /// Gathers the value rows of a tile with a key map into a contiguous
 /// BK x D stack buffer (rows past keyCount are left unset).
 mlir::Value packValueTile(mlir::OpBuilder &b, mlir::Location loc,
                           const TileShape &shape, const TileValues &t);
 /// acc = acc * rescale + probs * V, with V read from `packedV` when given,
-/// else straight from the value tensor.
+/// else straight from the value tensor; with `spans`, each row group runs
+/// over the keys of its span only (its probabilities elsewhere are zeros).
 void accumulateValues(mlir::OpBuilder &b, mlir::Location loc,
                       const TileShape &shape, const TileValues &t,
                       mlir::Value probs, mlir::Value rescale,
-                      mlir::Value packedV = {});
+                      mlir::Value packedV = {},
+                      const RowSpans *spans = nullptr);
 
 // SoftmaxUpdate.cpp: turns scores into probabilities in place, updates the
 // running max and sum, and writes the per-row rescale factors of `acc` to
 // `rescale` (memref<BQ x f32>).
+// With `spans`, rows that allow no key of the tile are skipped.
 void updateSoftmax(mlir::OpBuilder &b, mlir::Location loc,
                    const TileShape &shape, const TileValues &t,
                    mlir::Value scores, mlir::Value rescale,
-                   LaneMaskFn laneMask);
+                   LaneMaskFn laneMask, const RowSpans *spans = nullptr);
 
 // Predicate.cpp: the kernel's predicate for query `query` and the key lanes
 // `keys` (vector<VW x index>), as vector<VW x i1>.

@@ -23,8 +23,10 @@ namespace sparsa::sattn {
 #define GEN_PASS_DECL
 #include "lib/Conversion/SAttnToVector/Passes.h.inc"
 
-/// Patterns lowering `sattn.kernel` ops to vector code (one per kernel).
-void populateSAttnToVectorPatterns(mlir::RewritePatternSet &patterns);
+/// Patterns lowering `sattn.kernel` ops to vector code (one per kernel);
+/// `rowSpans` as the pass option `row-spans`.
+void populateSAttnToVectorPatterns(mlir::RewritePatternSet &patterns,
+                                   bool rowSpans = true);
 
 #define GEN_PASS_REGISTRATION
 #include "lib/Conversion/SAttnToVector/Passes.h.inc"

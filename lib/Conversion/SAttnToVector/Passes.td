@@ -29,7 +29,16 @@ def ConvertSAttnToVector : Pass<"convert-sattn-to-vector", "mlir::ModuleOp"> {
     func.func private @causal_partial_tile(...)
     func.func @causal_work_items(%args: memref<1xi64>) -> index
     ```
+
+    In a PARTIAL tile the two products are restricted to the span of keys
+    each row group allows (`row-spans`); the masked-dense baseline turns
+    this off so it computes every element of every tile.
   }];
+  let options = [
+    Option<"rowSpans", "row-spans", "bool", /*default=*/"true",
+           "Restrict the products of PARTIAL tiles to the keys each row "
+           "allows">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
     "mlir::math::MathDialect", "mlir::memref::MemRefDialect",

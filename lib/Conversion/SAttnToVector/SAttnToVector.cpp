@@ -13,7 +13,8 @@ using namespace sparsa::sattn;
 
 namespace {
 struct LowerKernelPattern : OpRewritePattern<KernelOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerKernelPattern(MLIRContext *ctx, bool rowSpans)
+      : OpRewritePattern(ctx), rowSpans(rowSpans) {}
   LogicalResult matchAndRewrite(KernelOp kernel,
                                 PatternRewriter &rewriter) const override {
     bool hasRanges = false;
@@ -23,11 +24,14 @@ struct LowerKernelPattern : OpRewritePattern<KernelOp> {
     FailureOr<cpu::TileShape> shape = cpu::computeTileShape(kernel);
     if (failed(shape))
       return failure();
+    shape->rowSpans = rowSpans;
     return cpu::lowerKernel(rewriter, kernel, *shape);
   }
+  bool rowSpans;
 };
 } // namespace
 
-void sparsa::sattn::populateSAttnToVectorPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerKernelPattern>(patterns.getContext());
+void sparsa::sattn::populateSAttnToVectorPatterns(RewritePatternSet &patterns,
+                                                  bool rowSpans) {
+  patterns.add<LowerKernelPattern>(patterns.getContext(), rowSpans);
 }

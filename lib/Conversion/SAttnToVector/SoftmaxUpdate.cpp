@@ -27,7 +27,7 @@ using namespace sparsa::sattn::cpu;
 
 void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
                         const TileValues &t, Value scores, Value rescale,
-                        LaneMaskFn laneMask) {
+                        LaneMaskFn laneMask, const RowSpans *spans) {
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth;
   const int64_t numVecs = shape.blockK / vw;
@@ -39,6 +39,31 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value i = rowLoop.getInductionVar();
+  if (spans) {
+    // A row that allows no key of the tile keeps its state; its accumulator
+    // is rescaled by 1 (by 0 while nothing is allowed yet, as below), and
+    // its probabilities are zeros (P·V runs over the span of its row group).
+    Value f = memref::LoadOp::create(b, loc, spans->first, ValueRange{i});
+    Value e = memref::LoadOp::create(b, loc, spans->end, ValueRange{i});
+    Value empty =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, f, e);
+    auto skip = scf::IfOp::create(b, loc, empty, /*withElseRegion=*/true);
+    b.setInsertionPointToStart(&skip.getThenRegion().front());
+    Value mOld = memref::LoadOp::create(b, loc, t.rowMax, ValueRange{i});
+    Value wasEmpty =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mOld,
+                              cstF32(b, loc, negInf));
+    memref::StoreOp::create(
+        b, loc,
+        arith::SelectOp::create(b, loc, wasEmpty, cstF32(b, loc, 0.0f),
+                                cstF32(b, loc, 1.0f)),
+        rescale, ValueRange{i});
+    Value zeros = splatF32(b, loc, shape, 0.0f);
+    for (int64_t c = 0; c < numVecs; ++c)
+      vector::StoreOp::create(b, loc, zeros, scores,
+                              ValueRange{i, cstIndex(b, loc, c * vw)});
+    b.setInsertionPointToStart(&skip.getElseRegion().front());
+  }
   Value vNegInf = splatF32(b, loc, shape, negInf);
 
   SmallVector<Value> s, masks;

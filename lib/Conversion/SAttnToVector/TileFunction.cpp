@@ -5,7 +5,8 @@
 // in the lane mask of the softmax step: a FULL tile has none (only the last,
 // ragged key tile masks the lanes past the sequence end, in a separate
 // branch, so the steady state is mask-free); a PARTIAL tile evaluates the
-// predicate on vectors of keys. All memref arguments have static shapes so
+// predicate on vectors of keys, first to find the span of keys each row
+// allows, which the two products are restricted to. All memref arguments have static shapes so
 // the functions lower with bare pointers.
 //
 //===----------------------------------------------------------------------===//
@@ -100,8 +101,6 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   Value rescale = memref::AllocaOp::create(b, loc, shape.rowType(ctx),
                                            ValueRange{},
                                            b.getI64IntegerAttr(64));
-  Value packed = packKeyTile(b, loc, shape, t);
-  Value scores = computeScores(b, loc, shape, t.qTile, packed);
 
   // Key tokens of the lanes [col, col + VW) of the tile.
   auto keyLanes = [&](OpBuilder &nb, Location l, int64_t col) -> Value {
@@ -126,6 +125,8 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   };
 
   if (kind == TileClass::full) {
+    Value packed = packKeyTile(b, loc, shape, t);
+    Value scores = computeScores(b, loc, shape, t.qTile, packed);
     Value whole = allKeys;
     scf::IfOp::create(
         b, loc, whole,
@@ -143,26 +144,37 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
                         });
           scf::YieldOp::create(nb, l);
         });
+    accumulateValues(b, loc, shape, t, scores, rescale,
+                     shape.identityKeys() ? Value()
+                                          : packValueTile(b, loc, shape, t));
   } else {
-    updateSoftmax(
-        b, loc, shape, t, scores, rescale,
-        [&](OpBuilder &mb, Location ml, Value row, int64_t col) -> Value {
-          Value keys = keyLanes(mb, ml, col);
-          Value query =
-              shape.identityQueries()
-                  ? arith::AddIOp::create(mb, ml, t.firstQuery, row)
-                        .getResult()
-                  : memref::LoadOp::create(mb, ml, t.queryTokens,
-                                           ValueRange{row})
-                        .getResult();
-          Value ok = emitPredicate(mb, ml, kernel, shape, t.head, query, keys,
-                                   t.numQueries, t.numKeys, t.params);
-          return arith::AndIOp::create(mb, ml, ok, inBounds(mb, ml, keys));
-        });
+    auto allowed = [&](OpBuilder &mb, Location ml, Value row,
+                       int64_t col) -> Value {
+      Value keys = keyLanes(mb, ml, col);
+      Value query =
+          shape.identityQueries()
+              ? arith::AddIOp::create(mb, ml, t.firstQuery, row).getResult()
+              : memref::LoadOp::create(mb, ml, t.queryTokens, ValueRange{row})
+                    .getResult();
+      Value ok = emitPredicate(mb, ml, kernel, shape, t.head, query, keys,
+                               t.numQueries, t.numKeys, t.params);
+      return arith::AndIOp::create(mb, ml, ok, inBounds(mb, ml, keys));
+    };
+    // The predicate is evaluated twice: once for the row spans the products
+    // are restricted to, once lane by lane in the softmax. Both are cheap
+    // next to the products of the lanes they save.
+    std::optional<RowSpans> spans;
+    if (shape.rowSpans)
+      spans = computeRowSpans(b, loc, shape, allowed);
+    const RowSpans *sp = spans ? &*spans : nullptr;
+    Value packed = packKeyTile(b, loc, shape, t);
+    Value scores = computeScores(b, loc, shape, t.qTile, packed, sp);
+    updateSoftmax(b, loc, shape, t, scores, rescale, allowed, sp);
+    accumulateValues(b, loc, shape, t, scores, rescale,
+                     shape.identityKeys() ? Value()
+                                          : packValueTile(b, loc, shape, t),
+                     sp);
   }
-  accumulateValues(b, loc, shape, t, scores, rescale,
-                   shape.identityKeys() ? Value()
-                                        : packValueTile(b, loc, shape, t));
   func::ReturnOp::create(b, loc);
   return fn;
 }

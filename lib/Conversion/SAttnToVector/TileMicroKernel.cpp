@@ -7,6 +7,10 @@
 //     vectors and broadcasts one query element per row;
 //   * S = Q·Kᵀ keeps scoreRows x scoreCols accumulators in registers across
 //     the whole head dimension (Q is pre-scaled by the softmax scale);
+//   * in a PARTIAL tile both products skip what lies outside each row
+//     group's span (computeRowSpans): the score kernel starts and stops at
+//     any key vector (spanRows x spanCols blocks), P·V at any key. The
+//     diagonal tiles of bands and causal triangles do about half the work;
 //   * acc = acc·alpha + P·V keeps pvRows x pvCols accumulators over D and
 //     streams the value rows of the tile straight from memory, except under
 //     a key map: gathered rows lie a power-of-two stride apart (a residue
@@ -86,26 +90,80 @@ Value cpu::packKeyTile(OpBuilder &b, Location loc, const TileShape &shape,
   return packed;
 }
 
-Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
-                         Value qTile, Value packedK) {
+/// Smallest first and largest end of the spans of rows [ib, ib + rows).
+static std::pair<Value, Value> groupSpan(OpBuilder &b, Location loc,
+                                         const RowSpans &spans, Value ib,
+                                         int64_t rows) {
+  Value lo, hi;
+  for (int64_t r = 0; r < rows; ++r) {
+    Value row = addIdx(b, loc, ib, r);
+    Value f = memref::LoadOp::create(b, loc, spans.first, ValueRange{row});
+    Value e = memref::LoadOp::create(b, loc, spans.end, ValueRange{row});
+    lo = lo ? arith::MinSIOp::create(b, loc, lo, f).getResult() : f;
+    hi = hi ? arith::MaxSIOp::create(b, loc, hi, e).getResult() : e;
+  }
+  return {lo, hi};
+}
+
+RowSpans cpu::computeRowSpans(OpBuilder &b, Location loc,
+                              const TileShape &shape, LaneMaskFn laneMask) {
   MLIRContext *ctx = b.getContext();
-  const int64_t vw = shape.vectorWidth, R = shape.scoreRows,
-                C = shape.scoreCols;
-  Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
-  VectorType vec = shape.f32Vec(ctx);
-  Value c0 = cstIndex(b, loc, 0);
-  auto rowLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ),
-                                    cstIndex(b, loc, R));
+  const int64_t vw = shape.vectorWidth, numVecs = shape.blockK / vw;
+  RowSpans spans{stackBuffer(b, loc, shape.queryTokenType(ctx)),
+                 stackBuffer(b, loc, shape.queryTokenType(ctx))};
+  auto lanes = VectorType::get({vw}, b.getI32Type());
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, lanes, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(v)));
+  };
+  auto rowLoop =
+      scf::ForOp::create(b, loc, cstIndex(b, loc, 0),
+                         cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, 1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
-  Value ib = rowLoop.getInductionVar();
-  auto colLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockK),
-                                    cstIndex(b, loc, C * vw));
-  b.setInsertionPointToStart(colLoop.getBody());
-  Value jb = colLoop.getInductionVar();
+  Value i = rowLoop.getInductionVar();
+  Value none = splat(shape.blockK), zero = splat(0);
+  Value first = none, end = zero;
+  for (int64_t c = 0; c < numVecs; ++c) {
+    SmallVector<int32_t> at, after;
+    for (int64_t l = 0; l < vw; ++l) {
+      at.push_back(int32_t(c * vw + l));
+      after.push_back(int32_t(c * vw + l + 1));
+    }
+    Value idx = arith::ConstantOp::create(
+        b, loc, lanes, DenseElementsAttr::get(lanes, ArrayRef(at)));
+    Value idx1 = arith::ConstantOp::create(
+        b, loc, lanes, DenseElementsAttr::get(lanes, ArrayRef(after)));
+    if (Value m = laneMask(b, loc, i, c * vw)) {
+      idx = arith::SelectOp::create(b, loc, m, idx, none);
+      idx1 = arith::SelectOp::create(b, loc, m, idx1, zero);
+    }
+    first = arith::MinSIOp::create(b, loc, first, idx);
+    end = arith::MaxSIOp::create(b, loc, end, idx1);
+  }
+  auto toIndex = [&](Value v) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  };
+  Value f = vector::ReductionOp::create(b, loc, vector::CombiningKind::MINSI,
+                                        first);
+  Value e = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXSI,
+                                        end);
+  memref::StoreOp::create(b, loc, toIndex(f), spans.first, ValueRange{i});
+  memref::StoreOp::create(b, loc, toIndex(e), spans.end, ValueRange{i});
+  return spans;
+}
+
+/// Scores of rows [ib, ib + R) and key vectors [jb, jb + C·VW): R x C
+/// accumulators held across the head dimension, then stored.
+static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
+                           Value qTile, Value packedK, Value scores, Value ib,
+                           Value jb, int64_t R, int64_t C) {
+  const int64_t vw = shape.vectorWidth;
+  VectorType vec = shape.f32Vec(b.getContext());
   SmallVector<Value> init(R * C, splatF32(b, loc, shape, 0.0f));
   auto dLoop = scf::ForOp::create(
-      b, loc, c0, cstIndex(b, loc, shape.headDim), cstIndex(b, loc, 1), init,
+      b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.headDim),
+      cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value d, ValueRange accs) {
         SmallVector<Value> keys;
         for (int64_t c = 0; c < C; ++c)
@@ -127,6 +185,64 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
       vector::StoreOp::create(
           b, loc, dLoop.getResult(r * C + c), scores,
           ValueRange{addIdx(b, loc, ib, r), addIdx(b, loc, jb, c * vw)});
+}
+
+Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
+                         Value qTile, Value packedK, const RowSpans *spans) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth;
+  Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
+  Value c0 = cstIndex(b, loc, 0);
+  if (!spans) {
+    const int64_t R = shape.scoreRows, C = shape.scoreCols;
+    auto rowLoop = scf::ForOp::create(
+        b, loc, c0, cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, R));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(rowLoop.getBody());
+    auto colLoop = scf::ForOp::create(
+        b, loc, c0, cstIndex(b, loc, shape.blockK), cstIndex(b, loc, C * vw));
+    b.setInsertionPointToStart(colLoop.getBody());
+    emitScoreBlock(b, loc, shape, qTile, packedK, scores,
+                   rowLoop.getInductionVar(), colLoop.getInductionVar(), R, C);
+    return scores;
+  }
+  // Row groups run over the key vectors [lo / VW, ceil(hi / VW)) of their
+  // span: blocks of C vectors, then one vector if C = 2 leaves one over.
+  const int64_t R = shape.spanRows, C = shape.spanCols;
+  auto rowLoop = scf::ForOp::create(
+      b, loc, c0, cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, R));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value ib = rowLoop.getInductionVar();
+  auto [lo, hi] = groupSpan(b, loc, *spans, ib, R);
+  Value vwC = cstIndex(b, loc, vw);
+  Value loV = arith::DivUIOp::create(b, loc, lo, vwC);
+  Value hiV = arith::MaxSIOp::create(
+      b, loc, loV, arith::CeilDivUIOp::create(b, loc, hi, vwC));
+  Value count = arith::SubIOp::create(b, loc, hiV, loV);
+  Value cC = cstIndex(b, loc, C);
+  Value mainEnd = arith::AddIOp::create(
+      b, loc, loV,
+      arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, count, cC),
+                            cC));
+  auto toKey = [&](OpBuilder &nb, Location l, Value v) -> Value {
+    return arith::MulIOp::create(nb, l, v, cstIndex(nb, l, vw));
+  };
+  scf::ForOp::create(b, loc, loV, mainEnd, cC, ValueRange{},
+                     [&](OpBuilder &nb, Location l, Value jv, ValueRange) {
+                       emitScoreBlock(nb, l, shape, qTile, packedK, scores,
+                                      ib, toKey(nb, l, jv), R, C);
+                       scf::YieldOp::create(nb, l);
+                     });
+  if (C > 1) {
+    Value tail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                       mainEnd, hiV);
+    scf::IfOp::create(b, loc, tail, [&](OpBuilder &nb, Location l) {
+      emitScoreBlock(nb, l, shape, qTile, packedK, scores, ib,
+                     toKey(nb, l, mainEnd), R, 1);
+      scf::YieldOp::create(nb, l);
+    });
+  }
   return scores;
 }
 
@@ -158,7 +274,7 @@ Value cpu::packValueTile(OpBuilder &b, Location loc, const TileShape &shape,
 
 void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
                            const TileValues &t, Value probs, Value rescale,
-                           Value packedV) {
+                           Value packedV, const RowSpans *spans) {
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth, R = shape.pvRows, C = shape.pvCols;
   VectorType vec = shape.f32Vec(ctx);
@@ -168,6 +284,11 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value ib = rowLoop.getInductionVar();
+  // Keys [jLo, jHi): the whole tile up to the sequence end, or the span of
+  // the row group (whose lanes past the end are masked, so inside it).
+  Value jLo = c0, jHi = t.keyCount;
+  if (spans)
+    std::tie(jLo, jHi) = groupSpan(b, loc, *spans, ib, R);
   auto dLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim),
                                   cstIndex(b, loc, C * vw));
   b.setInsertionPointToStart(dLoop.getBody());
@@ -185,7 +306,7 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   }
   Value rowBase = arith::AddIOp::create(b, loc, t.valueBase, dc);
   auto jLoop = scf::ForOp::create(
-      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
+      b, loc, jLo, jHi, cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange accs) {
         SmallVector<Value> vals;
         if (packedV) {

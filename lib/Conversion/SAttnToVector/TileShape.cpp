@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cpu;
@@ -72,6 +74,13 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   s.keyMap = kernel.getKeyMapAttr();
   s.scoreRows = largestDivisorUpTo(s.blockQ, 4);
   s.scoreCols = largestDivisorUpTo(s.blockK / s.vectorWidth, 4);
+  // PARTIAL tiles compute only the key vectors their rows may use, so their
+  // score kernel blocks narrower columns over more rows (same accumulator
+  // count): 8 x 2 vectors where the full kernel has 4 x 4.
+  s.spanRows = largestDivisorUpTo(s.blockQ, 2 * s.scoreRows);
+  s.spanCols = std::clamp<int64_t>(s.scoreRows * s.scoreCols / s.spanRows, 1,
+                                   std::min<int64_t>(2, s.blockK /
+                                                            s.vectorWidth));
   s.pvRows = s.scoreRows;
   s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, 4);
   return s;

@@ -14,10 +14,32 @@
 // CHECK-NOT: arith.cmpi ule
 // CHECK: math.exp %{{.+}} : vector<16xf32>
 // CHECK-NOT: arith.cmpi ule
+// The PARTIAL tile first records the span of keys each row allows, then
+// runs the score kernel (8 rows x 2 vectors, one more vector for an odd
+// count) and P·V over each row group's span only; rows with an empty span
+// skip the softmax.
 // CHECK-LABEL: func.func private @causal_partial_tile(
 // CHECK: %[[KEYS:.+]] = arith.addi %{{.+}}, %{{.+}} : vector<16xindex>
-// CHECK: arith.cmpi ule, %[[KEYS]], %{{.+}} : vector<16xindex>
+// CHECK: %[[OK:.+]] = arith.cmpi ule, %[[KEYS]], %{{.+}} : vector<16xindex>
+// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi1>, vector<16xi32>
+// CHECK: vector.reduction <minsi>, %{{.+}} : vector<16xi32> into i32
+// CHECK: vector.reduction <maxsi>, %{{.+}} : vector<16xi32> into i32
+// CHECK: scf.for %[[ROWS:.+]] = %{{.+}} to %{{.+}} step %c8
+// CHECK: %[[FIRST:.+]] = arith.divui
+// CHECK: %[[LAST:.+]] = arith.ceildivui
+// CHECK: scf.for %{{.+}} = %[[FIRST]] to %{{.+}} step %c2
+// CHECK-COUNT-16: vector.fma
+// CHECK: scf.if
+// CHECK-COUNT-8: vector.fma
+// CHECK: arith.cmpi sge, %{{.+}}, %{{.+}} : index
+// CHECK-NEXT: scf.if
+// CHECK: } else {
 // CHECK: math.exp %{{.+}} : vector<16xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c4 {
+// CHECK-COUNT-2: arith.minsi
+// CHECK: %[[LO:.+]] = arith.minsi
+// CHECK-NEXT: %[[HI:.+]] = arith.maxsi
+// CHECK: scf.for %{{.+}} = %[[LO]] to %[[HI]] step %c1 iter_args(
 // CHECK-LABEL: func.func @causal_work_items(%{{.+}}: memref<1xi64>) -> index
 // CHECK: arith.ceildivui
 // CHECK-LABEL: func.func @causal(
