@@ -22,25 +22,30 @@
 
 namespace sparsa::sattn::cpu {
 
-/// Tile sizes and register blocking of one kernel.
+/// Tile sizes and register blocking of one kernel. Scores are computed
+/// transposed, S^T = K·Q^T, with the queries of the tile across the vector
+/// lanes: the keys' rows are read as broadcast scalars straight from the
+/// key tensor, so no key tile is ever transposed (the query tile is, once
+/// per work item), and the softmax runs down the key axis with vertical
+/// vector ops only.
 struct TileShape {
   int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
-  /// Score micro-kernel: rows x key-vectors held in registers.
+  /// Score micro-kernel: keys x query-vectors held in registers.
   int64_t scoreRows = 0, scoreCols = 0;
-  /// Score micro-kernel of PARTIAL tiles, which starts and stops at any key
-  /// vector of a row group's span: rows x key-vectors (1 or 2).
-  int64_t spanRows = 0, spanCols = 0;
-  /// Whether PARTIAL tiles restrict their products to row spans (the
-  /// `row-spans` option; off for the masked-dense baseline).
-  bool rowSpans = true;
-  /// P·V micro-kernel: rows x head-dim-vectors held in registers.
+  /// P·V micro-kernel: query rows x head-dim-vectors held in registers.
   int64_t pvRows = 0, pvCols = 0;
+  /// Whether PARTIAL tiles restrict their work to the keys their queries
+  /// allow (the `row-spans` option; off for the masked-dense baseline).
+  bool rowSpans = true;
 
   mlir::VectorType f32Vec(mlir::MLIRContext *ctx) const;
   mlir::MemRefType qTileType(mlir::MLIRContext *ctx) const;   // BQ x D
+  mlir::MemRefType qTransType(mlir::MLIRContext *ctx) const;  // D x BQ
   mlir::MemRefType rowType(mlir::MLIRContext *ctx) const;     // BQ
-  mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;   // BQ x BK
-  mlir::MemRefType packedKType(mlir::MLIRContext *ctx) const; // D x BK
+  mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;   // BK x BQ
+  mlir::MemRefType laneMaskType(mlir::MLIRContext *ctx) const; // BK x BQ i8
+  mlir::MemRefType spanType(mlir::MLIRContext *ctx) const;       // BQ i32
+  mlir::MemRefType vectorSpanType(mlir::MLIRContext *ctx) const; // BQ/VW
   mlir::MemRefType queryTokenType(mlir::MLIRContext *ctx) const; // BQ index
   mlir::MemRefType keyTokenType(mlir::MLIRContext *ctx) const;   // BK index
 
@@ -56,7 +61,9 @@ mlir::FailureOr<TileShape> computeTileShape(KernelOp kernel);
 
 /// The values one tile function works on.
 struct TileValues {
-  mlir::Value qTile, acc, rowMax, rowSum;        // per query tile state
+  /// Per query tile state: the pre-scaled queries transposed (D x BQ), the
+  /// accumulator (BQ x D), running max and sum (BQ).
+  mlir::Value qTrans, acc, rowMax, rowSum;
   /// Token of each query row (memref<BQ x index>, -1 for padding rows).
   mlir::Value queryTokens;
   /// Token of each key position of the tile (memref<BK x index>, -1 for
@@ -71,61 +78,73 @@ struct TileValues {
   mlir::Value firstKey, keyCount; // derived: kt * BK, min(BK, nk - k0)
 };
 
-/// Gives the lanes of one score vector that take part in the softmax, or a
-/// null value when all do. `row` is the row in the tile, `col` the first
-/// column of the vector.
-using LaneMaskFn = llvm::function_ref<mlir::Value(
-    mlir::OpBuilder &, mlir::Location, mlir::Value row, int64_t col)>;
-
-/// The key lanes each row of a PARTIAL tile may use: row i allows no lane
-/// outside [first[i], end[i]) (memref<BQ x index> each; BK and 0 for a row
-/// that allows none). The products skip what lies outside a row group's
-/// span; the softmax still masks lane by lane inside it.
-struct RowSpans {
-  mlir::Value first, end;
+/// Which keys of a PARTIAL tile each query allows, found once per tile:
+/// the lane mask of every (key, query vector) as bytes, the span
+/// [first, end) of keys each query allows (BK and 0 for none) and, per
+/// vector of queries, the union of its lanes' spans. Work outside a span is
+/// skipped; inside it the mask is applied lane by lane.
+struct TileMasks {
+  mlir::Value lanes;             // memref<BK x BQ x i8>
+  mlir::Value first, end;        // memref<BQ x i32>
+  mlir::Value vecFirst, vecEnd;  // memref<BQ/VW x index>
+  /// False for the masked-dense baseline: the masks are applied to every
+  /// key of the tile, the spans are not used.
+  bool useSpans = true;
 };
 
+/// The query lanes [col, col + VW) that key `key` may attend (or a null
+/// value when all may), as vector<VW x i1>.
+using LaneMaskFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::Value key, mlir::Value col)>;
+
 // TileMicroKernel.cpp
-/// Evaluates `laneMask` on every vector of the tile and records the span of
-/// each row.
-RowSpans computeRowSpans(mlir::OpBuilder &b, mlir::Location loc,
-                         const TileShape &shape, LaneMaskFn laneMask);
-mlir::Value packKeyTile(mlir::OpBuilder &b, mlir::Location loc,
-                        const TileShape &shape, const TileValues &t);
-/// S = Q·Kᵀ for the whole tile, or with `spans` only for the key vectors
-/// that meet each row group's span (the other scores are left unset).
+/// Q^T (D x BQ) from the query tile (BQ x D), with VW x VW register
+/// transposes.
+void transposeQueryTile(mlir::OpBuilder &b, mlir::Location loc,
+                        const TileShape &shape, mlir::Value qTile,
+                        mlir::Value qTrans);
+/// Evaluates `laneMask` on every (key, query vector) of keys [0, keyCount)
+/// and records the masks and spans.
+TileMasks computeTileMasks(mlir::OpBuilder &b, mlir::Location loc,
+                           const TileShape &shape, const TileValues &t,
+                           LaneMaskFn laneMask);
+/// S^T = K·Q^T for keys [0, keyCount) of the tile, or with `masks` only for
+/// the keys in the span of each group of query vectors (other scores are
+/// left unset).
 mlir::Value computeScores(mlir::OpBuilder &b, mlir::Location loc,
-                          const TileShape &shape, mlir::Value qTile,
-                          mlir::Value packedK,
-                          const RowSpans *spans = nullptr);
+                          const TileShape &shape, const TileValues &t,
+                          const TileMasks *masks = nullptr);
 /// Gathers the value rows of a tile with a key map into a contiguous
 /// BK x D stack buffer (rows past keyCount are left unset).
 mlir::Value packValueTile(mlir::OpBuilder &b, mlir::Location loc,
                           const TileShape &shape, const TileValues &t);
-/// acc = acc * rescale + probs * V, with V read from `packedV` when given,
-/// else straight from the value tensor; with `spans`, each row group runs
-/// over the keys of its span only (its probabilities elsewhere are zeros).
+/// acc = acc * rescale + P·V, with P^T in `probs` (BK x BQ) and V read
+/// from `packedV` when given, else straight from the value tensor; with
+/// `masks`, each row group runs over the keys of its span only (its
+/// probabilities elsewhere are zeros or unset).
 void accumulateValues(mlir::OpBuilder &b, mlir::Location loc,
                       const TileShape &shape, const TileValues &t,
                       mlir::Value probs, mlir::Value rescale,
                       mlir::Value packedV = {},
-                      const RowSpans *spans = nullptr);
+                      const TileMasks *masks = nullptr);
 
-// SoftmaxUpdate.cpp: turns scores into probabilities in place, updates the
-// running max and sum, and writes the per-row rescale factors of `acc` to
-// `rescale` (memref<BQ x f32>).
-// With `spans`, rows that allow no key of the tile are skipped.
+// SoftmaxUpdate.cpp: for each vector of queries, over the keys [0,
+// keyCount) (or, with `masks`, over the vector's span, masked lane by lane
+// from the stored masks), turns scores into probabilities in place,
+// updates the running max and sum, and writes the rescale factors of `acc`
+// to `rescale` (memref<BQ x f32>). `keyMask` gives the lanes of a key
+// without `masks` (null for all).
 void updateSoftmax(mlir::OpBuilder &b, mlir::Location loc,
                    const TileShape &shape, const TileValues &t,
                    mlir::Value scores, mlir::Value rescale,
-                   LaneMaskFn laneMask, const RowSpans *spans = nullptr);
+                   LaneMaskFn keyMask, const TileMasks *masks = nullptr);
 
-// Predicate.cpp: the kernel's predicate for query `query` and the key lanes
-// `keys` (vector<VW x index>), as vector<VW x i1>.
+// Predicate.cpp: the kernel's predicate for the query lanes `queries`
+// (vector<VW x index>) and the scalar key `key`, as vector<VW x i1>.
 mlir::Value emitPredicate(mlir::OpBuilder &b, mlir::Location loc,
                           KernelOp kernel, const TileShape &shape,
-                          mlir::Value head, mlir::Value query,
-                          mlir::Value keys, mlir::Value numQueries,
+                          mlir::Value head, mlir::Value queries,
+                          mlir::Value key, mlir::Value numQueries,
                           mlir::Value numKeys, mlir::ValueRange params);
 
 // KernelDriver.cpp: replaces `kernel` by the entry function, its tile

@@ -4,7 +4,7 @@
 //   * `@<name>(q, k, v, o, lse, args, scale, begin, end)`: the C-callable
 //     entry point (ABI in lib/Runtime/KernelABI.h). For each work item
 //     (batch, head, query tile) in [begin, end) it loads the query tile
-//     once, pre-scaled, runs the kernel's schedule with every `sattn.visit`
+//     once, pre-scaled and transposed, runs the kernel's schedule with every `sattn.visit`
 //     turned into a call of the FULL or PARTIAL tile function, and writes
 //     O = acc / l (0 for rows with nothing allowed) and LSE = m + log l
 //     (-inf for those rows), or with args[kMerge] merges that result into
@@ -185,7 +185,9 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
     return memref::AllocaOp::create(rewriter, loc, t, ValueRange{},
                                     rewriter.getI64IntegerAttr(64));
   };
-  Value qTile = stackBuffer(shape.qTileType(ctx)), acc = stackBuffer(shape.qTileType(ctx));
+  Value qTile = stackBuffer(shape.qTileType(ctx)),
+        qTrans = stackBuffer(shape.qTransType(ctx)),
+        acc = stackBuffer(shape.qTileType(ctx));
   Value rowMax = stackBuffer(shape.rowType(ctx)), rowSum = stackBuffer(shape.rowType(ctx));
   Value queryTokens = stackBuffer(shape.queryTokenType(ctx));
   VectorType vec = shape.f32Vec(ctx);
@@ -281,9 +283,13 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         scf::YieldOp::create(nb, l);
       });
 
+  // Scores are computed transposed (queries across the lanes): the tile
+  // functions read Q^T.
+  transposeQueryTile(b, loc, shape, qTile, qTrans);
+
   SmallVector<Value> scheduleArgs{qt, h, numQ, numK};
   scheduleArgs.append(params);
-  SmallVector<Value> prefix{qTile, acc,   rowMax, rowSum, queryTokens,
+  SmallVector<Value> prefix{qTrans, acc,  rowMax, rowSum, queryTokens,
                             a[1],  a[2],  kBase,  vBase,  get(rt::kKStrideN),
                             get(rt::kVStrideN)};
   SmallVector<Value> suffix{q0, h, numQ, numK, keySpace};

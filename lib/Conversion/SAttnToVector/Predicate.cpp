@@ -1,11 +1,12 @@
 //===- Predicate.cpp - the kernel predicate on a vector of keys ------------===//
 //
-// Evaluates a kernel's `predicate` region for one query and VW consecutive
-// keys at once. Ops that do not depend on the key are cloned as scalars
-// (LLVM hoists them out of the key loop); elementwise ops that do are cloned
-// on vector<VW x T> with their scalar operands broadcast. A predicate that
-// uses the key inside a region (scf.if, scf.for) cannot be widened this way
-// and is evaluated lane by lane in a loop instead: slower, still exact.
+// Evaluates a kernel's `predicate` region for one key and the VW queries of
+// a vector at once (scores are transposed: queries across the lanes). Ops
+// that do not depend on the query are cloned as scalars; elementwise ops
+// that do are cloned on vector<VW x T> with their scalar operands
+// broadcast. A predicate that uses the query inside a region (scf.if,
+// scf.for) cannot be widened this way and is evaluated lane by lane in a
+// loop instead: slower, still exact.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,8 +22,8 @@ using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cpu;
 
-/// Index of the key argument in the predicate block.
-static constexpr unsigned kKeyArg = 2;
+/// Index of the query argument in the predicate block.
+static constexpr unsigned kQueryArg = 1;
 
 /// Whether `op`, or anything nested in it, reads a value of `varying`.
 static bool usesVarying(Operation *op, const llvm::DenseSet<Value> &varying) {
@@ -41,25 +42,26 @@ static bool canWiden(Operation *op) {
          op->hasTrait<OpTrait::Vectorizable>();
 }
 
-/// Maps the predicate block arguments; `key` is a scalar or a vector.
+/// Maps the predicate block arguments; `query` is a scalar or a vector.
 static void mapArguments(Block &block, IRMapping &map, Value head, Value query,
                          Value key, Value numQueries, Value numKeys,
                          ValueRange params) {
   map.map(block.getArgument(0), head);
-  map.map(block.getArgument(1), query);
-  map.map(block.getArgument(kKeyArg), key);
+  map.map(block.getArgument(kQueryArg), query);
+  map.map(block.getArgument(2), key);
   map.map(block.getArgument(3), numQueries);
   map.map(block.getArgument(4), numKeys);
   for (auto [arg, p] : llvm::zip(block.getArguments().drop_front(5), params))
     map.map(arg, p);
 }
 
-/// Clones the predicate with vector keys; null if some op cannot be widened.
+/// Clones the predicate with vector queries; null if some op cannot be
+/// widened.
 static Value emitWidened(OpBuilder &b, Location loc, Block &block,
-                         const TileShape &shape, Value head, Value query,
-                         Value keys, Value numQueries, Value numKeys,
+                         const TileShape &shape, Value head, Value queries,
+                         Value key, Value numQueries, Value numKeys,
                          ValueRange params) {
-  llvm::DenseSet<Value> varying{block.getArgument(kKeyArg)};
+  llvm::DenseSet<Value> varying{block.getArgument(kQueryArg)};
   for (Operation &op : block.without_terminator())
     if (usesVarying(&op, varying)) {
       if (!canWiden(&op))
@@ -67,7 +69,7 @@ static Value emitWidened(OpBuilder &b, Location loc, Block &block,
       varying.insert(op.result_begin(), op.result_end());
     }
   IRMapping map;
-  mapArguments(block, map, head, query, keys, numQueries, numKeys, params);
+  mapArguments(block, map, head, queries, key, numQueries, numKeys, params);
   auto widen = [&](Type t) {
     return VectorType::get({shape.vectorWidth}, t);
   };
@@ -95,8 +97,8 @@ static Value emitWidened(OpBuilder &b, Location loc, Block &block,
 
 /// Evaluates the predicate for each lane in a loop.
 static Value emitPerLane(OpBuilder &b, Location loc, Block &block,
-                         const TileShape &shape, Value head, Value query,
-                         Value keys, Value numQueries, Value numKeys,
+                         const TileShape &shape, Value head, Value queries,
+                         Value key, Value numQueries, Value numKeys,
                          ValueRange params) {
   auto maskType = VectorType::get({shape.vectorWidth}, b.getI1Type());
   Value init = arith::ConstantOp::create(
@@ -105,8 +107,8 @@ static Value emitPerLane(OpBuilder &b, Location loc, Block &block,
       b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.vectorWidth),
       cstIndex(b, loc, 1), ValueRange{init},
       [&](OpBuilder &nb, Location l, Value lane, ValueRange iter) {
-        Value key = vector::ExtractOp::create(nb, l, keys,
-                                              ArrayRef<OpFoldResult>{lane});
+        Value query = vector::ExtractOp::create(nb, l, queries,
+                                                ArrayRef<OpFoldResult>{lane});
         IRMapping map;
         mapArguments(block, map, head, query, key, numQueries, numKeys,
                      params);
@@ -121,13 +123,13 @@ static Value emitPerLane(OpBuilder &b, Location loc, Block &block,
 }
 
 Value cpu::emitPredicate(OpBuilder &b, Location loc, KernelOp kernel,
-                         const TileShape &shape, Value head, Value query,
-                         Value keys, Value numQueries, Value numKeys,
+                         const TileShape &shape, Value head, Value queries,
+                         Value key, Value numQueries, Value numKeys,
                          ValueRange params) {
   Block &block = kernel.getPredicateBlock();
-  if (Value v = emitWidened(b, loc, block, shape, head, query, keys,
+  if (Value v = emitWidened(b, loc, block, shape, head, queries, key,
                             numQueries, numKeys, params))
     return v;
-  return emitPerLane(b, loc, block, shape, head, query, keys, numQueries,
+  return emitPerLane(b, loc, block, shape, head, queries, key, numQueries,
                      numKeys, params);
 }

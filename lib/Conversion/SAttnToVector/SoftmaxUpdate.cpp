@@ -1,13 +1,16 @@
 //===- SoftmaxUpdate.cpp - the online-softmax step of one key tile --------===//
 //
-// For every row of the score tile: mask the lanes the caller rules out
-// (predicate or sequence end) to -inf, take the new running max, turn the
-// scores into probabilities exp(s - m) in place, and update the running sum.
-// The factor exp(m_old - m_new) that the accumulator must be rescaled by is
-// written per row and applied by the P·V kernel, so acc is touched once per
-// tile. A row with nothing allowed so far keeps m = -inf; it uses 0 as the
-// reference instead so no inf - inf (NaN) can arise, and masked lanes are
-// forced to exact zeros rather than relying on exp(-inf) of the polynomial.
+// Scores are transposed (keys x queries, queries across the lanes), so the
+// softmax of a vector of queries runs down the key axis with vertical ops
+// only: mask the lanes the caller rules out to -inf, take the running max
+// over the keys, turn the scores into probabilities exp(s - m) in place,
+// and add them up. The factor exp(m_old - m_new) that the accumulator must
+// be rescaled by is written per query and applied by the P·V kernel, so
+// acc is touched once per tile. A query with nothing allowed so far keeps
+// m = -inf; it uses 0 as the reference instead so no inf - inf (NaN) can
+// arise, and masked lanes are forced to exact zeros rather than relying on
+// exp(-inf) of the polynomial. In a PARTIAL tile each query vector only
+// visits the keys of its span; a query that allows none keeps its state.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,89 +30,75 @@ using namespace sparsa::sattn::cpu;
 
 void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
                         const TileValues &t, Value scores, Value rescale,
-                        LaneMaskFn laneMask, const RowSpans *spans) {
+                        LaneMaskFn keyMask, const TileMasks *masks) {
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth;
-  const int64_t numVecs = shape.blockK / vw;
   const float negInf = -std::numeric_limits<float>::infinity();
   VectorType vec = shape.f32Vec(ctx);
-  auto rowLoop =
-      scf::ForOp::create(b, loc, cstIndex(b, loc, 0),
-                         cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, 1));
+  auto bytes = VectorType::get({vw}, b.getI8Type());
+  Value c0 = cstIndex(b, loc, 0), c1 = cstIndex(b, loc, 1);
+  auto vecLoop = scf::ForOp::create(b, loc, c0,
+                                    cstIndex(b, loc, shape.blockQ / vw), c1);
   OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(rowLoop.getBody());
-  Value i = rowLoop.getInductionVar();
-  if (spans) {
-    // A row that allows no key of the tile keeps its state; its accumulator
-    // is rescaled by 1 (by 0 while nothing is allowed yet, as below), and
-    // its probabilities are zeros (P·V runs over the span of its row group).
-    Value f = memref::LoadOp::create(b, loc, spans->first, ValueRange{i});
-    Value e = memref::LoadOp::create(b, loc, spans->end, ValueRange{i});
-    Value empty =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, f, e);
-    auto skip = scf::IfOp::create(b, loc, empty, /*withElseRegion=*/true);
-    b.setInsertionPointToStart(&skip.getThenRegion().front());
-    Value mOld = memref::LoadOp::create(b, loc, t.rowMax, ValueRange{i});
-    Value wasEmpty =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mOld,
-                              cstF32(b, loc, negInf));
-    memref::StoreOp::create(
-        b, loc,
-        arith::SelectOp::create(b, loc, wasEmpty, cstF32(b, loc, 0.0f),
-                                cstF32(b, loc, 1.0f)),
-        rescale, ValueRange{i});
-    Value zeros = splatF32(b, loc, shape, 0.0f);
-    for (int64_t c = 0; c < numVecs; ++c)
-      vector::StoreOp::create(b, loc, zeros, scores,
-                              ValueRange{i, cstIndex(b, loc, c * vw)});
-    b.setInsertionPointToStart(&skip.getElseRegion().front());
+  b.setInsertionPointToStart(vecLoop.getBody());
+  Value c = vecLoop.getInductionVar();
+  Value col = arith::MulIOp::create(b, loc, c, cstIndex(b, loc, vw));
+  Value lo = c0, hi = t.keyCount;
+  if (masks && masks->useSpans) {
+    lo = memref::LoadOp::create(b, loc, masks->vecFirst, ValueRange{c});
+    hi = memref::LoadOp::create(b, loc, masks->vecEnd, ValueRange{c});
   }
+  // The lanes of key j that take part, or null when all do.
+  auto lanesOf = [&](OpBuilder &nb, Location l, Value j) -> Value {
+    if (!masks)
+      return keyMask(nb, l, j, col);
+    Value m = vector::LoadOp::create(nb, l, bytes, masks->lanes,
+                                     ValueRange{j, col});
+    Value zero = arith::ConstantOp::create(
+        nb, l, bytes, DenseElementsAttr::get(bytes, nb.getI8IntegerAttr(0)));
+    return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, m, zero);
+  };
   Value vNegInf = splatF32(b, loc, shape, negInf);
-
-  SmallVector<Value> s, masks;
-  Value rowMax;
-  for (int64_t c = 0; c < numVecs; ++c) {
-    Value v = vector::LoadOp::create(
-        b, loc, vec, scores, ValueRange{i, cstIndex(b, loc, c * vw)});
-    Value m = laneMask(b, loc, i, c * vw);
-    if (m)
-      v = arith::SelectOp::create(b, loc, m, v, vNegInf);
-    s.push_back(v);
-    masks.push_back(m);
-    rowMax = rowMax ? arith::MaxNumFOp::create(b, loc, rowMax, v) : v;
-  }
-  Value tileMax = vector::ReductionOp::create(
-      b, loc, vector::CombiningKind::MAXNUMF, rowMax);
-  Value mOld = memref::LoadOp::create(b, loc, t.rowMax, ValueRange{i});
-  Value mNew = arith::MaxNumFOp::create(b, loc, mOld, tileMax);
-  Value cNegInf = cstF32(b, loc, negInf), cZero = cstF32(b, loc, 0.0f);
-  Value noneYet = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                        mNew, cNegInf);
-  Value mRef = arith::SelectOp::create(b, loc, noneYet, cZero, mNew);
-  Value mRefVec = vector::BroadcastOp::create(b, loc, vec, mRef);
-
-  Value sum;
   Value vZero = splatF32(b, loc, shape, 0.0f);
-  for (int64_t c = 0; c < numVecs; ++c) {
-    Value p = math::ExpOp::create(
-        b, loc, arith::SubFOp::create(b, loc, s[c], mRefVec));
-    if (masks[c])
-      p = arith::SelectOp::create(b, loc, masks[c], p, vZero);
-    vector::StoreOp::create(b, loc, p, scores,
-                            ValueRange{i, cstIndex(b, loc, c * vw)});
-    sum = sum ? arith::AddFOp::create(b, loc, sum, p) : p;
-  }
-  Value tileSum =
-      vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum);
+
+  auto maxLoop = scf::ForOp::create(
+      b, loc, lo, hi, c1, ValueRange{vNegInf},
+      [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
+        Value s = vector::LoadOp::create(nb, l, vec, scores,
+                                         ValueRange{j, col});
+        if (Value m = lanesOf(nb, l, j))
+          s = arith::SelectOp::create(nb, l, m, s, vNegInf);
+        scf::YieldOp::create(
+            nb, l, ValueRange{arith::MaxNumFOp::create(nb, l, iter[0], s)});
+      });
+  Value mOld = vector::LoadOp::create(b, loc, vec, t.rowMax, ValueRange{col});
+  Value mNew = arith::MaxNumFOp::create(b, loc, mOld, maxLoop.getResult(0));
+  Value noneYet = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        mNew, vNegInf);
+  Value mRef = arith::SelectOp::create(b, loc, noneYet, vZero, mNew);
+
+  auto sumLoop = scf::ForOp::create(
+      b, loc, lo, hi, c1, ValueRange{vZero},
+      [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
+        Value s = vector::LoadOp::create(nb, l, vec, scores,
+                                         ValueRange{j, col});
+        Value p = math::ExpOp::create(nb, l,
+                                      arith::SubFOp::create(nb, l, s, mRef));
+        if (Value m = lanesOf(nb, l, j))
+          p = arith::SelectOp::create(nb, l, m, p, vZero);
+        vector::StoreOp::create(nb, l, p, scores, ValueRange{j, col});
+        scf::YieldOp::create(
+            nb, l, ValueRange{arith::AddFOp::create(nb, l, iter[0], p)});
+      });
 
   Value wasEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                         mOld, cNegInf);
+                                         mOld, vNegInf);
   Value alphaExp =
       math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, mRef));
-  Value alpha = arith::SelectOp::create(b, loc, wasEmpty, cZero, alphaExp);
-  Value lOld = memref::LoadOp::create(b, loc, t.rowSum, ValueRange{i});
-  Value lNew = math::FmaOp::create(b, loc, lOld, alpha, tileSum);
-  memref::StoreOp::create(b, loc, lNew, t.rowSum, ValueRange{i});
-  memref::StoreOp::create(b, loc, mNew, t.rowMax, ValueRange{i});
-  memref::StoreOp::create(b, loc, alpha, rescale, ValueRange{i});
+  Value alpha = arith::SelectOp::create(b, loc, wasEmpty, vZero, alphaExp);
+  Value lOld = vector::LoadOp::create(b, loc, vec, t.rowSum, ValueRange{col});
+  Value lNew = vector::FMAOp::create(b, loc, lOld, alpha, sumLoop.getResult(0));
+  vector::StoreOp::create(b, loc, lNew, t.rowSum, ValueRange{col});
+  vector::StoreOp::create(b, loc, mNew, t.rowMax, ValueRange{col});
+  vector::StoreOp::create(b, loc, alpha, rescale, ValueRange{col});
 }

@@ -1,12 +1,12 @@
 //===- TileFunction.cpp - one function per tile class ---------------------===//
 //
 // Builds `@<kernel>_full_tile` and `@<kernel>_partial_tile`: fold one key
-// tile into the online softmax of the current query tile. They differ only
-// in the lane mask of the softmax step: a FULL tile has none (only the last,
-// ragged key tile masks the lanes past the sequence end, in a separate
-// branch, so the steady state is mask-free); a PARTIAL tile evaluates the
-// predicate on vectors of keys, first to find the span of keys each row
-// allows, which the two products are restricted to. All memref arguments have static shapes so
+// tile into the online softmax of the current query tile. A FULL tile
+// carries no predicate (under a key map, padding positions are masked in a
+// separate branch, so the steady state is mask-free); a PARTIAL tile
+// evaluates the predicate once per (key, query vector) into byte masks and
+// the span of keys each query allows, which the two products and the
+// softmax are restricted to. All memref arguments have static shapes so
 // the functions lower with bare pointers.
 //
 //===----------------------------------------------------------------------===//
@@ -29,7 +29,7 @@ SmallVector<Type> cpu::tileFunctionInputs(MLIRContext *ctx,
                                           int64_t numParams) {
   Type idx = IndexType::get(ctx);
   auto base = MemRefType::get({1}, Float32Type::get(ctx));
-  SmallVector<Type> types{shape.qTileType(ctx),      shape.qTileType(ctx),
+  SmallVector<Type> types{shape.qTransType(ctx),     shape.qTileType(ctx),
                           shape.rowType(ctx),        shape.rowType(ctx),
                           shape.queryTokenType(ctx), base,
                           base};
@@ -67,7 +67,7 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
 
   ValueRange a = entry->getArguments();
   TileValues t;
-  t.qTile = a[0];
+  t.qTrans = a[0];
   t.acc = a[1];
   t.rowMax = a[2];
   t.rowSum = a[3];
@@ -90,90 +90,77 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   t.keyCount = arith::MinSIOp::create(
       b, loc, bk, arith::SubIOp::create(b, loc, t.keySpace, t.firstKey));
   // With a key map: the tokens of the tile and whether all positions hold
-  // one; with the identity, only the last tile can be short.
+  // one; with the identity, every position below keyCount does (the loops
+  // stop there).
   Value allKeys =
-      shape.identityKeys()
-          ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                  t.keyCount, bk)
-                .getResult()
-          : fillKeyTokens(b, loc, shape, t);
+      shape.identityKeys() ? Value() : fillKeyTokens(b, loc, shape, t);
 
   Value rescale = memref::AllocaOp::create(b, loc, shape.rowType(ctx),
                                            ValueRange{},
                                            b.getI64IntegerAttr(64));
-
-  // Key tokens of the lanes [col, col + VW) of the tile.
-  auto keyLanes = [&](OpBuilder &nb, Location l, int64_t col) -> Value {
-    if (t.keyTokens)
-      return vector::LoadOp::create(
-          nb, l, VectorType::get({shape.vectorWidth}, nb.getIndexType()),
-          t.keyTokens, ValueRange{cstIndex(nb, l, col)});
-    return laneIndices(nb, l, shape,
-                       arith::AddIOp::create(nb, l, t.firstKey,
-                                             cstIndex(nb, l, col)));
-  };
-  // Lanes holding a key: below Nk (identity) or a token >= 0 (key map).
-  auto inBounds = [&](OpBuilder &nb, Location l, Value keys) -> Value {
-    if (t.keyTokens) {
-      Value zero = vector::BroadcastOp::create(nb, l, keys.getType(),
-                                               cstIndex(nb, l, 0));
-      return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, keys,
-                                   zero);
-    }
-    Value n = vector::BroadcastOp::create(nb, l, keys.getType(), t.numKeys);
-    return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt, keys, n);
+  Value packedV =
+      shape.identityKeys() ? Value() : packValueTile(b, loc, shape, t);
+  auto keyLanes = VectorType::get({shape.vectorWidth}, b.getI1Type());
+  // Whether key position j holds a key (a key map's padding does not; with
+  // the identity, loops stop at the sequence end), broadcast over lanes.
+  auto keyHolds = [&](OpBuilder &nb, Location l, Value j) -> Value {
+    Value token = memref::LoadOp::create(nb, l, t.keyTokens, ValueRange{j});
+    Value ok = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token,
+                                     cstIndex(nb, l, 0));
+    return vector::BroadcastOp::create(nb, l, keyLanes, ok);
   };
 
   if (kind == TileClass::full) {
-    Value packed = packKeyTile(b, loc, shape, t);
-    Value scores = computeScores(b, loc, shape, t.qTile, packed);
-    Value whole = allKeys;
-    scf::IfOp::create(
-        b, loc, whole,
+    Value scores = computeScores(b, loc, shape, t);
+    auto noMask = [](OpBuilder &, Location, Value, Value) { return Value(); };
+    if (shape.identityKeys())
+      updateSoftmax(b, loc, shape, t, scores, rescale, noMask);
+    else
+      scf::IfOp::create(
+        b, loc, allKeys,
         [&](OpBuilder &nb, Location l) {
-          updateSoftmax(nb, l, shape, t, scores, rescale,
-                        [](OpBuilder &, Location, Value, int64_t) {
-                          return Value();
-                        });
+          updateSoftmax(nb, l, shape, t, scores, rescale, noMask);
           scf::YieldOp::create(nb, l);
         },
         [&](OpBuilder &nb, Location l) {
           updateSoftmax(nb, l, shape, t, scores, rescale,
-                        [&](OpBuilder &mb, Location ml, Value, int64_t col) {
-                          return inBounds(mb, ml, keyLanes(mb, ml, col));
+                        [&](OpBuilder &mb, Location ml, Value j, Value) {
+                          return keyHolds(mb, ml, j);
                         });
           scf::YieldOp::create(nb, l);
         });
-    accumulateValues(b, loc, shape, t, scores, rescale,
-                     shape.identityKeys() ? Value()
-                                          : packValueTile(b, loc, shape, t));
+    accumulateValues(b, loc, shape, t, scores, rescale, packedV);
   } else {
-    auto allowed = [&](OpBuilder &mb, Location ml, Value row,
-                       int64_t col) -> Value {
-      Value keys = keyLanes(mb, ml, col);
-      Value query =
+    // The predicate of key j for the query lanes [col, col + VW).
+    auto allowed = [&](OpBuilder &mb, Location ml, Value j,
+                       Value col) -> Value {
+      Value queries =
           shape.identityQueries()
-              ? arith::AddIOp::create(mb, ml, t.firstQuery, row).getResult()
-              : memref::LoadOp::create(mb, ml, t.queryTokens, ValueRange{row})
+              ? laneIndices(mb, ml, shape,
+                            arith::AddIOp::create(mb, ml, t.firstQuery, col))
+              : vector::LoadOp::create(
+                    mb, ml,
+                    VectorType::get({shape.vectorWidth}, mb.getIndexType()),
+                    t.queryTokens, ValueRange{col})
                     .getResult();
-      Value ok = emitPredicate(mb, ml, kernel, shape, t.head, query, keys,
+      Value key =
+          t.keyTokens
+              ? memref::LoadOp::create(mb, ml, t.keyTokens, ValueRange{j})
+                    .getResult()
+              : arith::AddIOp::create(mb, ml, t.firstKey, j).getResult();
+      Value ok = emitPredicate(mb, ml, kernel, shape, t.head, queries, key,
                                t.numQueries, t.numKeys, t.params);
-      return arith::AndIOp::create(mb, ml, ok, inBounds(mb, ml, keys));
+      if (t.keyTokens)
+        ok = arith::AndIOp::create(mb, ml, ok, keyHolds(mb, ml, j));
+      return ok;
     };
-    // The predicate is evaluated twice: once for the row spans the products
-    // are restricted to, once lane by lane in the softmax. Both are cheap
-    // next to the products of the lanes they save.
-    std::optional<RowSpans> spans;
-    if (shape.rowSpans)
-      spans = computeRowSpans(b, loc, shape, allowed);
-    const RowSpans *sp = spans ? &*spans : nullptr;
-    Value packed = packKeyTile(b, loc, shape, t);
-    Value scores = computeScores(b, loc, shape, t.qTile, packed, sp);
-    updateSoftmax(b, loc, shape, t, scores, rescale, allowed, sp);
-    accumulateValues(b, loc, shape, t, scores, rescale,
-                     shape.identityKeys() ? Value()
-                                          : packValueTile(b, loc, shape, t),
-                     sp);
+    // The predicate is evaluated once per (key, query vector) into byte
+    // masks, which also give the spans the products are restricted to
+    // (not for the masked-dense baseline).
+    TileMasks masks = computeTileMasks(b, loc, shape, t, allowed);
+    Value scores = computeScores(b, loc, shape, t, &masks);
+    updateSoftmax(b, loc, shape, t, scores, rescale, allowed, &masks);
+    accumulateValues(b, loc, shape, t, scores, rescale, packedV, &masks);
   }
   func::ReturnOp::create(b, loc);
   return fn;

@@ -1,16 +1,19 @@
-//===- TileMicroKernel.cpp - packing, Q·Kᵀ and P·V micro-kernels ----------===//
+//===- TileMicroKernel.cpp - masks, S^T = K·Q^T and P·V micro-kernels -----===//
 //
 // The two matrix products of one (query tile, key tile) step, written on
 // `vector` ops with an explicit register blocking:
-//   * the key tile is packed transposed (D x BK) into a stack buffer with
-//     VW x VW register transposes, so the score kernel loads contiguous key
-//     vectors and broadcasts one query element per row;
-//   * S = Q·Kᵀ keeps scoreRows x scoreCols accumulators in registers across
-//     the whole head dimension (Q is pre-scaled by the softmax scale);
-//   * in a PARTIAL tile both products skip what lies outside each row
-//     group's span (computeRowSpans): the score kernel starts and stops at
-//     any key vector (spanRows x spanCols blocks), P·V at any key. The
-//     diagonal tiles of bands and causal triangles do about half the work;
+//   * scores are computed transposed, S^T = K·Q^T, with the tile's queries
+//     across the lanes: the score kernel keeps scoreRows keys x scoreCols
+//     query vectors of accumulators in registers across the head
+//     dimension, loads query vectors from Q^T (transposed once per query
+//     tile by transposeQueryTile) and broadcasts one key element per row
+//     straight from the key tensor. No key tile is packed or transposed;
+//   * in a PARTIAL tile the predicate is evaluated once per (key, query
+//     vector) into a byte mask, together with the span of keys each query
+//     allows (computeTileMasks). The score kernel then runs, for each group
+//     of query vectors, over the keys of the group's span only, and P·V
+//     over each row group's span, so the diagonal tiles of bands and causal
+//     triangles do about half the work;
 //   * acc = acc·alpha + P·V keeps pvRows x pvCols accumulators over D and
 //     streams the value rows of the tile straight from memory, except under
 //     a key map: gathered rows lie a power-of-two stride apart (a residue
@@ -18,8 +21,8 @@
 //     fall into the same few cache sets and would be evicted between the
 //     passes over the tile; they are first copied into a contiguous buffer.
 // Key rows come from keyRow (TokenMaps.cpp): past the end of the sequence
-// or on padding positions they read a valid row whose scores the caller
-// masks; P·V stops at the last position of the key space.
+// or on padding positions they read a valid row whose scores are never
+// used or are masked.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,138 +48,151 @@ static Value stackBuffer(OpBuilder &b, Location loc, MemRefType t) {
                                   b.getI64IntegerAttr(64));
 }
 
-Value cpu::packKeyTile(OpBuilder &b, Location loc, const TileShape &shape,
-                       const TileValues &t) {
-  MLIRContext *ctx = b.getContext();
+void cpu::transposeQueryTile(OpBuilder &b, Location loc,
+                             const TileShape &shape, Value qTile,
+                             Value qTrans) {
   const int64_t vw = shape.vectorWidth;
-  Value packed = stackBuffer(b, loc, shape.packedKType(ctx));
-  VectorType vec = shape.f32Vec(ctx);
+  VectorType vec = shape.f32Vec(b.getContext());
   auto square = VectorType::get({vw, vw}, b.getF32Type());
-  Value c0 = cstIndex(b, loc, 0);
-  auto keyLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockK),
-                                    cstIndex(b, loc, vw));
-  {
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(keyLoop.getBody());
-    Value jb = keyLoop.getInductionVar();
-    // Row offsets of the VW keys of this block, hoisted out of the D loop.
-    SmallVector<Value> rowOffsets;
-    for (int64_t r = 0; r < vw; ++r) {
-      Value key = keyRow(b, loc, shape, t, addIdx(b, loc, jb, r));
-      Value off = arith::MulIOp::create(b, loc, key, t.keyStride);
-      rowOffsets.push_back(arith::AddIOp::create(b, loc, t.keyBase, off));
-    }
-    auto dLoop = scf::ForOp::create(b, loc, c0,
-                                    cstIndex(b, loc, shape.headDim),
-                                    cstIndex(b, loc, vw));
-    b.setInsertionPointToStart(dLoop.getBody());
-    Value dc = dLoop.getInductionVar();
-    Value block = arith::ConstantOp::create(
-        b, loc, square, DenseElementsAttr::get(square, b.getF32FloatAttr(0)));
-    for (int64_t r = 0; r < vw; ++r) {
-      Value at = arith::AddIOp::create(b, loc, rowOffsets[r], dc);
-      Value row = vector::LoadOp::create(b, loc, vec, t.keys, ValueRange{at});
-      block = vector::InsertOp::create(b, loc, row, block,
-                                       ArrayRef<int64_t>{r});
-    }
-    Value tr = vector::TransposeOp::create(b, loc, block,
-                                           ArrayRef<int64_t>{1, 0});
-    for (int64_t r = 0; r < vw; ++r) {
-      Value col = vector::ExtractOp::create(b, loc, tr, ArrayRef<int64_t>{r});
-      vector::StoreOp::create(b, loc, col, packed,
-                              ValueRange{addIdx(b, loc, dc, r), jb});
-    }
-  }
-  return packed;
-}
-
-/// Smallest first and largest end of the spans of rows [ib, ib + rows).
-static std::pair<Value, Value> groupSpan(OpBuilder &b, Location loc,
-                                         const RowSpans &spans, Value ib,
-                                         int64_t rows) {
-  Value lo, hi;
-  for (int64_t r = 0; r < rows; ++r) {
-    Value row = addIdx(b, loc, ib, r);
-    Value f = memref::LoadOp::create(b, loc, spans.first, ValueRange{row});
-    Value e = memref::LoadOp::create(b, loc, spans.end, ValueRange{row});
-    lo = lo ? arith::MinSIOp::create(b, loc, lo, f).getResult() : f;
-    hi = hi ? arith::MaxSIOp::create(b, loc, hi, e).getResult() : e;
-  }
-  return {lo, hi};
-}
-
-RowSpans cpu::computeRowSpans(OpBuilder &b, Location loc,
-                              const TileShape &shape, LaneMaskFn laneMask) {
-  MLIRContext *ctx = b.getContext();
-  const int64_t vw = shape.vectorWidth, numVecs = shape.blockK / vw;
-  RowSpans spans{stackBuffer(b, loc, shape.queryTokenType(ctx)),
-                 stackBuffer(b, loc, shape.queryTokenType(ctx))};
-  auto lanes = VectorType::get({vw}, b.getI32Type());
-  auto splat = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, lanes, DenseElementsAttr::get(lanes, b.getI32IntegerAttr(v)));
-  };
+  Value c0 = cstIndex(b, loc, 0), step = cstIndex(b, loc, vw);
   auto rowLoop =
-      scf::ForOp::create(b, loc, cstIndex(b, loc, 0),
-                         cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, 1));
+      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ), step);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
-  Value i = rowLoop.getInductionVar();
-  Value none = splat(shape.blockK), zero = splat(0);
-  Value first = none, end = zero;
-  for (int64_t c = 0; c < numVecs; ++c) {
-    SmallVector<int32_t> at, after;
-    for (int64_t l = 0; l < vw; ++l) {
-      at.push_back(int32_t(c * vw + l));
-      after.push_back(int32_t(c * vw + l + 1));
-    }
-    Value idx = arith::ConstantOp::create(
-        b, loc, lanes, DenseElementsAttr::get(lanes, ArrayRef(at)));
-    Value idx1 = arith::ConstantOp::create(
-        b, loc, lanes, DenseElementsAttr::get(lanes, ArrayRef(after)));
-    if (Value m = laneMask(b, loc, i, c * vw)) {
-      idx = arith::SelectOp::create(b, loc, m, idx, none);
-      idx1 = arith::SelectOp::create(b, loc, m, idx1, zero);
-    }
-    first = arith::MinSIOp::create(b, loc, first, idx);
-    end = arith::MaxSIOp::create(b, loc, end, idx1);
+  Value ib = rowLoop.getInductionVar();
+  auto dLoop =
+      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim), step);
+  b.setInsertionPointToStart(dLoop.getBody());
+  Value db = dLoop.getInductionVar();
+  Value block = arith::ConstantOp::create(
+      b, loc, square, DenseElementsAttr::get(square, b.getF32FloatAttr(0)));
+  for (int64_t r = 0; r < vw; ++r) {
+    Value row = vector::LoadOp::create(b, loc, vec, qTile,
+                                       ValueRange{addIdx(b, loc, ib, r), db});
+    block =
+        vector::InsertOp::create(b, loc, row, block, ArrayRef<int64_t>{r});
   }
+  Value tr =
+      vector::TransposeOp::create(b, loc, block, ArrayRef<int64_t>{1, 0});
+  for (int64_t r = 0; r < vw; ++r) {
+    Value col = vector::ExtractOp::create(b, loc, tr, ArrayRef<int64_t>{r});
+    vector::StoreOp::create(b, loc, col, qTrans,
+                            ValueRange{addIdx(b, loc, db, r), ib});
+  }
+}
+
+TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
+                                const TileShape &shape, const TileValues &t,
+                                LaneMaskFn laneMask) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t vw = shape.vectorWidth;
+  TileMasks m;
+  m.lanes = stackBuffer(b, loc, shape.laneMaskType(ctx));
+  m.useSpans = shape.rowSpans;
+  if (m.useSpans) {
+    m.first = stackBuffer(b, loc, shape.spanType(ctx));
+    m.end = stackBuffer(b, loc, shape.spanType(ctx));
+    m.vecFirst = stackBuffer(b, loc, shape.vectorSpanType(ctx));
+    m.vecEnd = stackBuffer(b, loc, shape.vectorSpanType(ctx));
+  }
+  auto lanes = VectorType::get({vw}, b.getI32Type());
+  auto bytes = VectorType::get({vw}, b.getI8Type());
+  auto splat = [&](OpBuilder &nb, Location l, int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        nb, l, lanes, DenseElementsAttr::get(lanes, nb.getI32IntegerAttr(v)));
+  };
+  Value c0 = cstIndex(b, loc, 0);
+  auto vecLoop = scf::ForOp::create(b, loc, c0,
+                                    cstIndex(b, loc, shape.blockQ / vw),
+                                    cstIndex(b, loc, 1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(vecLoop.getBody());
+  Value c = vecLoop.getInductionVar();
+  Value col = arith::MulIOp::create(b, loc, c, cstIndex(b, loc, vw));
+  // Keys come in increasing order: the first key a lane allows is the
+  // smallest, the last one it allows ends its span. The masked-dense
+  // baseline keeps only the masks.
+  SmallVector<Value> init;
+  if (m.useSpans)
+    init = {splat(b, loc, shape.blockK), splat(b, loc, 0)};
+  auto keyLoop = scf::ForOp::create(
+      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
+      [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
+        Value ok = laneMask(nb, l, j, col);
+        if (!ok)
+          ok = arith::ConstantOp::create(
+              nb, l, VectorType::get({vw}, nb.getI1Type()),
+              DenseElementsAttr::get(VectorType::get({vw}, nb.getI1Type()),
+                                     true));
+        vector::StoreOp::create(nb, l,
+                                arith::ExtUIOp::create(nb, l, bytes, ok),
+                                m.lanes, ValueRange{j, col});
+        if (!m.useSpans) {
+          scf::YieldOp::create(nb, l);
+          return;
+        }
+        Value j32 = arith::IndexCastOp::create(nb, l, nb.getI32Type(), j);
+        Value jv = vector::BroadcastOp::create(nb, l, lanes, j32);
+        Value jv1 = arith::AddIOp::create(nb, l, jv, splat(nb, l, 1));
+        Value first = arith::MinSIOp::create(
+            nb, l, iter[0],
+            arith::SelectOp::create(nb, l, ok, jv,
+                                    splat(nb, l, shape.blockK)));
+        Value end = arith::SelectOp::create(nb, l, ok, jv1, iter[1]);
+        scf::YieldOp::create(nb, l, ValueRange{first, end});
+      });
+  if (!m.useSpans)
+    return m;
+  Value first = keyLoop.getResult(0), end = keyLoop.getResult(1);
+  vector::StoreOp::create(b, loc, first, m.first, ValueRange{col});
+  vector::StoreOp::create(b, loc, end, m.end, ValueRange{col});
   auto toIndex = [&](Value v) -> Value {
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   };
-  Value f = vector::ReductionOp::create(b, loc, vector::CombiningKind::MINSI,
-                                        first);
-  Value e = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXSI,
-                                        end);
-  memref::StoreOp::create(b, loc, toIndex(f), spans.first, ValueRange{i});
-  memref::StoreOp::create(b, loc, toIndex(e), spans.end, ValueRange{i});
-  return spans;
+  memref::StoreOp::create(
+      b, loc,
+      toIndex(vector::ReductionOp::create(b, loc, vector::CombiningKind::MINSI,
+                                          first)),
+      m.vecFirst, ValueRange{c});
+  memref::StoreOp::create(
+      b, loc,
+      toIndex(vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXSI,
+                                          end)),
+      m.vecEnd, ValueRange{c});
+  return m;
 }
 
-/// Scores of rows [ib, ib + R) and key vectors [jb, jb + C·VW): R x C
-/// accumulators held across the head dimension, then stored.
+/// Scores of keys [jb, jb + R) against the query vectors [col, col + C·VW):
+/// R x C accumulators held across the head dimension, then stored.
 static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
-                           Value qTile, Value packedK, Value scores, Value ib,
-                           Value jb, int64_t R, int64_t C) {
+                           const TileValues &t, Value scores, Value jb,
+                           Value col, int64_t R, int64_t C) {
   const int64_t vw = shape.vectorWidth;
   VectorType vec = shape.f32Vec(b.getContext());
+  SmallVector<Value> rowOffsets;
+  for (int64_t r = 0; r < R; ++r) {
+    Value key = keyRow(b, loc, shape, t, addIdx(b, loc, jb, r));
+    rowOffsets.push_back(arith::AddIOp::create(
+        b, loc, t.keyBase, arith::MulIOp::create(b, loc, key, t.keyStride)));
+  }
   SmallVector<Value> init(R * C, splatF32(b, loc, shape, 0.0f));
   auto dLoop = scf::ForOp::create(
       b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.headDim),
       cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value d, ValueRange accs) {
-        SmallVector<Value> keys;
+        SmallVector<Value> queries;
         for (int64_t c = 0; c < C; ++c)
-          keys.push_back(vector::LoadOp::create(
-              nb, l, vec, packedK, ValueRange{d, addIdx(nb, l, jb, c * vw)}));
+          queries.push_back(vector::LoadOp::create(
+              nb, l, vec, t.qTrans, ValueRange{d, addIdx(nb, l, col, c * vw)}));
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
-          Value q = memref::LoadOp::create(
-              nb, l, qTile, ValueRange{addIdx(nb, l, ib, r), d});
-          Value qb = vector::BroadcastOp::create(nb, l, vec, q);
+          Value k = memref::LoadOp::create(
+              nb, l, t.keys,
+              ValueRange{arith::AddIOp::create(nb, l, rowOffsets[r], d)});
+          Value kb = vector::BroadcastOp::create(nb, l, vec, k);
           for (int64_t c = 0; c < C; ++c)
             next[r * C + c] =
-                vector::FMAOp::create(nb, l, qb, keys[c], next[r * C + c]);
+                vector::FMAOp::create(nb, l, kb, queries[c], next[r * C + c]);
         }
         scf::YieldOp::create(nb, l, next);
       });
@@ -184,65 +200,60 @@ static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
     for (int64_t c = 0; c < C; ++c)
       vector::StoreOp::create(
           b, loc, dLoop.getResult(r * C + c), scores,
-          ValueRange{addIdx(b, loc, ib, r), addIdx(b, loc, jb, c * vw)});
+          ValueRange{addIdx(b, loc, jb, r), addIdx(b, loc, col, c * vw)});
+}
+
+/// Keys [lo, hi) against the query vectors at `col`: blocks of R keys, then
+/// the keys left over one at a time.
+static void emitScoreRange(OpBuilder &b, Location loc, const TileShape &shape,
+                           const TileValues &t, Value scores, Value lo,
+                           Value hi, Value col, int64_t C) {
+  const int64_t R = shape.scoreRows;
+  Value cR = cstIndex(b, loc, R);
+  Value count = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, hi, lo), cstIndex(b, loc, 0));
+  Value mainEnd = arith::AddIOp::create(
+      b, loc, lo,
+      arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, count, cR),
+                            cR));
+  scf::ForOp::create(b, loc, lo, mainEnd, cR, ValueRange{},
+                     [&](OpBuilder &nb, Location l, Value jb, ValueRange) {
+                       emitScoreBlock(nb, l, shape, t, scores, jb, col, R, C);
+                       scf::YieldOp::create(nb, l);
+                     });
+  if (R > 1)
+    scf::ForOp::create(b, loc, mainEnd, hi, cstIndex(b, loc, 1), ValueRange{},
+                       [&](OpBuilder &nb, Location l, Value j, ValueRange) {
+                         emitScoreBlock(nb, l, shape, t, scores, j, col, 1, C);
+                         scf::YieldOp::create(nb, l);
+                       });
 }
 
 Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
-                         Value qTile, Value packedK, const RowSpans *spans) {
+                         const TileValues &t, const TileMasks *masks) {
   MLIRContext *ctx = b.getContext();
-  const int64_t vw = shape.vectorWidth;
+  const int64_t vw = shape.vectorWidth, C = shape.scoreCols;
   Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
   Value c0 = cstIndex(b, loc, 0);
-  if (!spans) {
-    const int64_t R = shape.scoreRows, C = shape.scoreCols;
-    auto rowLoop = scf::ForOp::create(
-        b, loc, c0, cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, R));
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(rowLoop.getBody());
-    auto colLoop = scf::ForOp::create(
-        b, loc, c0, cstIndex(b, loc, shape.blockK), cstIndex(b, loc, C * vw));
-    b.setInsertionPointToStart(colLoop.getBody());
-    emitScoreBlock(b, loc, shape, qTile, packedK, scores,
-                   rowLoop.getInductionVar(), colLoop.getInductionVar(), R, C);
-    return scores;
-  }
-  // Row groups run over the key vectors [lo / VW, ceil(hi / VW)) of their
-  // span: blocks of C vectors, then one vector if C = 2 leaves one over.
-  const int64_t R = shape.spanRows, C = shape.spanCols;
-  auto rowLoop = scf::ForOp::create(
-      b, loc, c0, cstIndex(b, loc, shape.blockQ), cstIndex(b, loc, R));
+  auto groupLoop = scf::ForOp::create(b, loc, c0,
+                                      cstIndex(b, loc, shape.blockQ / vw),
+                                      cstIndex(b, loc, C));
   OpBuilder::InsertionGuard g(b);
-  b.setInsertionPointToStart(rowLoop.getBody());
-  Value ib = rowLoop.getInductionVar();
-  auto [lo, hi] = groupSpan(b, loc, *spans, ib, R);
-  Value vwC = cstIndex(b, loc, vw);
-  Value loV = arith::DivUIOp::create(b, loc, lo, vwC);
-  Value hiV = arith::MaxSIOp::create(
-      b, loc, loV, arith::CeilDivUIOp::create(b, loc, hi, vwC));
-  Value count = arith::SubIOp::create(b, loc, hiV, loV);
-  Value cC = cstIndex(b, loc, C);
-  Value mainEnd = arith::AddIOp::create(
-      b, loc, loV,
-      arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, count, cC),
-                            cC));
-  auto toKey = [&](OpBuilder &nb, Location l, Value v) -> Value {
-    return arith::MulIOp::create(nb, l, v, cstIndex(nb, l, vw));
-  };
-  scf::ForOp::create(b, loc, loV, mainEnd, cC, ValueRange{},
-                     [&](OpBuilder &nb, Location l, Value jv, ValueRange) {
-                       emitScoreBlock(nb, l, shape, qTile, packedK, scores,
-                                      ib, toKey(nb, l, jv), R, C);
-                       scf::YieldOp::create(nb, l);
-                     });
-  if (C > 1) {
-    Value tail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                       mainEnd, hiV);
-    scf::IfOp::create(b, loc, tail, [&](OpBuilder &nb, Location l) {
-      emitScoreBlock(nb, l, shape, qTile, packedK, scores, ib,
-                     toKey(nb, l, mainEnd), R, 1);
-      scf::YieldOp::create(nb, l);
-    });
+  b.setInsertionPointToStart(groupLoop.getBody());
+  Value cb = groupLoop.getInductionVar();
+  Value col = arith::MulIOp::create(b, loc, cb, cstIndex(b, loc, vw));
+  Value lo = c0, hi = t.keyCount;
+  if (masks && masks->useSpans) {
+    // The union of the spans of the group's query vectors.
+    for (int64_t c = 0; c < C; ++c) {
+      Value at = addIdx(b, loc, cb, c);
+      Value f = memref::LoadOp::create(b, loc, masks->vecFirst, ValueRange{at});
+      Value e = memref::LoadOp::create(b, loc, masks->vecEnd, ValueRange{at});
+      lo = c == 0 ? f : arith::MinSIOp::create(b, loc, lo, f).getResult();
+      hi = c == 0 ? e : arith::MaxSIOp::create(b, loc, hi, e).getResult();
+    }
   }
+  emitScoreRange(b, loc, shape, t, scores, lo, hi, col, C);
   return scores;
 }
 
@@ -251,7 +262,8 @@ Value cpu::packValueTile(OpBuilder &b, Location loc, const TileShape &shape,
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth;
   Value packed = stackBuffer(
-      b, loc, MemRefType::get({shape.blockK, shape.headDim}, Float32Type::get(ctx)));
+      b, loc,
+      MemRefType::get({shape.blockK, shape.headDim}, Float32Type::get(ctx)));
   VectorType vec = shape.f32Vec(ctx);
   Value c0 = cstIndex(b, loc, 0);
   scf::ForOp::create(
@@ -274,7 +286,7 @@ Value cpu::packValueTile(OpBuilder &b, Location loc, const TileShape &shape,
 
 void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
                            const TileValues &t, Value probs, Value rescale,
-                           Value packedV, const RowSpans *spans) {
+                           Value packedV, const TileMasks *masks) {
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth, R = shape.pvRows, C = shape.pvCols;
   VectorType vec = shape.f32Vec(ctx);
@@ -284,11 +296,22 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value ib = rowLoop.getInductionVar();
-  // Keys [jLo, jHi): the whole tile up to the sequence end, or the span of
-  // the row group (whose lanes past the end are masked, so inside it).
+  // Keys [jLo, jHi): the tile up to the sequence end, or the union of the
+  // spans of the row group (rows of one query vector: R divides VW).
   Value jLo = c0, jHi = t.keyCount;
-  if (spans)
-    std::tie(jLo, jHi) = groupSpan(b, loc, *spans, ib, R);
+  if (masks && masks->useSpans) {
+    for (int64_t r = 0; r < R; ++r) {
+      Value row = addIdx(b, loc, ib, r);
+      auto load = [&](Value m) -> Value {
+        return arith::IndexCastOp::create(
+            b, loc, b.getIndexType(),
+            memref::LoadOp::create(b, loc, m, ValueRange{row}));
+      };
+      Value f = load(masks->first), e = load(masks->end);
+      jLo = r == 0 ? f : arith::MinSIOp::create(b, loc, jLo, f).getResult();
+      jHi = r == 0 ? e : arith::MaxSIOp::create(b, loc, jHi, e).getResult();
+    }
+  }
   auto dLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim),
                                   cstIndex(b, loc, C * vw));
   b.setInsertionPointToStart(dLoop.getBody());
@@ -326,7 +349,7 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
           Value p = memref::LoadOp::create(
-              nb, l, probs, ValueRange{addIdx(nb, l, ib, r), j});
+              nb, l, probs, ValueRange{j, addIdx(nb, l, ib, r)});
           Value pb = vector::BroadcastOp::create(nb, l, vec, p);
           for (int64_t c = 0; c < C; ++c)
             next[r * C + c] =

@@ -14,8 +14,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
-#include <algorithm>
-
 using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cpu;
@@ -52,6 +50,10 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
     return kernel.emitOpError()
            << "key block " << s.blockK << " must be a multiple of the vector "
            << "width " << s.vectorWidth;
+  if (s.blockQ % s.vectorWidth != 0)
+    return kernel.emitOpError()
+           << "query block " << s.blockQ << " must be a multiple of the "
+           << "vector width " << s.vectorWidth;
   if (s.headDim % s.vectorWidth != 0)
     return kernel.emitOpError()
            << "head dimension " << s.headDim
@@ -59,11 +61,12 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   if (s.blockQ < 1 || s.blockQ > 1024 || s.blockK > 1024)
     return kernel.emitOpError() << "tile " << s.blockQ << " x " << s.blockK
                                 << " is out of the cpu range (1 to 1024)";
-  // Q tile, accumulator, scores, packed keys, row state and token buffers
-  // live on the stack of the calling thread.
-  int64_t bytes = 4 * (2 * s.blockQ * s.headDim + s.blockQ * s.blockK +
-                       s.headDim * s.blockK + 3 * s.blockQ) +
-                  8 * (s.blockQ + s.blockK);
+  // Q tile (as loaded and transposed), accumulator, scores, value tile,
+  // lane masks, row state, spans and token buffers live on the stack of the
+  // calling thread.
+  int64_t bytes = 4 * (3 * s.blockQ * s.headDim + s.blockQ * s.blockK +
+                       s.headDim * s.blockK + 5 * s.blockQ) +
+                  s.blockQ * s.blockK + 8 * (s.blockQ + s.blockK);
   if (bytes > kMaxStackBytes)
     return kernel.emitOpError()
            << "tile buffers of " << bytes << " bytes (block " << s.blockQ
@@ -72,16 +75,9 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
            << " bytes";
   s.queryMap = kernel.getQueryMapAttr();
   s.keyMap = kernel.getKeyMapAttr();
-  s.scoreRows = largestDivisorUpTo(s.blockQ, 4);
-  s.scoreCols = largestDivisorUpTo(s.blockK / s.vectorWidth, 4);
-  // PARTIAL tiles compute only the key vectors their rows may use, so their
-  // score kernel blocks narrower columns over more rows (same accumulator
-  // count): 8 x 2 vectors where the full kernel has 4 x 4.
-  s.spanRows = largestDivisorUpTo(s.blockQ, 2 * s.scoreRows);
-  s.spanCols = std::clamp<int64_t>(s.scoreRows * s.scoreCols / s.spanRows, 1,
-                                   std::min<int64_t>(2, s.blockK /
-                                                            s.vectorWidth));
-  s.pvRows = s.scoreRows;
+  s.scoreRows = largestDivisorUpTo(s.blockK, 4);
+  s.scoreCols = largestDivisorUpTo(s.blockQ / s.vectorWidth, 4);
+  s.pvRows = largestDivisorUpTo(s.vectorWidth, 4);
   s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, 4);
   return s;
 }
@@ -95,11 +91,20 @@ MemRefType TileShape::qTileType(MLIRContext *ctx) const {
 MemRefType TileShape::rowType(MLIRContext *ctx) const {
   return MemRefType::get({blockQ}, Float32Type::get(ctx));
 }
-MemRefType TileShape::scoreType(MLIRContext *ctx) const {
-  return MemRefType::get({blockQ, blockK}, Float32Type::get(ctx));
+MemRefType TileShape::qTransType(MLIRContext *ctx) const {
+  return MemRefType::get({headDim, blockQ}, Float32Type::get(ctx));
 }
-MemRefType TileShape::packedKType(MLIRContext *ctx) const {
-  return MemRefType::get({headDim, blockK}, Float32Type::get(ctx));
+MemRefType TileShape::scoreType(MLIRContext *ctx) const {
+  return MemRefType::get({blockK, blockQ}, Float32Type::get(ctx));
+}
+MemRefType TileShape::laneMaskType(MLIRContext *ctx) const {
+  return MemRefType::get({blockK, blockQ}, IntegerType::get(ctx, 8));
+}
+MemRefType TileShape::spanType(MLIRContext *ctx) const {
+  return MemRefType::get({blockQ}, IntegerType::get(ctx, 32));
+}
+MemRefType TileShape::vectorSpanType(MLIRContext *ctx) const {
+  return MemRefType::get({blockQ / vectorWidth}, IndexType::get(ctx));
 }
 
 MemRefType TileShape::queryTokenType(MLIRContext *ctx) const {

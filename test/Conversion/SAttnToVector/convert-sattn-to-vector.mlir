@@ -1,45 +1,46 @@
 // RUN: sparsa-opt %s --convert-sattn-to-vector --split-input-file | FileCheck %s
 
-// Causal: FULL tiles below the diagonal carry no predicate code, the
-// diagonal PARTIAL tile evaluates it on 16 key lanes.
+// Causal: scores are computed transposed (keys x queries, queries across
+// the 16 lanes), from key elements broadcast straight from the key tensor:
+// no key tile is transposed. FULL tiles below the diagonal carry no
+// predicate code and their softmax has no horizontal reduction.
 
 // CHECK-LABEL: func.func private @causal_full_tile(
 // CHECK-SAME: %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64xf32>
 // CHECK-NOT: arith.cmpi ule
-// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<16x16xf32> to vector<16x16xf32>
+// CHECK-NOT: vector.transpose
+// CHECK: %[[K:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
+// CHECK-NEXT: %[[KB:.+]] = vector.broadcast %[[K]] : f32 to vector<16xf32>
+// CHECK-NEXT: vector.fma %[[KB]], %{{.+}}, %{{.+}} : vector<16xf32>
 // CHECK-NOT: arith.cmpi ule
-// CHECK: vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<16xf32>
-// CHECK-NOT: arith.cmpi ule
-// CHECK: vector.reduction <maxnumf>, %{{.+}} : vector<16xf32> into f32
-// CHECK-NOT: arith.cmpi ule
+// CHECK-NOT: vector.reduction
+// CHECK: arith.maxnumf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-NOT: vector.reduction
 // CHECK: math.exp %{{.+}} : vector<16xf32>
 // CHECK-NOT: arith.cmpi ule
-// The PARTIAL tile first records the span of keys each row allows, then
-// runs the score kernel (8 rows x 2 vectors, one more vector for an odd
-// count) and P·V over each row group's span only; rows with an empty span
-// skip the softmax.
+// The PARTIAL tile evaluates the predicate once per (key, query vector)
+// into byte masks and the span of keys each query allows; the score kernel
+// runs over each query group's span (blocks of 4 keys, then single keys),
+// the softmax over each query vector's span, P·V over each row group's.
 // CHECK-LABEL: func.func private @causal_partial_tile(
-// CHECK: %[[KEYS:.+]] = arith.addi %{{.+}}, %{{.+}} : vector<16xindex>
-// CHECK: %[[OK:.+]] = arith.cmpi ule, %[[KEYS]], %{{.+}} : vector<16xindex>
-// CHECK: arith.select %{{.+}}, %{{.+}}, %{{.+}} : vector<16xi1>, vector<16xi32>
+// CHECK: %[[MASKS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<64x64xi8>
+// CHECK: %[[QUERIES:.+]] = arith.addi %{{.+}}, %{{.+}} : vector<16xindex>
+// CHECK: %[[OK:.+]] = arith.cmpi ule, %{{.+}}, %[[QUERIES]] : vector<16xindex>
+// CHECK: %[[BYTES:.+]] = arith.extui %[[OK]] : vector<16xi1> to vector<16xi8>
+// CHECK: vector.store %[[BYTES]], %[[MASKS]]
 // CHECK: vector.reduction <minsi>, %{{.+}} : vector<16xi32> into i32
 // CHECK: vector.reduction <maxsi>, %{{.+}} : vector<16xi32> into i32
-// CHECK: scf.for %[[ROWS:.+]] = %{{.+}} to %{{.+}} step %c8
-// CHECK: %[[FIRST:.+]] = arith.divui
-// CHECK: %[[LAST:.+]] = arith.ceildivui
-// CHECK: scf.for %{{.+}} = %[[FIRST]] to %{{.+}} step %c2
+// CHECK: scf.for %{{.+}} = %{{[0-9]+}} to %[[MAIN:[0-9]+]] step %c4 {
 // CHECK-COUNT-16: vector.fma
-// CHECK: scf.if
-// CHECK-COUNT-8: vector.fma
-// CHECK: arith.cmpi sge, %{{.+}}, %{{.+}} : index
-// CHECK-NEXT: scf.if
-// CHECK: } else {
+// CHECK: scf.for %{{.+}} = %[[MAIN]] to %{{[^ ]+}} step %c1 {
+// CHECK-COUNT-4: vector.fma
+// CHECK: vector.load %[[MASKS]]
+// CHECK: arith.maxnumf
 // CHECK: math.exp %{{.+}} : vector<16xf32>
 // CHECK: scf.for %{{.+}} = %c0 to %c64 step %c4 {
-// CHECK-COUNT-2: arith.minsi
-// CHECK: %[[LO:.+]] = arith.minsi
-// CHECK-NEXT: %[[HI:.+]] = arith.maxsi
-// CHECK: scf.for %{{.+}} = %[[LO]] to %[[HI]] step %c1 iter_args(
+// CHECK-COUNT-3: arith.minsi
+// CHECK-NEXT: arith.maxsi
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args(
 // CHECK-LABEL: func.func @causal_work_items(%{{.+}}: memref<1xi64>) -> index
 // CHECK: arith.ceildivui
 // CHECK-LABEL: func.func @causal(
@@ -70,19 +71,23 @@ sattn.kernel @causal attributes {
 // -----
 
 // AVX2 width: 8 lanes everywhere; the runtime parameter is an index
-// argument of the tile functions, the key-independent part of the predicate
-// stays scalar.
+// argument of the tile functions, the query-dependent part of the
+// predicate is widened over the query lanes, the key stays a scalar
+// broadcast once. The entry point transposes the query tile (D x BQ).
 
 // CHECK-LABEL: func.func private @window_full_tile(
-// CHECK-SAME: memref<32x128xf32>
-// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<8x8xf32> to vector<8x8xf32>
+// CHECK-SAME: %{{[^:]+}}: memref<128x32xf32>, %{{[^:]+}}: memref<32x128xf32>
+// CHECK: vector.fma %{{.+}} : vector<8xf32>
 // CHECK-LABEL: func.func private @window_partial_tile(
 // CHECK-SAME: %[[W:[^:]+]]: index)
-// CHECK: %[[QW:.+]] = arith.subi %{{.+}}, %[[W]] : index
-// CHECK: %[[B:.+]] = vector.broadcast %[[QW]] : index to vector<8xindex>
-// CHECK: arith.cmpi sge, %{{.+}}, %[[B]] : vector<8xindex>
+// CHECK: %[[WB:.+]] = vector.broadcast %[[W]] : index to vector<8xindex>
+// CHECK: %[[QW:.+]] = arith.subi %{{.+}}, %[[WB]] : vector<8xindex>
+// CHECK: %[[K:.+]] = vector.broadcast %{{.+}} : index to vector<8xindex>
+// CHECK: arith.cmpi sge, %[[K]], %[[QW]] : vector<8xindex>
 // CHECK: math.exp %{{.+}} : vector<8xf32>
 // CHECK: vector.fma %{{.+}} : vector<8xf32>
+// CHECK-LABEL: func.func @window(
+// CHECK: vector.transpose %{{.+}}, [1, 0] : vector<8x8xf32> to vector<8x8xf32>
 sattn.kernel @window attributes {
     tiling = #sattn.tiling<block_q = 32, block_k = 32, vector_width = 8, target = "cpu">,
     head_dim = 128 : i64, num_params = 1 : i64, param_names = ["W"]} {
@@ -98,11 +103,11 @@ sattn.kernel @window attributes {
 
 // -----
 
-// A predicate that branches on the key is evaluated lane by lane.
+// A predicate that branches on the query is evaluated lane by lane.
 
 // CHECK-LABEL: func.func private @branchy_partial_tile(
 // CHECK: scf.for %[[LANE:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[M:.+]] = %{{.+}}) -> (vector<16xi1>)
-// CHECK: %[[K:.+]] = vector.extract %{{.+}}[%[[LANE]]] : index from vector<16xindex>
+// CHECK: %[[Q:.+]] = vector.extract %{{.+}}[%[[LANE]]] : index from vector<16xindex>
 // CHECK: scf.if
 // CHECK: vector.insert %{{.+}}, %[[M]] [%[[LANE]]] : i1 into vector<16xi1>
 sattn.kernel @branchy attributes {
@@ -127,8 +132,9 @@ sattn.kernel @branchy attributes {
 // -----
 
 // Residue token maps: a tile resolves its key tokens once into an index
-// buffer; the predicate sees tokens loaded as vectors, padding lanes
-// (token -1) are masked, and FULL tiles mask only when a tile holds padding.
+// buffer; the predicate sees query tokens loaded as vectors and a key
+// token, padding keys (token -1) are masked, and FULL tiles mask only when
+// a tile holds padding.
 
 // CHECK-LABEL: func.func private @strided_full_tile(
 // CHECK-SAME: %{{[^:]+}}: memref<32xindex>
@@ -137,13 +143,16 @@ sattn.kernel @branchy attributes {
 // CHECK: memref.store %{{.+}}, %[[TOK]][%{{.+}}] : memref<32xindex>
 // CHECK: scf.if
 // CHECK: } else {
-// CHECK: %[[LANES:.+]] = vector.load %[[TOK]][%{{.+}}] : memref<32xindex>, vector<16xindex>
-// CHECK: arith.cmpi sge, %[[LANES]], %{{.+}} : vector<16xindex>
+// CHECK: %[[KT:.+]] = memref.load %[[TOK]][%{{.+}}] : memref<32xindex>
+// CHECK: %[[HOLDS:.+]] = arith.cmpi sge, %[[KT]], %{{.+}} : index
+// CHECK: vector.broadcast %[[HOLDS]] : i1 to vector<16xi1>
 // CHECK-LABEL: func.func private @strided_partial_tile(
 // CHECK: %[[PTOK:.+]] = memref.alloca() {alignment = 64 : i64} : memref<32xindex>
-// CHECK: %[[PL:.+]] = vector.load %[[PTOK]][%{{.+}}] : memref<32xindex>, vector<16xindex>
-// CHECK: arith.cmpi ule, %[[PL]], %{{.+}} : vector<16xindex>
-// CHECK: arith.cmpi sge, %[[PL]], %{{.+}} : vector<16xindex>
+// CHECK: %[[QL:.+]] = vector.load %{{.+}}[%{{.+}}] : memref<32xindex>, vector<16xindex>
+// CHECK: %[[PK:.+]] = memref.load %[[PTOK]][%{{.+}}] : memref<32xindex>
+// CHECK: %[[PKB:.+]] = vector.broadcast %[[PK]] : index to vector<16xindex>
+// CHECK: arith.cmpi ule, %[[PKB]], %[[QL]] : vector<16xindex>
+// CHECK: arith.cmpi sge, %{{.+}}, %{{.+}} : index
 // CHECK-LABEL: func.func @strided(
 // CHECK-SAME: covers_all_queries = true
 // CHECK: memref.store %{{.+}}, %{{.+}}[%{{.+}}] : memref<32xindex>

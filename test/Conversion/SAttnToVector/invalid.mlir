@@ -48,6 +48,19 @@ sattn.kernel @bk attributes {tiling = #sattn.tiling<block_q = 64, block_k = 40, 
 
 // -----
 
+// Queries lie across the vector lanes of the score tile.
+// expected-error @+1 {{'sattn.kernel' op query block 40 must be a multiple of the vector width 16}}
+sattn.kernel @bq attributes {tiling = #sattn.tiling<block_q = 40, block_k = 64, vector_width = 16, target = "cpu">, head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
 // expected-error @+1 {{'sattn.kernel' op head dimension 72 must be a multiple of the vector width 16}}
 sattn.kernel @hd attributes {tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">, head_dim = 72 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
@@ -86,7 +99,7 @@ sattn.kernel @ranges attributes {tiling = #sattn.tiling<block_q = 64, block_k = 
 
 // -----
 
-// expected-error @+1 {{'sattn.kernel' op tile buffers of 7354368 bytes (block 512 x 512, head dimension 1024) exceed the cpu stack budget of 1048576 bytes}}
+// expected-error @+1 {{'sattn.kernel' op tile buffers of 9717760 bytes (block 512 x 512, head dimension 1024) exceed the cpu stack budget of 1048576 bytes}}
 sattn.kernel @huge attributes {tiling = #sattn.tiling<block_q = 512, block_k = 512, vector_width = 16, target = "cpu">, head_dim = 1024 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield

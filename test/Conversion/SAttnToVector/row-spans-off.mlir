@@ -1,23 +1,25 @@
 // RUN: sparsa-opt %s --convert-sattn-to-vector=row-spans=false | FileCheck %s
 // RUN: sparsa-opt %s --convert-sattn-to-vector | FileCheck %s --check-prefix=SPANS
 
-// Without row spans (the masked-dense baseline) a PARTIAL tile computes
-// every score and runs P·V over every key of the tile; with them it finds
-// the span of each row first.
+// Without row spans (the masked-dense baseline) a PARTIAL tile still
+// evaluates the predicate once into byte masks, but computes every score
+// of the tile and runs the softmax and P·V over every key; with them it
+// records the span of each query and restricts all three to it.
 
 // CHECK-LABEL: func.func private @causal_partial_tile(
 // CHECK-NOT: vector.reduction <minsi>
-// CHECK-NOT: arith.ceildivui
-// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c4 {
-// CHECK-NEXT: scf.for %{{.+}} = %c0 to %c64 step %c64 {
+// CHECK: arith.extui %{{.+}} : vector<16xi1> to vector<16xi8>
+// CHECK-NOT: vector.reduction <minsi>
+// CHECK: scf.for %{{.+}} = %c0 to %{{.+}} step %c4 {
 // CHECK-COUNT-16: vector.fma
+// CHECK: scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
 // CHECK: math.exp
 // CHECK: scf.for %{{.+}} = %c0 to %{{.+}} step %c1 iter_args(
 // CHECK-LABEL: func.func @causal_work_items(
 
 // SPANS-LABEL: func.func private @causal_partial_tile(
 // SPANS: vector.reduction <minsi>
-// SPANS: arith.ceildivui
+// SPANS: vector.reduction <maxsi>
 sattn.kernel @causal attributes {
     tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">,
     head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {

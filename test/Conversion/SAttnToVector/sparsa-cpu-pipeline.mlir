@@ -18,7 +18,11 @@
 // The entry point has the bare-pointer C ABI of lib/Runtime/KernelABI.h.
 // LLVM-LABEL: llvm.func @causal_full_tile(
 // LLVM: llvm.intr.fmuladd(%{{.+}}, %{{.+}}, %{{.+}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
-// LLVM: llvm.intr.vector.reduce.fmax(%{{.+}}) : (vector<16xf32>) -> f32
+// The softmax runs down the key axis of the transposed scores: vertical
+// maxima, no horizontal reduction.
+// LLVM-NOT: llvm.intr.vector.reduce.f
+// LLVM: llvm.intr.maxnum(%{{.+}}, %{{.+}}) : (vector<16xf32>, vector<16xf32>) -> vector<16xf32>
+// LLVM-NOT: llvm.intr.vector.reduce.f
 // LLVM-LABEL: llvm.func @causal_work_items(%{{.+}}: !llvm.ptr) -> i64
 // LLVM-LABEL: llvm.func @causal(%{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: !llvm.ptr, %{{.+}}: f32, %{{.+}}: i64, %{{.+}}: i64)
 // LLVM-SAME: sparsa.kernel
