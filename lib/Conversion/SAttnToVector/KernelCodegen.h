@@ -20,9 +20,6 @@
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
-#include <functional>
-#include <utility>
-
 namespace sparsa::sattn::cpu {
 
 /// Tile sizes and register blocking of one kernel. Scores are computed
@@ -155,15 +152,7 @@ mlir::Value emitPredicate(mlir::OpBuilder &b, mlir::Location loc,
 mlir::LogicalResult lowerKernel(mlir::RewriterBase &rewriter,
                                 KernelOp kernel, const TileShape &shape);
 
-// TokenMaps.cpp: the (token, valid) pair of position firstPos + j of a
-// tile of `tile` positions under `map` (emitTokenAt, except that a residue
-// map steps from the tile's first token instead of dividing per position).
-using TileTokens = std::function<std::pair<mlir::Value, mlir::Value>(
-    mlir::OpBuilder &, mlir::Location, mlir::Value j)>;
-TileTokens tileTokens(mlir::OpBuilder &b, mlir::Location loc,
-                      TokenMapAttr map, mlir::Value firstPos, mlir::Value n,
-                      int64_t tile);
-/// The key tokens of the tile (fills t.keyTokens) and
+// TokenMaps.cpp: the key tokens of the tile (fills t.keyTokens) and
 // whether every position of the tile holds a key (i1).
 mlir::Value fillKeyTokens(mlir::OpBuilder &b, mlir::Location loc,
                           const TileShape &shape, TileValues &t);

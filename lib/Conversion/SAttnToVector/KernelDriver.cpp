@@ -222,8 +222,6 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value lastQ = arith::SubIOp::create(b, loc, numQ, c1);
 
   // Load the (pre-scaled) query tile and reset the softmax state.
-  TileTokens queryTokenAt =
-      tileTokens(b, loc, queryMap, q0, numQ, shape.blockQ);
   scf::ForOp::create(
       b, loc, c0, cBQ, c1, ValueRange{},
       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
@@ -236,7 +234,8 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
           token = arith::SelectOp::create(nb, l, valid, pos,
                                           cstIndex(nb, l, -1));
         } else {
-          auto [tok, valid] = queryTokenAt(nb, l, i);
+          auto [tok, valid] =
+              emitTokenAt(nb, l, queryMap, pos, numQ, shape.blockQ);
           row = arith::SelectOp::create(nb, l, valid, tok, c0);
           token = arith::SelectOp::create(nb, l, valid, tok,
                                           cstIndex(nb, l, -1));
