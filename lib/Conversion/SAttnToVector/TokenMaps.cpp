@@ -4,7 +4,7 @@
 // gather) the key tile's positions hold arbitrary tokens, some none at all.
 // The tile resolves them once into a small index buffer (through the
 // dialect's own emitTokenAt, so schedule and kernel agree), which then
-// drives the K packing and V rows and, as a vector load, the predicate and
+// drives the key rows and V rows, the predicate (one key at a time) and
 // the padding mask. Identity maps skip all of this: positions are tokens.
 //
 //===----------------------------------------------------------------------===//
