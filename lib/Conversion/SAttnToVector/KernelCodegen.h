@@ -32,6 +32,11 @@ struct TileShape {
   int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
   /// Score micro-kernel: keys x query-vectors held in registers.
   int64_t scoreRows = 0, scoreCols = 0;
+  /// The same for PARTIAL tiles, which skip what lies outside the span of
+  /// each group of query vectors: narrower groups (2 vectors) over more
+  /// keys, so a group's span is tighter and padding queries form groups of
+  /// their own.
+  int64_t spanRows = 0, spanCols = 0;
   /// P·V micro-kernel: query rows x head-dim-vectors held in registers.
   int64_t pvRows = 0, pvCols = 0;
   /// Whether PARTIAL tiles restrict their work to the keys their queries

@@ -207,8 +207,7 @@ static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
 /// the keys left over one at a time.
 static void emitScoreRange(OpBuilder &b, Location loc, const TileShape &shape,
                            const TileValues &t, Value scores, Value lo,
-                           Value hi, Value col, int64_t C) {
-  const int64_t R = shape.scoreRows;
+                           Value hi, Value col, int64_t R, int64_t C) {
   Value cR = cstIndex(b, loc, R);
   Value count = arith::MaxSIOp::create(
       b, loc, arith::SubIOp::create(b, loc, hi, lo), cstIndex(b, loc, 0));
@@ -232,7 +231,10 @@ static void emitScoreRange(OpBuilder &b, Location loc, const TileShape &shape,
 Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
                          const TileValues &t, const TileMasks *masks) {
   MLIRContext *ctx = b.getContext();
-  const int64_t vw = shape.vectorWidth, C = shape.scoreCols;
+  const bool spans = masks && masks->useSpans;
+  const int64_t vw = shape.vectorWidth;
+  const int64_t R = spans ? shape.spanRows : shape.scoreRows;
+  const int64_t C = spans ? shape.spanCols : shape.scoreCols;
   Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
   Value c0 = cstIndex(b, loc, 0);
   auto groupLoop = scf::ForOp::create(b, loc, c0,
@@ -243,7 +245,7 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   Value cb = groupLoop.getInductionVar();
   Value col = arith::MulIOp::create(b, loc, cb, cstIndex(b, loc, vw));
   Value lo = c0, hi = t.keyCount;
-  if (masks && masks->useSpans) {
+  if (spans) {
     // The union of the spans of the group's query vectors.
     for (int64_t c = 0; c < C; ++c) {
       Value at = addIdx(b, loc, cb, c);
@@ -253,7 +255,7 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
       hi = c == 0 ? e : arith::MaxSIOp::create(b, loc, hi, e).getResult();
     }
   }
-  emitScoreRange(b, loc, shape, t, scores, lo, hi, col, C);
+  emitScoreRange(b, loc, shape, t, scores, lo, hi, col, R, C);
   return scores;
 }
 

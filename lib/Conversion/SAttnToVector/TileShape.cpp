@@ -77,6 +77,9 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   s.keyMap = kernel.getKeyMapAttr();
   s.scoreRows = largestDivisorUpTo(s.blockK, 4);
   s.scoreCols = largestDivisorUpTo(s.blockQ / s.vectorWidth, 4);
+  s.spanCols = largestDivisorUpTo(s.scoreCols, 2);
+  s.spanRows = largestDivisorUpTo(s.blockK, s.scoreRows * s.scoreCols /
+                                                s.spanCols);
   s.pvRows = largestDivisorUpTo(s.vectorWidth, 4);
   s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, 4);
   return s;

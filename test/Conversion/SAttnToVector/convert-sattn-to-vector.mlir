@@ -20,8 +20,9 @@
 // CHECK-NOT: arith.cmpi ule
 // The PARTIAL tile evaluates the predicate once per (key, query vector)
 // into byte masks and the span of keys each query allows; the score kernel
-// runs over each query group's span (blocks of 4 keys, then single keys),
-// the softmax over each query vector's span, P·V over each row group's.
+// runs over the span of each group of 2 query vectors (blocks of 8 keys,
+// then single keys), the softmax over each query vector's span, P·V over
+// each row group's.
 // CHECK-LABEL: func.func private @causal_partial_tile(
 // CHECK: %[[MASKS:.+]] = memref.alloca() {alignment = 64 : i64} : memref<64x64xi8>
 // CHECK: %[[QUERIES:.+]] = arith.addi %{{.+}}, %{{.+}} : vector<16xindex>
@@ -30,10 +31,11 @@
 // CHECK: vector.store %[[BYTES]], %[[MASKS]]
 // CHECK: vector.reduction <minsi>, %{{.+}} : vector<16xi32> into i32
 // CHECK: vector.reduction <maxsi>, %{{.+}} : vector<16xi32> into i32
-// CHECK: scf.for %{{.+}} = %{{[0-9]+}} to %[[MAIN:[0-9]+]] step %c4 {
+// CHECK: scf.for %{{.+}} = %c0 to %c4 step %c2 {
+// CHECK: scf.for %{{.+}} = %{{[0-9]+}} to %[[MAIN:[0-9]+]] step %c8 {
 // CHECK-COUNT-16: vector.fma
 // CHECK: scf.for %{{.+}} = %[[MAIN]] to %{{[^ ]+}} step %c1 {
-// CHECK-COUNT-4: vector.fma
+// CHECK-COUNT-2: vector.fma
 // CHECK: vector.load %[[MASKS]]
 // CHECK: arith.maxnumf
 // CHECK: math.exp %{{.+}} : vector<16xf32>
