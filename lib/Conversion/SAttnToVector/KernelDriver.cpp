@@ -4,11 +4,12 @@
 //   * `@<name>(q, k, v, o, lse, args, scale, begin, end)`: the C-callable
 //     entry point (ABI in lib/Runtime/KernelABI.h). For each work item
 //     (batch, head, query tile) in [begin, end) it loads the query tile
-//     once, pre-scaled and transposed, runs the kernel's schedule with every `sattn.visit`
-//     turned into a call of the FULL or PARTIAL tile function, and writes
-//     O = acc / l (0 for rows with nothing allowed) and LSE = m + log l
-//     (-inf for those rows), or with args[kMerge] merges that result into
-//     the O and LSE already there through the log-sum-exp;
+//     once, pre-scaled and transposed, runs the kernel's schedule with
+//     every `sattn.visit` turned into a call of the FULL or PARTIAL tile
+//     function, and writes O = acc / l (0 for rows with nothing allowed)
+//     and LSE = m + log l (-inf for those rows), or with args[kMerge]
+//     merges that result into the O and LSE already there through the
+//     log-sum-exp;
 //   * `@<name>_work_items(args)`: B * Hq * ceil(Nq / block_q), so a runtime
 //     knows how to split the range without knowing the tiling;
 //   * the two tile functions (TileFunction.cpp).

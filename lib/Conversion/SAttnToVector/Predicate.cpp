@@ -1,4 +1,4 @@
-//===- Predicate.cpp - the kernel predicate on a vector of keys ------------===//
+//===- Predicate.cpp - the kernel predicate on a vector of queries --------===//
 //
 // Evaluates a kernel's `predicate` region for one key and the VW queries of
 // a vector at once (scores are transposed: queries across the lanes). Ops

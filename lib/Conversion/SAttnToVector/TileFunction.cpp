@@ -113,22 +113,23 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   if (kind == TileClass::full) {
     Value scores = computeScores(b, loc, shape, t);
     auto noMask = [](OpBuilder &, Location, Value, Value) { return Value(); };
-    if (shape.identityKeys())
+    if (shape.identityKeys()) {
       updateSoftmax(b, loc, shape, t, scores, rescale, noMask);
-    else
+    } else {
       scf::IfOp::create(
-        b, loc, allKeys,
-        [&](OpBuilder &nb, Location l) {
-          updateSoftmax(nb, l, shape, t, scores, rescale, noMask);
-          scf::YieldOp::create(nb, l);
-        },
-        [&](OpBuilder &nb, Location l) {
-          updateSoftmax(nb, l, shape, t, scores, rescale,
-                        [&](OpBuilder &mb, Location ml, Value j, Value) {
-                          return keyHolds(mb, ml, j);
-                        });
-          scf::YieldOp::create(nb, l);
-        });
+          b, loc, allKeys,
+          [&](OpBuilder &nb, Location l) {
+            updateSoftmax(nb, l, shape, t, scores, rescale, noMask);
+            scf::YieldOp::create(nb, l);
+          },
+          [&](OpBuilder &nb, Location l) {
+            updateSoftmax(nb, l, shape, t, scores, rescale,
+                          [&](OpBuilder &mb, Location ml, Value j, Value) {
+                            return keyHolds(mb, ml, j);
+                          });
+            scf::YieldOp::create(nb, l);
+          });
+    }
     accumulateValues(b, loc, shape, t, scores, rescale, packedV);
   } else {
     // The predicate of key j for the query lanes [col, col + VW).
