@@ -75,13 +75,18 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
            << " bytes";
   s.queryMap = kernel.getQueryMapAttr();
   s.keyMap = kernel.getKeyMapAttr();
+  // Accumulators held in registers by the micro-kernels: 16 of the 32
+  // vector registers of AVX-512; 8 of the 16 of AVX2 (and SSE), which also
+  // need room for the loaded vectors and the broadcast.
+  const int64_t accs = s.vectorWidth == 16 ? 16 : 8;
   s.scoreRows = largestDivisorUpTo(s.blockK, 4);
-  s.scoreCols = largestDivisorUpTo(s.blockQ / s.vectorWidth, 4);
+  s.scoreCols =
+      largestDivisorUpTo(s.blockQ / s.vectorWidth, accs / s.scoreRows);
   s.spanCols = largestDivisorUpTo(s.scoreCols, 2);
   s.spanRows = largestDivisorUpTo(s.blockK, s.scoreRows * s.scoreCols /
                                                 s.spanCols);
   s.pvRows = largestDivisorUpTo(s.vectorWidth, 4);
-  s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, 4);
+  s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, accs / s.pvRows);
   return s;
 }
 

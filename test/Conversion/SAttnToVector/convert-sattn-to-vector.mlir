@@ -9,6 +9,7 @@
 // CHECK-SAME: %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64x64xf32>, %{{[^:]+}}: memref<64xf32>
 // CHECK-NOT: arith.cmpi ule
 // CHECK-NOT: vector.transpose
+// CHECK: %{{.+}}:16 = scf.for
 // CHECK: %[[K:.+]] = memref.load %{{.+}}[%{{.+}}] : memref<?xf32>
 // CHECK-NEXT: %[[KB:.+]] = vector.broadcast %[[K]] : f32 to vector<16xf32>
 // CHECK-NEXT: vector.fma %[[KB]], %{{.+}}, %{{.+}} : vector<16xf32>
@@ -77,9 +78,13 @@ sattn.kernel @causal attributes {
 // predicate is widened over the query lanes, the key stays a scalar
 // broadcast once. The entry point transposes the query tile (D x BQ).
 
+// With 16 vector registers the micro-kernels hold 8 accumulators (4 keys
+// x 2 query vectors, 4 rows x 2 head-dim vectors), not AVX-512's 16.
 // CHECK-LABEL: func.func private @window_full_tile(
 // CHECK-SAME: %{{[^:]+}}: memref<128x32xf32>, %{{[^:]+}}: memref<32x128xf32>
+// CHECK: %{{.+}}:8 = scf.for
 // CHECK: vector.fma %{{.+}} : vector<8xf32>
+// CHECK: %{{.+}}:8 = scf.for
 // CHECK-LABEL: func.func private @window_partial_tile(
 // CHECK-SAME: %[[W:[^:]+]]: index)
 // CHECK: %[[WB:.+]] = vector.broadcast %[[W]] : index to vector<8xindex>
