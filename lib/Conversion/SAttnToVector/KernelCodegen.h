@@ -108,8 +108,8 @@ using LaneMaskFn = llvm::function_ref<mlir::Value(
 void transposeQueryTile(mlir::OpBuilder &b, mlir::Location loc,
                         const TileShape &shape, mlir::Value qTile,
                         mlir::Value qTrans);
-/// Evaluates `laneMask` on every (key, query vector) of keys [0, keyCount)
-/// and records the masks and spans.
+/// Evaluates `laneMask` (which must return a mask) on every (key, query
+/// vector) of keys [0, keyCount) and records the masks and spans.
 TileMasks computeTileMasks(mlir::OpBuilder &b, mlir::Location loc,
                            const TileShape &shape, const TileValues &t,
                            LaneMaskFn laneMask);

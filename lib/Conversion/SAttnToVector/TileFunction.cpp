@@ -101,13 +101,16 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   Value packedV =
       shape.identityKeys() ? Value() : packValueTile(b, loc, shape, t);
   auto keyLanes = VectorType::get({shape.vectorWidth}, b.getI1Type());
-  // Whether key position j holds a key (a key map's padding does not; with
-  // the identity, loops stop at the sequence end), broadcast over lanes.
-  auto keyHolds = [&](OpBuilder &nb, Location l, Value j) -> Value {
-    Value token = memref::LoadOp::create(nb, l, t.keyTokens, ValueRange{j});
+  // Whether a key token is one (a key map's padding is -1; with the
+  // identity, loops stop at the sequence end), broadcast over lanes.
+  auto holds = [&](OpBuilder &nb, Location l, Value token) -> Value {
     Value ok = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token,
                                      cstIndex(nb, l, 0));
     return vector::BroadcastOp::create(nb, l, keyLanes, ok);
+  };
+  auto keyHolds = [&](OpBuilder &nb, Location l, Value j) -> Value {
+    return holds(
+        nb, l, memref::LoadOp::create(nb, l, t.keyTokens, ValueRange{j}));
   };
 
   if (kind == TileClass::full) {
@@ -152,7 +155,7 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
       Value ok = emitPredicate(mb, ml, kernel, shape, t.head, queries, key,
                                t.numQueries, t.numKeys, t.params);
       if (t.keyTokens)
-        ok = arith::AndIOp::create(mb, ml, ok, keyHolds(mb, ml, j));
+        ok = arith::AndIOp::create(mb, ml, ok, holds(mb, ml, key));
       return ok;
     };
     // The predicate is evaluated once per (key, query vector) into byte

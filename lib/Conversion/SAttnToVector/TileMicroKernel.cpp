@@ -33,6 +33,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <cassert>
+#include <tuple>
+#include <utility>
+
 using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cpu;
@@ -119,11 +123,7 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
       b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
         Value ok = laneMask(nb, l, j, col);
-        if (!ok)
-          ok = arith::ConstantOp::create(
-              nb, l, VectorType::get({vw}, nb.getI1Type()),
-              DenseElementsAttr::get(VectorType::get({vw}, nb.getI1Type()),
-                                     true));
+        assert(ok && "a PARTIAL tile's lane mask is never all-true");
         vector::StoreOp::create(nb, l,
                                 arith::ExtUIOp::create(nb, l, bytes, ok),
                                 m.lanes, ValueRange{j, col});
@@ -160,6 +160,27 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
                                           end)),
       m.vecEnd, ValueRange{c});
   return m;
+}
+
+/// The union [min first, max end) of entries [base, base + count) of two
+/// span buffers (i32 or index elements).
+static std::pair<Value, Value> spanUnion(OpBuilder &b, Location loc,
+                                         Value first, Value end, Value base,
+                                         int64_t count) {
+  auto load = [&](Value m, Value at) -> Value {
+    Value v = memref::LoadOp::create(b, loc, m, ValueRange{at});
+    if (v.getType().isIndex())
+      return v;
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  };
+  Value lo, hi;
+  for (int64_t i = 0; i < count; ++i) {
+    Value at = addIdx(b, loc, base, i);
+    Value f = load(first, at), e = load(end, at);
+    lo = i == 0 ? f : arith::MinSIOp::create(b, loc, lo, f).getResult();
+    hi = i == 0 ? e : arith::MaxSIOp::create(b, loc, hi, e).getResult();
+  }
+  return {lo, hi};
 }
 
 /// Scores of keys [jb, jb + R) against the query vectors [col, col + C·VW):
@@ -244,17 +265,11 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   b.setInsertionPointToStart(groupLoop.getBody());
   Value cb = groupLoop.getInductionVar();
   Value col = arith::MulIOp::create(b, loc, cb, cstIndex(b, loc, vw));
+  // All valid keys, or the union of the spans of the group's query vectors.
   Value lo = c0, hi = t.keyCount;
-  if (spans) {
-    // The union of the spans of the group's query vectors.
-    for (int64_t c = 0; c < C; ++c) {
-      Value at = addIdx(b, loc, cb, c);
-      Value f = memref::LoadOp::create(b, loc, masks->vecFirst, ValueRange{at});
-      Value e = memref::LoadOp::create(b, loc, masks->vecEnd, ValueRange{at});
-      lo = c == 0 ? f : arith::MinSIOp::create(b, loc, lo, f).getResult();
-      hi = c == 0 ? e : arith::MaxSIOp::create(b, loc, hi, e).getResult();
-    }
-  }
+  if (spans)
+    std::tie(lo, hi) =
+        spanUnion(b, loc, masks->vecFirst, masks->vecEnd, cb, C);
   emitScoreRange(b, loc, shape, t, scores, lo, hi, col, R, C);
   return scores;
 }
@@ -301,19 +316,8 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   // Keys [jLo, jHi): the tile up to the sequence end, or the union of the
   // spans of the row group (rows of one query vector: R divides VW).
   Value jLo = c0, jHi = t.keyCount;
-  if (masks && masks->useSpans) {
-    for (int64_t r = 0; r < R; ++r) {
-      Value row = addIdx(b, loc, ib, r);
-      auto load = [&](Value m) -> Value {
-        return arith::IndexCastOp::create(
-            b, loc, b.getIndexType(),
-            memref::LoadOp::create(b, loc, m, ValueRange{row}));
-      };
-      Value f = load(masks->first), e = load(masks->end);
-      jLo = r == 0 ? f : arith::MinSIOp::create(b, loc, jLo, f).getResult();
-      jHi = r == 0 ? e : arith::MaxSIOp::create(b, loc, jHi, e).getResult();
-    }
-  }
+  if (masks && masks->useSpans)
+    std::tie(jLo, jHi) = spanUnion(b, loc, masks->first, masks->end, ib, R);
   auto dLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim),
                                   cstIndex(b, loc, C * vw));
   b.setInsertionPointToStart(dLoop.getBody());
