@@ -75,9 +75,15 @@ private:
 };
 
 struct RunOptions {
-  /// Softmax scale; 0 means 1/sqrt(D).
+  /// The largest softmax scale run() accepts (larger ones, infinity and NaN
+  /// are errors: the scaled scores would overflow to infinity).
+  static constexpr float kMaxScale = 1e6f;
+  /// The largest thread count run() accepts.
+  static constexpr unsigned kMaxThreads = 1024;
+  /// Softmax scale, 0 < scale <= kMaxScale; 0 means 1/sqrt(D).
   float scale = 0;
-  /// Threads of the call, the caller included; 0 = all hardware threads.
+  /// Threads of the call, the caller included, at most kMaxThreads; 0 = all
+  /// hardware threads.
   unsigned threads = 0;
 };
 
@@ -121,6 +127,9 @@ public:
   /// out = attention(q, k, v) under the pattern; `lse` may be null. Shapes:
   /// q, out [B, Hq, Nq, D]; k, v [B, Hkv, Nk, D] with Hq % Hkv == 0;
   /// lse [B, Hq, Nq]. Rows with no allowed key give 0 and lse = -inf.
+  /// Outputs (out, lse) may share no byte with an input or with each other
+  /// (inputs may overlap). Inputs must keep scale * q.k and Nk * |v| within
+  /// f32 range; larger values give inf or NaN (they are not scanned).
   Status run(const TensorView &q, const TensorView &k, const TensorView &v,
              const TensorView &out, const TensorView *lse = nullptr,
              const Params &params = {}, const RunOptions &options = {}) const;

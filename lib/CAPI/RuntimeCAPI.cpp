@@ -14,6 +14,10 @@
 
 using namespace sparsa;
 
+static_assert(SPARSA_MAX_THREADS == RunOptions::kMaxThreads &&
+                  SPARSA_MAX_SCALE == RunOptions::kMaxScale,
+              "the C limits are the C++ ones");
+
 namespace {
 std::string &lastError() {
   thread_local std::string message;
@@ -127,6 +131,25 @@ const char *sparsa_kernel_param_name(const sparsa_kernel *k, int32_t i) {
   return k->kernel.info().params[i].c_str();
 }
 
+/// `count` entries of the caller's arrays are read only when the kernel
+/// takes at least that many parameters: a count larger than the arrays
+/// must be refused before anything reads them.
+static bool checkParamCount(const Kernel &kernel, size_t count) {
+  const std::vector<std::string> &names = kernel.info().params;
+  if (count <= names.size())
+    return true;
+  std::string list;
+  for (const std::string &n : names)
+    list += (list.empty() ? "" : ", ") + n;
+  capi::fail(SPARSA_INVALID_ARGUMENT,
+             "kernel '" + kernel.info().name + "' takes " +
+                 std::to_string(names.size()) + " runtime parameter" +
+                 (names.size() == 1 ? "" : "s") +
+                 (list.empty() ? "" : " (" + list + ")") + ", got " +
+                 std::to_string(count));
+  return false;
+}
+
 static bool toView(const char *what, const sparsa_tensor *t,
                    TensorView &out) {
   if (!t) {
@@ -174,7 +197,8 @@ sparsa_status sparsa_kernel_run(const sparsa_kernel *kernel,
       !toView("out", out, vo) || (lse && !toView("lse", lse, vl)))
     return static_cast<sparsa_status>(SPARSA_INVALID_ARGUMENT);
   Params params;
-  if (!capi::makeParams(param_names, param_values, param_count, params))
+  if (!checkParamCount(kernel->kernel, param_count) ||
+      !capi::makeParams(param_names, param_values, param_count, params))
     return SPARSA_INVALID_ARGUMENT;
   RunOptions options;
   options.scale = scale;
@@ -193,7 +217,8 @@ sparsa_status sparsa_kernel_stats(const sparsa_kernel *kernel,
     return capi::fail(SPARSA_INVALID_ARGUMENT,
                       "kernel and out must not be null");
   Params params;
-  if (!capi::makeParams(param_names, param_values, param_count, params))
+  if (!checkParamCount(kernel->kernel, param_count) ||
+      !capi::makeParams(param_names, param_values, param_count, params))
     return SPARSA_INVALID_ARGUMENT;
   Result<PatternStats> s =
       kernel->kernel.stats(num_queries, num_keys, params);

@@ -13,10 +13,16 @@
 #include "lib/Runtime/PoolCache.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <string>
 
 using namespace sparsa;
 using sparsa::detail::KernelImpl;
+
+static_assert(RunOptions::kMaxThreads == runtime::kMaxThreads,
+              "one thread limit for the API and the pool");
 
 namespace {
 
@@ -82,6 +88,54 @@ Status checkView(const char *what, const TensorView &t, int rank,
                        std::to_string(t.strides[d]) + " < " +
                        std::to_string(span) + ")");
       span = t.strides[d] * (t.shape[d] - 1) + span;
+    }
+  }
+  return Status::ok();
+}
+
+std::string formatFloat(float x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", static_cast<double>(x));
+  return buffer;
+}
+
+/// The bytes a view can touch: from its first to the end of its last
+/// element (the view passed checkView, so the offsets fit in int64).
+struct ByteRange {
+  uintptr_t first, last;
+};
+ByteRange byteRange(const TensorView &t) {
+  int64_t maxOffset = 0;
+  for (int i = 0; i < t.rank; ++i)
+    maxOffset += (t.shape[i] - 1) * t.strides[i];
+  uintptr_t first = reinterpret_cast<uintptr_t>(t.data);
+  return {first, first + static_cast<uintptr_t>(maxOffset) * sizeof(float) +
+                     sizeof(float) - 1};
+}
+
+/// Outputs are written while inputs are still read (by other tiles, other
+/// threads and, for patterns of several parts, later parts), so an output
+/// may share no byte with an input or with the other output. Inputs may
+/// overlap each other: they are only read.
+Status checkNoAliasing(const TensorView &q, const TensorView &k,
+                       const TensorView &v, const TensorView &out,
+                       const TensorView *lse) {
+  std::pair<const char *, const TensorView *> outputs[] = {{"out", &out},
+                                                           {"lse", lse}};
+  std::pair<const char *, const TensorView *> others[] = {
+      {"q", &q}, {"k", &k}, {"v", &v}, {"out", &out}};
+  for (auto [outName, output] : outputs) {
+    if (!output)
+      continue;
+    ByteRange a = byteRange(*output);
+    for (auto [name, other] : others) {
+      if (other == output)
+        break; // `out` against the inputs only; `lse` against all four
+      ByteRange b = byteRange(*other);
+      if (a.first <= b.last && b.first <= a.last)
+        return invalid(std::string(outName) + " overlaps " + name +
+                       " in memory (outputs may share no byte with an "
+                       "input or with the other output)");
     }
   }
   return Status::ok();
@@ -216,9 +270,18 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
     return invalid("lse shape " + shapeString(*lse) + " must be [" +
                    std::to_string(B) + ", " + std::to_string(Hq) + ", " +
                    std::to_string(Nq) + "]");
-  if (options.scale < 0 || options.scale != options.scale)
-    return invalid("softmax scale " + std::to_string(options.scale) +
-                   " must be positive (or 0 for 1/sqrt(D))");
+  if (!(options.scale >= 0 && options.scale <= RunOptions::kMaxScale))
+    return invalid("softmax scale " + formatFloat(options.scale) +
+                   " must be positive and at most " +
+                   formatFloat(RunOptions::kMaxScale) +
+                   " (or 0 for 1/sqrt(D))");
+  if (options.threads > RunOptions::kMaxThreads)
+    return invalid("threads " + std::to_string(options.threads) +
+                   " exceeds the maximum of " +
+                   std::to_string(RunOptions::kMaxThreads) +
+                   " (0 means all hardware threads)");
+  if (Status s = checkNoAliasing(q, k, v, out, lse); !s)
+    return s;
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
     return values.status();

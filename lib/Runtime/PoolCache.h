@@ -2,8 +2,9 @@
 //
 // ThreadPool::parallelFor is not reentrant, yet Kernel::run may be called
 // from many threads at once. Each run leases an idle pool of the requested
-// size (creating one when all are busy) and returns it afterwards, so the
-// number of pools is bounded by the peak number of concurrent runs.
+// size (creating one when all are busy) and returns it afterwards. Busy
+// pools are bounded by the number of concurrent runs, idle ones by a small
+// cache (PoolCache.cpp) whose oldest pools are joined when it is full.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +19,8 @@ namespace sparsa::runtime {
 
 class PoolLease {
 public:
-  /// A pool of `threads` threads (0: all hardware threads).
+  /// A pool of `threads` threads (0: all hardware threads; at most
+  /// kMaxThreads).
   explicit PoolLease(unsigned threads);
   ~PoolLease();
   PoolLease(const PoolLease &) = delete;

@@ -20,10 +20,15 @@
 
 namespace sparsa::runtime {
 
+/// The most threads a pool has (sparsa::RunOptions::kMaxThreads): Kernel::run
+/// refuses more, and the constructor clamps to it, since a thread that
+/// cannot be created would abort the host program.
+inline constexpr unsigned kMaxThreads = 1024;
+
 class ThreadPool {
 public:
-  /// `threads` workers in total including the caller; 0 = all hardware
-  /// threads.
+  /// `threads` workers in total including the caller (at most
+  /// kMaxThreads); 0 = all hardware threads.
   explicit ThreadPool(unsigned threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;

@@ -60,6 +60,10 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   if (check && std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
     return userError("--check compares with an O(N^2) reference: --seq-len "
                      "must be at most " + llvm::Twine(kMaxDenseSeqLen));
+  if (threads > runtime::kMaxThreads)
+    return userError("--run-threads " + llvm::Twine(threads.getValue()) +
+                     " exceeds the maximum of " +
+                     llvm::Twine(runtime::kMaxThreads));
   if (crossCompiling())
     return userError("--run executes on this machine: --cpu applies only to "
                      "--emit=llvm, asm, obj and so");

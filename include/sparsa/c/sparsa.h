@@ -102,9 +102,18 @@ SPARSA_C_API int32_t sparsa_kernel_num_params(const sparsa_kernel *kernel);
 SPARSA_C_API const char *sparsa_kernel_param_name(const sparsa_kernel *kernel,
                                                   int32_t index);
 
+/* The largest `threads` and `scale` that sparsa_kernel_run accepts. */
+#define SPARSA_MAX_THREADS 1024
+#define SPARSA_MAX_SCALE 1e6f
+
 /* [runtime] Runs the kernel. `lse` may be NULL. Runtime parameters: `count`
-   values, by name when `names` is not NULL, else by position. `scale` 0
-   means 1/sqrt(D); `threads` 0 means all hardware threads. */
+   values, by name when `names` is not NULL, else by position; a `count`
+   above the kernel's parameter count is refused before the arrays are read.
+   `scale` 0 means 1/sqrt(D), else 0 < scale <= SPARSA_MAX_SCALE (infinity
+   and NaN are errors); `threads` 0 means all hardware threads, at most
+   SPARSA_MAX_THREADS. `out` and `lse` may share no byte with an input or
+   with each other (inputs may overlap). Inputs must keep scale * q.k and
+   Nk * |v| within f32 range, else the outputs hold inf or NaN. */
 SPARSA_C_API sparsa_status sparsa_kernel_run(
     const sparsa_kernel *kernel, const sparsa_tensor *q,
     const sparsa_tensor *k, const sparsa_tensor *v, const sparsa_tensor *out,

@@ -36,3 +36,15 @@ TEST(ThreadPool, ChunksCoverTheRangeExactlyOnce) {
     }
   }
 }
+
+TEST(ThreadPool, SizeIsClampedToTheMaximum) {
+  // More threads than the limit would abort the host when creation fails.
+  ThreadPool pool(100000);
+  EXPECT_EQ(pool.size(), kMaxThreads);
+  std::atomic<int64_t> sum{0};
+  pool.parallelFor(5000, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      sum += i;
+  });
+  EXPECT_EQ(sum.load(), 5000 * 4999 / 2);
+}

@@ -278,3 +278,52 @@ TEST_F(CAPI, RuntimeParameterValueTheMaskRejects) {
   w = 0;
   EXPECT_EQ(run(p, nullptr, &w, 1), SPARSA_OK) << sparsa_last_error();
 }
+
+TEST_F(CAPI, LimitsAreCheckedBeforeAnythingIsRead) {
+  std::mt19937_64 rng(std::random_device{}());
+  Problem p(1, 2, 2, 12, 12, 16, rng);
+  sparsa_tensor q = toC(p.tq), k = toC(p.tk), v = toC(p.tv), o = toC(p.to),
+                l = toC(p.tlse);
+  int64_t w = 2;
+  const char *names[] = {"W"};
+  // A count larger than the arrays: refused before they are read (a huge
+  // count read them out of bounds or allocated that many values).
+  for (size_t count : {size_t(2), size_t(1) << 20, size_t(1) << 62, SIZE_MAX}) {
+    for (const char *const *n :
+         {(const char *const *)names, (const char *const *)nullptr}) {
+      EXPECT_EQ(
+          sparsa_kernel_run(kernel, &q, &k, &v, &o, &l, n, &w, count, 0.0f, 1),
+          SPARSA_INVALID_ARGUMENT);
+      EXPECT_TRUE(errorContains(("kernel 'swa' takes 1 runtime parameter "
+                                 "(W), got " +
+                                 std::to_string(count))
+                                    .c_str()))
+          << sparsa_last_error();
+      sparsa_stats stats;
+      EXPECT_EQ(sparsa_kernel_stats(kernel, 16, 16, n, &w, count, &stats),
+                SPARSA_INVALID_ARGUMENT);
+      EXPECT_TRUE(errorContains("takes 1 runtime parameter")) << count;
+    }
+  }
+  EXPECT_EQ(sparsa_kernel_run(kernel, &q, &k, &v, &o, &l, names, &w, 1, 0.0f,
+                              UINT32_MAX),
+            SPARSA_INVALID_ARGUMENT);
+  EXPECT_TRUE(errorContains("threads 4294967295 exceeds the maximum of 1024"))
+      << sparsa_last_error();
+  EXPECT_EQ(
+      sparsa_kernel_run(kernel, &q, &k, &v, &o, &l, names, &w, 1, INFINITY, 1),
+      SPARSA_INVALID_ARGUMENT);
+  EXPECT_TRUE(errorContains("softmax scale inf must be positive"));
+  // out is k.
+  EXPECT_EQ(
+      sparsa_kernel_run(kernel, &q, &k, &v, &k, &l, names, &w, 1, 0.0f, 1),
+      SPARSA_INVALID_ARGUMENT);
+  EXPECT_TRUE(errorContains("out overlaps k in memory"));
+  for (float x : p.o)
+    ASSERT_TRUE(std::isnan(x)) << "output written on error";
+  // The limits themselves are accepted.
+  EXPECT_EQ(sparsa_kernel_run(kernel, &q, &k, &v, &o, &l, names, &w, 1, 0.25f,
+                              SPARSA_MAX_THREADS),
+            SPARSA_OK)
+      << sparsa_last_error();
+}
