@@ -104,7 +104,11 @@ public:
   /// written to `directory` as shared libraries (with their full structure
   /// key beside them) and later loaded instead of compiled. A miss then
   /// costs a link step more than an in-memory JIT compilation. Empty (the
-  /// default) turns it off. Call before compiling.
+  /// default) turns it off. Call before compiling. A directory that cannot
+  /// be created or written is an InvalidArgument error, after which the
+  /// compiler uses its in-memory cache only. Entries carry the hash of
+  /// their library: a damaged or foreign one is rebuilt, and an entry that
+  /// cannot be written later is compiled in memory instead.
   Status setDiskCache(const std::string &directory);
 
 private:

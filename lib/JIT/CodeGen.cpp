@@ -9,6 +9,7 @@
 #include "lib/Analysis/PatternStats.h"
 #include "lib/Pipelines/CPUPipeline.h"
 #include "lib/Runtime/KernelImpl.h"
+#include "lib/Runtime/LibraryFile.h"
 #include "lib/Spec/SpecParser.h"
 #include "lib/Target/CPU/CPUTarget.h"
 
@@ -18,14 +19,13 @@
 
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
-#include <cstdio>
-#include <thread>
-#include <unistd.h>
 
 using namespace mlir;
 using namespace sparsa;
@@ -247,6 +247,60 @@ fromLibrary(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
   return compiled;
 }
 
+/// The first line of a key file: the format and the hash of the library
+/// beside it (lib/Runtime/LibraryFile.h); the structure key follows.
+static std::string keyFileHeader(uint64_t libraryHash) {
+  return "sparsa-cache-v1 " + llvm::utohexstr(libraryHash, true, 16) + "\n";
+}
+
+/// The cached library for `key`, if the key file names exactly this key
+/// and the library beside it is intact and the one the key file recorded
+/// (a damaged, truncated or foreign library is a miss).
+static Result<std::shared_ptr<CompiledPattern>>
+loadCached(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
+           const std::string &key, const std::string &soPath,
+           const std::string &keyPath) {
+  Status miss(ErrorCode::NotFound, "not cached");
+  auto stored = llvm::MemoryBuffer::getFile(keyPath, /*IsText=*/false);
+  if (!stored)
+    return miss;
+  llvm::StringRef text = (*stored)->getBuffer();
+  auto [header, rest] = text.split('\n');
+  if (rest != key)
+    return miss;
+  std::string image;
+  uint64_t hash = 0;
+  if (!runtime::readLibraryFile(soPath, image, hash) ||
+      (header + "\n").str() != keyFileHeader(hash))
+    return miss;
+  return fromLibrary(std::move(parsed), o, soPath);
+}
+
+/// Writes `contents` to `path` under a unique temporary name, then renames.
+static std::error_code writeAtomically(const std::string &path,
+                                       llvm::StringRef contents) {
+  llvm::SmallString<128> tmp;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%%%", fd, tmp))
+    return ec;
+  llvm::FileRemover remover(tmp);
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << contents;
+    os.close();
+    if (os.has_error()) {
+      std::error_code ec = os.error();
+      os.clear_error();
+      return ec;
+    }
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path))
+    return ec;
+  remover.releaseFile();
+  return {};
+}
+
 Result<std::shared_ptr<CompiledPattern>>
 jit::compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
                         const CompileOptions &o, const std::string &key,
@@ -255,16 +309,13 @@ jit::compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
   std::string base =
       directory + "/sparsa-" + llvm::utohexstr(hashKey(key), true, 16);
   std::string soPath = base + ".so", keyPath = base + ".key";
-  if (auto stored = llvm::MemoryBuffer::getFile(keyPath, /*IsText=*/false))
-    if ((*stored)->getBuffer() == key) {
-      auto hit = fromLibrary(parsed, o, soPath);
-      if (hit) {
-        wasHit = true;
-        return hit;
-      }
-      // An unreadable library: compile and replace it.
-    }
-
+  if (auto hit = loadCached(parsed, o, key, soPath, keyPath)) {
+    wasHit = true;
+    return hit;
+  }
+  // A miss, or an entry that is damaged or not this key's: build it and
+  // replace the entry. If the directory cannot take it, compile in memory
+  // (nothing is left behind and nothing is printed).
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   OwningOpRef<ModuleOp> lowered = parsed->module->clone();
@@ -274,32 +325,26 @@ jit::compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
   auto tm = cpu::createHostTargetMachine();
   if (!tm)
     return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
-  // Unique temporaries, then rename: concurrent writers (threads or
-  // processes) never expose a half-written file.
-  std::string tmp = base + ".tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(std::hash<std::thread::id>()(
-                        std::this_thread::get_id()));
+  // emitToFile writes the library atomically (unique temporary, rename);
+  // the key file follows, so a reader never pairs a key with a library
+  // other than the one it records.
+  bool written = true;
   if (llvm::Error e = cpu::emitToFile(*lowered, cpu::EmitKind::SharedLibrary,
-                                      tmp + ".so", **tm))
-    return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(tmp + ".key", ec);
-    if (ec)
-      return Status(ErrorCode::NotFound, "cannot write the disk cache in '" +
-                                             directory + "': " + ec.message());
-    os << key;
+                                      soPath, **tm)) {
+    llvm::consumeError(std::move(e));
+    written = false;
   }
-  if (std::rename((tmp + ".so").c_str(), soPath.c_str()) != 0 ||
-      std::rename((tmp + ".key").c_str(), keyPath.c_str()) != 0)
-    return Status(ErrorCode::NotFound,
-                  "cannot rename into the disk cache '" + directory + "'");
+  std::string image;
+  uint64_t hash = 0;
+  written = written && runtime::readLibraryFile(soPath, image, hash) &&
+            !writeAtomically(keyPath, keyFileHeader(hash) + key);
   auto t2 = Clock::now();
-  auto compiled = fromLibrary(std::move(parsed), o, soPath);
-  if (compiled) {
-    (*compiled)->pipelineSeconds =
-        std::chrono::duration<double>(t1 - t0).count();
-    (*compiled)->llvmSeconds = std::chrono::duration<double>(t2 - t1).count();
-  }
+  Result<std::shared_ptr<CompiledPattern>> compiled =
+      written ? fromLibrary(parsed, o, soPath)
+              : Status(ErrorCode::NotFound, "not written");
+  if (!compiled)
+    return generateCode(std::move(parsed), o);
+  (*compiled)->pipelineSeconds = std::chrono::duration<double>(t1 - t0).count();
+  (*compiled)->llvmSeconds = std::chrono::duration<double>(t2 - t1).count();
   return compiled;
 }

@@ -14,6 +14,8 @@
 
 #include <cctype>
 
+#include <unistd.h>
+
 using namespace sparsa;
 
 Compiler::Compiler() : impl_(std::make_unique<detail::CompilerImpl>()) {}
@@ -94,10 +96,29 @@ CacheStats Compiler::cacheStats() const { return impl_->stats(); }
 void Compiler::clearCache() { impl_->clear(); }
 
 Status Compiler::setDiskCache(const std::string &directory) {
+  // Checked now, so that a directory that cannot take the cache is an error
+  // here instead of a failure of every compilation: it must be (or be
+  // creatable as) a directory in which files can be created and removed.
+  // On failure the compiler keeps (or goes back to) its in-memory cache.
+  auto refuse = [&](const std::string &why) {
+    impl_->setDiskCache("");
+    return Status(ErrorCode::InvalidArgument,
+                  "cannot use '" + directory + "' as the disk cache: " + why +
+                      " (compiling in memory)");
+  };
   if (!directory.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(directory))
-      return Status(ErrorCode::NotFound, "cannot create the disk cache '" +
-                                             directory + "': " + ec.message());
+      return refuse(ec.message());
+    if (!llvm::sys::fs::is_directory(directory))
+      return refuse("not a directory");
+    llvm::SmallString<128> probe;
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+            directory + "/sparsa-probe-%%%%%%%%.tmp", fd, probe))
+      return refuse(ec.message());
+    ::close(fd);
+    if (std::error_code ec = llvm::sys::fs::remove(probe))
+      return refuse(ec.message());
   }
   impl_->setDiskCache(directory);
   return Status::ok();

@@ -1,6 +1,7 @@
 //===- Loader.cpp - load AOT kernels from shared libraries ----------------===//
 //
-// dlopen's the library (RTLD_LOCAL: several kernel libraries with the same
+// Reads and verifies the library file (LibraryFile.h), dlopen's a private
+// in-memory copy of it (RTLD_LOCAL: several kernel libraries with the same
 // symbol names can be loaded side by side), reads the metadata symbols of
 // KernelMetadata.h and resolves every part's entry point and work-item
 // counter. The dlopen handle is owned by the Kernel, so the code stays
@@ -10,11 +11,15 @@
 
 #include "lib/Runtime/KernelImpl.h"
 #include "lib/Runtime/KernelMetadata.h"
+#include "lib/Runtime/LibraryFile.h"
 #include "sparsa/Runtime.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace sparsa;
 
@@ -29,16 +34,69 @@ Status notFound(std::string message) {
   return Status(ErrorCode::NotFound, std::move(message));
 }
 
-Result<Library> openLibrary(const std::string &path) {
-  if (path.empty())
-    return Status(ErrorCode::InvalidArgument, "library path is empty");
-  void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char *why = dlerror();
-    return notFound("cannot load '" + path + "': " + (why ? why : "unknown"));
+/// dlopen's `image` from an anonymous memory file: the file on disk may
+/// change or be truncated later without touching the mapped code, and each
+/// load is a new object (glibc matches loaded objects by name and file
+/// identity, so a rebuilt library at the same path is never confused with
+/// an earlier one). The descriptor stays open while the library is loaded,
+/// so its /proc name is never reused for another library meanwhile.
+std::shared_ptr<void> dlopenImage(const std::string &image, std::string &why) {
+  int fd = ::memfd_create("sparsa-kernel", MFD_CLOEXEC);
+  if (fd < 0)
+    return nullptr;
+  size_t done = 0;
+  while (done < image.size()) {
+    ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      return nullptr;
+    }
+    done += static_cast<size_t>(n);
   }
+  std::string name = "/proc/self/fd/" + std::to_string(fd);
+  void *h = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    const char *error = dlerror();
+    why = error ? error : "unknown";
+    ::close(fd);
+    return nullptr;
+  }
+  return std::shared_ptr<void>(h, [fd, name](void *p) {
+    dlclose(p);
+    // Still loaded (another handle, or a library glibc will not unload):
+    // keep the name taken so no later library is matched with it.
+    if (void *again = dlopen(name.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {
+      dlclose(again);
+      return;
+    }
+    ::close(fd);
+  });
+}
+
+Result<Library> openLibrary(const std::string &path) {
+  // Checked before dlopen: a regular file (a FIFO would block), its size,
+  // and the trailer's hash (a truncated file would SIGBUS inside dlopen).
+  std::string image;
+  uint64_t hash = 0;
+  if (Status s = runtime::readLibraryFile(path, image, hash); !s)
+    return s;
+  std::string why;
+  std::shared_ptr<void> handle = dlopenImage(image, why);
+  if (!handle && why.empty()) {
+    // No memfd: load the verified file itself.
+    if (void *h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))
+      handle = std::shared_ptr<void>(h, [](void *p) { dlclose(p); });
+    else if (const char *error = dlerror())
+      why = error;
+  }
+  if (!handle)
+    return notFound("cannot load '" + path +
+                    "': " + (why.empty() ? "unknown" : why));
+  void *h = handle.get();
   Library lib;
-  lib.handle = std::shared_ptr<void>(h, [](void *p) { dlclose(p); });
+  lib.handle = std::move(handle);
   const char *text =
       static_cast<const char *>(dlsym(h, runtime::kModuleInfoSymbol));
   if (!text)

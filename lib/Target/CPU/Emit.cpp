@@ -8,6 +8,8 @@
 
 #include "lib/Target/CPU/CPUTarget.h"
 
+#include "lib/Runtime/LibraryFile.h"
+
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
@@ -15,7 +17,10 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <unistd.h>
+
 using namespace mlir;
+using sparsa::Status;
 
 llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
                                     llvm::StringRef path,
@@ -74,5 +79,25 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
       return e;
     (*out)->keep();
   }
-  return linkSharedLibrary(object, path);
+  // Linked under a unique name beside `path`, sealed with the trailer the
+  // runtime checks (lib/Runtime/LibraryFile.h), then renamed into place:
+  // readers see the old file or the whole new one, never a partial one, and
+  // a file mapped by an earlier dlopen is never rewritten in place.
+  llvm::SmallString<128> tmp;
+  int tmpFd;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%%%", tmpFd, tmp))
+    return llvm::createStringError("cannot write " + path.str() + ": " +
+                                   ec.message());
+  ::close(tmpFd);
+  llvm::FileRemover tmpRemover(tmp);
+  if (llvm::Error e = linkSharedLibrary(object, tmp))
+    return e;
+  if (Status s = runtime::sealLibraryFile(tmp.str().str()); !s)
+    return llvm::createStringError(s.message());
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path))
+    return llvm::createStringError("cannot write " + path.str() + ": " +
+                                   ec.message());
+  tmpRemover.releaseFile();
+  return llvm::Error::success();
 }

@@ -11,6 +11,9 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -40,13 +43,27 @@ llvm::Error sparsa::cpu::linkSharedLibrary(llvm::StringRef objectPath,
                                    SPARSA_CC_LINKER + "' not found");
   llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-fuse-ld=lld",
                                           "-o", outputPath, objectPath};
+  // The driver's output goes into the error, never to the host's stderr.
+  llvm::SmallString<128> log;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("sparsa-link", "log", log))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  llvm::FileRemover logRemover(log);
+  std::optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), log.str(),
+                                                log.str()};
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
-                                     &message);
-  if (rc != 0)
+  int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, redirects, 0,
+                                     0, &message);
+  if (rc != 0) {
+    std::string output;
+    if (auto buffer = llvm::MemoryBuffer::getFile(log, /*IsText=*/true))
+      output = (*buffer)->getBuffer().take_front(2000).rtrim().str();
+    if (!message.empty())
+      output = message + (output.empty() ? "" : "\n") + output;
     return llvm::createStringError("linking " + outputPath.str() +
-                                   " failed (exit " + std::to_string(rc) +
-                                   ")" + (message.empty() ? "" : ": ") +
-                                   message);
+                                   " failed (exit " + std::to_string(rc) + ")" +
+                                   (output.empty() ? "" : ": ") + output);
+  }
   return llvm::Error::success();
 }
