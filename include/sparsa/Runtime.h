@@ -21,7 +21,12 @@
 namespace sparsa {
 
 /// Loads attention `name` from the shared library at `path`; an empty name
-/// picks the library's only attention (an error when it has several).
+/// picks the library's only attention (an error when it has several). The
+/// file must be a regular file of at most 256 MiB whose trailer (written by
+/// `sparsac --emit=so`) verifies; anything else, a truncated or damaged
+/// library included, is an error ("not a sparsa kernel library or damaged;
+/// rebuild it"). The kernel runs from a private in-memory copy: changing or
+/// rebuilding the file later does not affect it.
 SPARSA_API Result<Kernel> loadKernel(const std::string &path,
                                      const std::string &name = "");
 

@@ -85,7 +85,9 @@ SPARSA_C_API sparsa_tensor sparsa_tensor_f32(float *data, int32_t rank,
                                              const int64_t *shape);
 
 /* [runtime] Loads attention `name` (NULL or "": the library's only one)
-   from a shared library built by `sparsac --emit=so`. */
+   from a shared library built by `sparsac --emit=so`. The file is verified
+   first (a regular file whose trailer and hash match; FIFOs and devices are
+   refused without blocking) and loaded from a private in-memory copy. */
 SPARSA_C_API sparsa_status sparsa_kernel_load(const char *path,
                                               const char *name,
                                               sparsa_kernel **out);
