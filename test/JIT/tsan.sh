@@ -20,7 +20,8 @@ for f in lib/JIT/CodeGen.cpp lib/JIT/Compiler.cpp lib/JIT/CompilerImpl.cpp \
     lib/JIT/FrontEnd.cpp lib/JIT/Pattern.cpp lib/CAPI/CompilerCAPI.cpp \
     lib/CAPI/RuntimeCAPI.cpp lib/Runtime/Kernel.cpp lib/Runtime/Loader.cpp \
     lib/Runtime/PoolCache.cpp lib/Runtime/ThreadPool.cpp \
-    lib/Runtime/RunAttention.cpp lib/Runtime/KernelMetadata.cpp; do
+    lib/Runtime/RunAttention.cpp lib/Runtime/KernelMetadata.cpp \
+    lib/Runtime/LibraryFile.cpp; do
   o=$OUT/$(echo "$f" | tr / _).o
   clang++-22 $FLAGS -c "$SRC/$f" -o "$o"
   OBJS="$OBJS $o"
@@ -33,7 +34,8 @@ LIBS=$(cd "$BUILD" && ninja -t commands sparsa |
    -Wl,--exclude-libs,ALL -o "$OUT/libsparsa_tsan.so" $OBJS \
    -Wl,-rpath,/usr/lib/llvm-22/lib $LIBS -ldl)
 TESTS=""
-for t in JITCacheTest JITCompileTest JITErrorTest CAPITest RuntimeLoaderTest; do
+for t in JITCacheTest JITCompileTest JITErrorTest CAPITest RuntimeLoaderTest \
+    RunLimitsTest LibraryFileTest; do
   clang++-22 $FLAGS -c "$SRC/test/unit/JIT/$t.cpp" -o "$OUT/$t.o"
   TESTS="$TESTS $OUT/$t.o"
 done
