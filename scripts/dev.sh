@@ -16,7 +16,7 @@ jobs="$(nproc)"
 export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 
 packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld
-          libclang-rt-22-dev cmake ninja-build ccache libfmt-dev libgtest-dev
+          libclang-rt-22-dev clang-format-22 cmake ninja-build ccache libfmt-dev libgtest-dev
           libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev libcairo2-dev
           libopenblas-dev zstd
           pkg-config fonts-dejavu-core)

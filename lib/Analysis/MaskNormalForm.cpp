@@ -13,6 +13,7 @@
 #include "lib/Analysis/MaskNormalForm.h"
 
 #include "dialects/Mask/IR/MaskOps.h"
+#include "lib/Runtime/KernelABI.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/ADT/DenseMap.h"
@@ -401,6 +402,22 @@ static Constraint residue(MaskVar v, TileExpr m, TileExpr lo, TileExpr hi) {
                           std::move(m));
 }
 
+/// A leaf parameter that bounds a distance, a position or a block size,
+/// clamped to at most kParamClamp (and, for the causal offset, the one that
+/// may be negative, at least -kParamClamp). On sequences of at most
+/// kMaxSequenceLength tokens that changes no mask (a window wider than the
+/// sequence is the whole sequence, a block longer than it is one block),
+/// and it keeps every index computation derived from the parameter
+/// (`q + after`, a complement's `bound + 1`, tile bounds) far from int64
+/// overflow, whatever value a runtime parameter takes. Residue moduli are
+/// not clamped: their meaning depends on the exact value.
+static TileExpr clamped(const TileExpr &e, bool mayBeNegative = false) {
+  using sparsa::runtime::kParamClamp;
+  TileExpr upper = TileExpr::min(e, TileExpr::constant(kParamClamp));
+  return mayBeNegative ? TileExpr::max(upper, TileExpr::constant(-kParamClamp))
+                       : upper;
+}
+
 /// A negative index of an index set resolved against the sequence length.
 static TileExpr resolved(int64_t x, MaskVar v) {
   if (x >= 0)
@@ -457,14 +474,15 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
             auto p = params(o);
             if (!p)
               return p.takeError();
-            return one({lower(V::Distance, zero - (*p)[0])});
+            return one({lower(
+                V::Distance, zero - clamped((*p)[0], /*mayBeNegative=*/true))});
           })
           .Case([&](WindowOp o) -> llvm::Expected<ClauseList> {
             auto p = params(o);
             if (!p)
               return p.takeError();
-            return one({lower(V::Distance, zero - (*p)[1]),
-                        upper(V::Distance, (*p)[0])});
+            return one({lower(V::Distance, zero - clamped((*p)[1])),
+                        upper(V::Distance, clamped((*p)[0]))});
           })
           .Case([&](StrideOp o) -> llvm::Expected<ClauseList> {
             auto p = params(o);
@@ -477,8 +495,8 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
             if (!p)
               return p.takeError();
             return one(
-                {lower(V::Distance, zero - (*p)[1]),
-                 upper(V::Distance, (*p)[0]),
+                {lower(V::Distance, zero - clamped((*p)[1])),
+                 upper(V::Distance, clamped((*p)[0])),
                  residue(V::Distance, (*p)[2], zero, TileExpr::constant(1))});
           })
           .Case([&](BlocksOp o) -> llvm::Expected<ClauseList> {
@@ -487,7 +505,7 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
               return p.takeError();
             Constraint lo = Constraint::make(Kind::BlockLower, V::Key),
                        hi = Constraint::make(Kind::BlockUpper, V::Key);
-            lo.modulus = hi.modulus = (*p)[0];
+            lo.modulus = hi.modulus = clamped((*p)[0]);
             lo.offset = 0;
             hi.offset = 1;
             return one({lo, hi});
@@ -502,14 +520,14 @@ llvm::Expected<ClauseList> NormalFormBuilder::leaf(Operation *op,
             auto p = params(o);
             if (!p)
               return p.takeError();
-            return one({upper(V::Key, (*p)[0] - 1)});
+            return one({upper(V::Key, clamped((*p)[0]) - 1)});
           })
           .Case([&](RandomBlocksOp o) -> llvm::Expected<ClauseList> {
             auto p = params(o);
             if (!p)
               return p.takeError();
             Constraint r = Constraint::make(Kind::InRandom, V::Key, (*p)[1],
-                                            (*p)[2], (*p)[0]);
+                                            (*p)[2], clamped((*p)[0]));
             return one({r});
           })
           .Case([&](GlobalOp o) -> llvm::Expected<ClauseList> {

@@ -150,21 +150,18 @@ runtime::TensorRef ref(const TensorView &t) {
 /// (a stride of 0, a negative window) would make the kernels divide by
 /// zero or compute garbage.
 Status checkParamValues(const detail::KernelImpl &K,
-                        const std::vector<int64_t> &values) {
-  if (!K.paramCheck)
+                        const std::vector<int64_t> &values, int64_t nq,
+                        int64_t nk) {
+  runtime::AttentionProblem p;
+  p.seqQ = nq;
+  p.seqK = nk;
+  p.params = values;
+  std::string error =
+      runtime::checkParameters(K.paramCheck, K.paramRules, K.info.params, p);
+  if (error.empty())
     return Status::ok();
-  int64_t bad = K.paramCheck(values.data());
-  if (bad < 0)
-    return Status::ok();
-  std::string given;
-  for (size_t i = 0; i < values.size() && i < K.info.params.size(); ++i)
-    given += (given.empty() ? "" : ", ") + K.info.params[i] + " = " +
-             std::to_string(values[i]);
-  std::string rule = bad < static_cast<int64_t>(K.paramRules.size())
-                         ? K.paramRules[bad]
-                         : "rule " + std::to_string(bad);
   return invalid("runtime parameters rejected by kernel '" + K.info.name +
-                 "': " + rule + " (given " + given + ")");
+                 "': " + error);
 }
 
 const KernelInfo &emptyInfo() {
@@ -285,7 +282,10 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
     return values.status();
-  if (Status s = checkParamValues(*impl_, *values); !s)
+  if (Nq > runtime::kMaxSequenceLength || Nk > runtime::kMaxSequenceLength)
+    return invalid("sequence lengths " + std::to_string(Nq) + " x " +
+                   std::to_string(Nk) + " must be at most 2^40");
+  if (Status s = checkParamValues(*impl_, *values, Nq, Nk); !s)
     return s;
 
   runtime::AttentionProblem p;
@@ -334,8 +334,9 @@ Result<PatternStats> Kernel::stats(int64_t numQueries, int64_t numKeys,
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
     return values.status();
-  if (Status s = checkParamValues(*impl_, *values); !s)
+  if (numKeys < 0)
+    numKeys = numQueries;
+  if (Status s = checkParamValues(*impl_, *values, numQueries, numKeys); !s)
     return s;
-  return impl_->stats(numQueries, numKeys < 0 ? numQueries : numKeys,
-                      *values);
+  return impl_->stats(numQueries, numKeys, *values);
 }

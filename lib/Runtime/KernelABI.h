@@ -58,14 +58,27 @@ using WorkItemsFn = int64_t (*)(const int64_t *args);
 /// Suffix of the companion function that counts work items.
 inline constexpr const char *kWorkItemsSuffix = "_work_items";
 
-/// `int64_t NAME_check_params(const int64_t *params)`: -1 when the runtime
-/// parameter values (in declaration order) satisfy every constraint of the
-/// pattern's leaves, else the index of the first violated one; the messages
-/// are in the `sparsa.param_check` attribute and the library's metadata.
-/// Generated for patterns with runtime parameters.
+/// `int64_t NAME_check_params(const int64_t *args)`: -1 when the runtime
+/// parameters and the sequence lengths of the argument block `args` (the
+/// kernels' own, kNumFixedArgs values then the parameters) satisfy every
+/// constraint of the pattern, else the index of the first violated one.
+/// The constraints are those of the leaves' parameters (a stride's period
+/// positive, a window non-negative, ...) and of the arithmetic that
+/// computes them from the parameters and the lengths (no overflow, no
+/// division by zero), so no kernel ever divides by zero or wraps around.
+/// The messages are in the `sparsa.param_check` attribute and the
+/// library's metadata. Generated for patterns whose leaves take a runtime
+/// value (a runtime parameter or one derived from N).
 inline constexpr const char *kParamCheckSuffix = "_check_params";
 inline constexpr const char *kParamCheckAttrName = "sparsa.param_check";
-using ParamCheckFn = int64_t (*)(const int64_t *params);
+using ParamCheckFn = int64_t (*)(const int64_t *args);
+
+/// The longest sequence (Nq or Nk) a kernel accepts. Leaf parameters are
+/// clamped to +-kParamClamp inside the kernels (lib/Analysis/MaskNormalForm),
+/// which changes no mask on sequences this long and keeps every index
+/// computation of the kernels far from int64 overflow.
+inline constexpr int64_t kMaxSequenceLength = int64_t(1) << 40;
+inline constexpr int64_t kParamClamp = int64_t(1) << 42;
 
 } // namespace sparsa::runtime
 

@@ -25,7 +25,7 @@ sparsa::runtime::formatModuleMetadata(const std::vector<std::string> &names) {
 
 std::string
 sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
-  std::string s = "sparsa-attention 2\nname " + a.name + "\n";
+  std::string s = "sparsa-attention 3\nname " + a.name + "\n";
   for (const PartMetadata &p : a.parts) {
     s += "part " + p.symbol + " head_dim=" + std::to_string(p.headDim) +
          " block_q=" + std::to_string(p.blockQ) +
@@ -90,13 +90,14 @@ bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
                                              std::string &error) {
   std::vector<std::string> lines = splitLines(text);
   if (lines.size() >= 1 && lines[0].rfind("sparsa-attention ", 0) == 0 &&
-      lines[0] != "sparsa-attention 2") {
-    // Version 1 kernels take 21 fixed arguments and cannot merge parts.
-    error = "the library was built by an older sparsa (" + lines[0] +
-            ", this runtime reads version 2): rebuild it";
+      lines[0] != "sparsa-attention 3") {
+    // Version 1 kernels take 21 fixed arguments and cannot merge parts;
+    // version 2 parameter checks take the parameters only (no lengths).
+    error = "the library was built by another sparsa (" + lines[0] +
+            ", this runtime reads version 3): rebuild it";
     return false;
   }
-  if (lines.size() < 2 || lines[0] != "sparsa-attention 2" ||
+  if (lines.size() < 2 || lines[0] != "sparsa-attention 3" ||
       lines[1].rfind("name ", 0) != 0) {
     error = "unsupported attention metadata version";
     return false;

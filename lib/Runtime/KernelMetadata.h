@@ -1,15 +1,17 @@
-//===- KernelMetadata.h - self-description of AOT kernel libraries -*- C++ -*-===//
+//===- KernelMetadata.h - self-description of AOT kernel libraries -*- C++
+//-*-===//
 //
 // A shared library built by `sparsac --emit=so` carries two kinds of C
 // string symbols so that libsparsa_runtime can load it without the header:
 //   sparsa_module_info   "sparsa-module 1\nattention NAME\n..."
-//   NAME_sparsa_info     "sparsa-attention 2\nname NAME\npart SYMBOL
+//   NAME_sparsa_info     "sparsa-attention 3\nname NAME\npart SYMBOL
 //                         head_dim=D block_q=BQ block_k=BK vector_width=VW
 //                         covers_all_queries=0|1 params=P1,P2\n...
 //                         check NAME_check_params\nrule TEXT\n..."
 // The writer (lib/Target/CPU) and the reader (the loader) share this file,
 // which is MLIR-free. The attention version changes with the kernel ABI
-// (lib/Runtime/KernelABI.h): 2 added the merge argument.
+// (lib/Runtime/KernelABI.h): 2 added the merge argument, 3 the sequence
+// lengths to the parameter check (it takes the whole argument block).
 //
 //===----------------------------------------------------------------------===//
 

@@ -31,9 +31,10 @@ std::string sparsa::runtime::validate(const CompiledKernel &kernel,
   if (p.headsQ % p.headsKV != 0)
     return "query heads " + std::to_string(p.headsQ) +
            " must be a multiple of kv heads " + std::to_string(p.headsKV);
-  if (p.seqQ < 1 || p.seqK < 1)
+  if (p.seqQ < 1 || p.seqK < 1 || p.seqQ > kMaxSequenceLength ||
+      p.seqK > kMaxSequenceLength)
     return "sequence lengths " + std::to_string(p.seqQ) + " x " +
-           std::to_string(p.seqK) + " must be positive";
+           std::to_string(p.seqK) + " must be positive and at most 2^40";
   if (p.headDim != kernel.headDim)
     return "head dimension " + std::to_string(p.headDim) +
            " differs from the kernel's " + std::to_string(kernel.headDim);
@@ -68,6 +69,25 @@ std::vector<int64_t> sparsa::runtime::packArguments(const AttentionProblem &p) {
   a[kMerge] = p.merge;
   a.insert(a.end(), p.params.begin(), p.params.end());
   return a;
+}
+
+std::string sparsa::runtime::checkParameters(
+    ParamCheckFn check, const std::vector<std::string> &rules,
+    const std::vector<std::string> &paramNames, const AttentionProblem &p) {
+  if (!check)
+    return "";
+  std::vector<int64_t> args = packArguments(p);
+  int64_t bad = check(args.data());
+  if (bad < 0)
+    return "";
+  std::string given;
+  for (size_t i = 0; i < p.params.size() && i < paramNames.size(); ++i)
+    given += paramNames[i] + " = " + std::to_string(p.params[i]) + ", ";
+  std::string rule = bad < static_cast<int64_t>(rules.size())
+                         ? rules[bad]
+                         : "rule " + std::to_string(bad);
+  return rule + " (given " + given + "Nq = " + std::to_string(p.seqQ) +
+         ", Nk = " + std::to_string(p.seqK) + ")";
 }
 
 void sparsa::runtime::clearOutputs(const AttentionProblem &p,

@@ -61,6 +61,17 @@ std::string validate(const CompiledKernel &kernel, const AttentionProblem &p);
 /// The int64 argument block of a call.
 std::vector<int64_t> packArguments(const AttentionProblem &p);
 
+/// Runs the generated check of an attention's runtime values (KernelABI.h,
+/// kParamCheckSuffix; null for patterns whose leaves take none) on the
+/// argument block of `p`: its sequence lengths and parameters, named
+/// `paramNames` in messages. Returns "" when every rule holds, else the
+/// first failing rule (from `rules`) with the values it was given. Every
+/// caller runs it before the kernels: they divide by these values.
+std::string checkParameters(ParamCheckFn check,
+                            const std::vector<std::string> &rules,
+                            const std::vector<std::string> &paramNames,
+                            const AttentionProblem &p);
+
 /// Runs the kernel over all work items on `pool`. Returns an error message,
 /// empty on success.
 std::string runAttention(const CompiledKernel &kernel,

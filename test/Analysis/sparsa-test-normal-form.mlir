@@ -13,7 +13,7 @@ func.func @causal() -> !mask.mask {
 // The runtime window size stays symbolic; causal & window(%w, 0) is one
 // clause with both distance bounds.
 // CHECK-LABEL: normal form of @swa:
-// CHECK-NEXT: clause 0: d >= 0 && d <= %0
+// CHECK-NEXT: clause 0: d >= 0 && d <= min(%0, 4398046511104)
 func.func @swa(%w: index) -> !mask.mask {
   %c = mask.causal [0]
   %win = mask.window [%w, 0]
@@ -103,10 +103,10 @@ func.func @sets() -> !mask.mask {
 // holds every head from 4 on.
 // CHECK-LABEL: normal form of @heads:
 // CHECK-NEXT: clause 0: h <= 1 && d >= 0
-// CHECK-NEXT: clause 1: h >= 2 && h <= 3 && k <= %0 - 1
+// CHECK-NEXT: clause 1: h >= 2 && h <= 3 && k <= min(%0, 4398046511104) - 1
 // CHECK-LABEL: normal form of @not_heads:
 // CHECK-NEXT: clause 0: h <= 1 && d <= -1
-// CHECK-NEXT: clause 1: h >= 2 && h <= 3 && k >= %0
+// CHECK-NEXT: clause 1: h >= 2 && h <= 3 && k >= min(%0, 4398046511104)
 // CHECK-NEXT: clause 2: h >= 4
 func.func @heads(%n: index) -> !mask.mask {
   %c = mask.causal [0]
@@ -137,9 +137,9 @@ func.func @difference() -> !mask.mask {
 // -----
 
 // CHECK-LABEL: normal form of @instantiated:
-// CHECK-NEXT: clause 0: d >= 0 && d <= %0
+// CHECK-NEXT: clause 0: d >= 0 && d <= min(%0, 4398046511104)
 // INST-LABEL: normal form of @instantiated:
-// INST-NEXT: clause 0: d >= 0 && d <= %0
+// INST-NEXT: clause 0: d >= 0 && d <= min(%0, 4398046511104)
 // INST-NEXT: instantiated for Nq=8 Nk=8: 1 non-empty clauses
 func.func @instantiated(%w: index) -> !mask.mask {
   %c = mask.causal [0]

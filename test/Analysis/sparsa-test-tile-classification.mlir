@@ -29,7 +29,7 @@ func.func @causal() -> !mask.mask {
 
 // Causal window of 3 keys back (runtime %0 = 3): never a full 4x4 tile.
 // CHECK-LABEL: tile classification of @swa:
-// CHECK: span [floordiv(max(i * 4 - %0, 0), 4),
+// CHECK: span [floordiv(max(i * 4 - min(%0, 4398046511104), 0), 4),
 // CHECK: ranges for Nq=10 Nk=10 head 0:
 // CHECK-NEXT: tile 0: [0, 1) partial
 // CHECK-NEXT: tile 1: [0, 2) partial

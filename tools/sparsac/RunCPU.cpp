@@ -40,6 +40,28 @@ static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
 
+/// The kernels' own check of the lengths and runtime parameter values
+/// (sparsa-build-param-check), the one libsparsa runs: "" when they pass.
+static std::string checkRuntimeValues(cpu::JITModule &jit,
+                                      const std::string &name, func::FuncOp fn,
+                                      const ConcreteShape &shape) {
+  std::vector<std::string> rules, names;
+  for (const cpu::AttentionInfo &a : jit.attentions())
+    if (a.name == name)
+      rules = a.paramRules;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto n = fn.getArgAttrOfType<StringAttr>(i, "mask.param");
+    names.push_back(n ? n.str() : "argument " + std::to_string(i));
+  }
+  runtime::AttentionProblem p;
+  p.seqQ = shape.numQueries;
+  p.seqK = shape.numKeys;
+  p.params.assign(shape.args.begin(), shape.args.end());
+  std::string error =
+      runtime::checkParameters(jit.lookupParamCheck(name), rules, names, p);
+  return error.empty() ? "" : "runtime values rejected: " + error;
+}
+
 int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   func::FuncOp fn = getPatternFunc(module);
   if (!fn)
@@ -76,6 +98,10 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   auto parts = (*jit)->lookupAttention(name);
   if (!parts)
     return internalError(llvm::toString(parts.takeError()));
+  if (std::string error =
+          checkRuntimeValues(**jit, name, getPatternFunc(*original), *shape);
+      !error.empty())
+    return userError(error);
 
   const int64_t nq = shape->numQueries, nk = shape->numKeys, d =
                                                                  tiles->headDim;

@@ -38,23 +38,30 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
 }
 
 def BuildParamCheck : Pass<"sparsa-build-param-check", "mlir::ModuleOp"> {
-  let summary = "Build the runtime-parameter check of each mask pattern";
+  let summary = "Build the runtime-value check of each mask pattern";
   let description = [{
-    For every mask pattern function with runtime parameters, adds a public
-    `func.func @NAME_check_params(%params: memref<1xi64>) -> i64` that
-    evaluates, on the parameter values (in argument order), every
-    constraint the pattern's leaves put on their parameters (the same as
-    the op verifiers and the reference evaluator: a stride's period is
-    positive, a window is non-negative, a residue is below its period, ...)
-    including the arithmetic between the parameters and the leaves. It
-    returns -1 when all hold, else the index of the first that fails; the
-    attribute `sparsa.param_check` lists one message per constraint. The
-    runtime calls it before running the kernels, which would otherwise
-    divide by zero or read out of range on such values.
+    For every mask pattern function whose leaves take a runtime value (a
+    runtime parameter, or a value derived from the sequence length N), adds
+    a public `func.func @NAME_check_params(%args: memref<1xi64>) -> i64`
+    that reads the lengths and parameters from the kernels' own argument
+    block (lib/Runtime/KernelABI.h) and evaluates:
+    - the arithmetic that computes the leaves' parameters (`W / 2`,
+      `N - 5`), each `+`, `-` and `*` checked for signed overflow and each
+      runtime divisor for zero and for -1 under INT64_MIN (the clone itself
+      divides by 1 instead, since it runs on the values it checks);
+    - every constraint the leaves put on their parameters (the same as the
+      op verifiers and the reference evaluator: a stride's period is
+      positive, a window is non-negative, a residue is below its period).
+    Arithmetic that no leaf uses is not checked, as the reference never
+    evaluates it. The function returns -1 when all hold, else the index of
+    the first that fails; the attribute `sparsa.param_check` lists one
+    message per check. The runtime calls it before running any kernel,
+    which would otherwise divide by zero, loop on a negative period or
+    compute with wrapped values.
 
     ```mlir
     // causal & stride(S) with `param S : runtime` gives
-    func.func @p_check_params(%params: memref<1xi64>) -> i64
+    func.func @p_check_params(%args: memref<1xi64>) -> i64
         attributes {sparsa.param_check = [
           "stride: 'period' (from S) must be positive",
           "stride: 'residue' must be less than 'period' (from S)"]}

@@ -137,12 +137,13 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
     if (a.paramCheck.empty())
       continue;
     os << "/* " << a.paramCheck
-       << ": -1 when the runtime parameter values (declaration order)\n"
-          "   are valid, else the index of the first rule they break:\n";
+       << ": -1 when the sequence lengths and runtime parameter values\n"
+          "   of the kernels' argument block `args` are valid, else the\n"
+          "   index of the first rule they break:\n";
     for (size_t i = 0; i < a.paramRules.size(); ++i)
       os << "   " << i << ": " << a.paramRules[i] << "\n";
     os << "   Call it first: the kernels do not check. */\n";
-    os << "int64_t " << a.paramCheck << "(const int64_t *params);\n\n";
+    os << "int64_t " << a.paramCheck << "(const int64_t *args);\n\n";
   }
   for (const AttentionInfo &a : attentions) {
     os << "/* Attention " << a.name << " = parts";

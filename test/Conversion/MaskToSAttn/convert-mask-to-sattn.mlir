@@ -31,12 +31,15 @@ func.func @causal() -> !mask.mask {
 
 // -----
 
-// Runtime parameters become kernel parameters, named.
+// Runtime parameters become kernel parameters, named; a window is clamped
+// to 2^42 (no mask on 2^40 tokens changes, no index computation overflows).
 // CHECK-LABEL: sattn.kernel @swa_part0
 // CHECK-SAME: num_params = 1
 // CHECK-SAME: param_names = ["W"]
 // CHECK: ^bb0(%{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %{{.+}}: index, %[[W:.+]]: index):
-// CHECK: arith.subi %{{.+}}, %[[W]]
+// CHECK: %[[LIMIT:.+]] = arith.constant 4398046511104 : index
+// CHECK: %[[CW:.+]] = arith.minsi %[[W]], %[[LIMIT]]
+// CHECK: arith.subi %{{.+}}, %[[CW]]
 // CHECK: sattn.range
 // CHECK: sattn.attention @swa parts [@swa_part0]
 func.func @swa(%w: index {mask.param = "W"}) -> !mask.mask {

@@ -66,3 +66,55 @@ func.func @co(%c: index {mask.param = "C"}) -> !mask.mask attributes {mask.patte
   %0 = mask.causal [%c]
   return %0 : !mask.mask
 }
+
+// -----
+
+// A leaf parameter derived from the sequence length is checked at the
+// actual length: N is the key length of the argument block (index 4), so a
+// pattern with no runtime parameter gets a check too.
+// CHECK-LABEL: func.func @fromn_check_params(
+// CHECK-SAME: sparsa.param_check = ["integer overflow in '-' (from N) at {{.*}}sparsa-build-param-check.mlir:{{[0-9]+}}:{{[0-9]+}}", "stride: 'period' (from N) must be positive", "stride: 'residue' must be less than 'period' (from N)"]
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[NK64:.*]] = memref.load %{{.*}}[%[[C4]]]
+// CHECK: %[[NK:.*]] = arith.index_cast %[[NK64]] : i64 to index
+// CHECK: %[[P:.*]] = arith.subi %[[NK]], %{{.*}} : index
+// CHECK: arith.cmpi sge, %[[P]], %{{.*}} : index
+func.func @fromn() -> !mask.mask attributes {mask.pattern} {
+  %n = mask.key_len
+  %c5 = arith.constant 5 : index
+  %p = arith.subi %n, %c5 : index
+  %0 = mask.stride [%p, 0]
+  return %0 : !mask.mask
+}
+
+// -----
+
+// Runtime arithmetic: every +, -, * gets an overflow check, a runtime
+// divisor a zero check and an INT64_MIN / -1 check, and the clone divides
+// by 1 instead of a bad divisor (the check runs on the values it checks).
+// Arithmetic no leaf uses is not checked, as the reference never
+// evaluates it.
+// CHECK-LABEL: func.func @arith_check_params(
+// CHECK-SAME: sparsa.param_check = ["integer overflow in '*' (from W) at {{[^"]*}}", "division by zero in '/' (from W) at {{[^"]*}}", "integer overflow in '/' (from W) at {{[^"]*}}", "integer overflow in '+' (from W) at {{[^"]*}}", "window: 'before' (from W) must be non-negative"]
+// CHECK: %[[W:.*]] = arith.index_cast
+// CHECK: %[[M:.*]] = arith.muli %[[W]], %{{.*}} : index
+// CHECK: %[[LO:.*]], %[[HI:.*]] = arith.mulsi_extended
+// CHECK: %[[SIGN:.*]] = arith.shrsi %[[LO]]
+// CHECK: arith.cmpi eq, %[[HI]], %[[SIGN]] : i64
+// CHECK: %[[ZERO:.*]] = arith.cmpi eq, %[[W]], %{{.*}} : index
+// CHECK: %[[BAD:.*]] = arith.ori %[[ZERO]], %{{.*}} : i1
+// CHECK: %[[SAFE:.*]] = arith.select %[[BAD]], %{{.*}}, %[[W]] : index
+// CHECK: %[[D:.*]] = arith.floordivsi %[[M]], %[[SAFE]] : index
+// CHECK: %[[S:.*]] = arith.addi %[[D]], %{{.*}} : index
+// CHECK-NOT: arith.subi
+// CHECK: return
+func.func @arith(%w: index {mask.param = "W"}) -> !mask.mask attributes {mask.pattern} {
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %m = arith.muli %w, %c4 : index
+  %d = arith.floordivsi %m, %w : index
+  %s = arith.addi %d, %c1 : index
+  %unused = arith.subi %w, %c1 : index
+  %0 = mask.window [%s, 0]
+  return %0 : !mask.mask
+}

@@ -271,7 +271,7 @@ TEST_F(CAPI, RuntimeParameterValueTheMaskRejects) {
   int64_t w = -3;
   EXPECT_EQ(run(p, nullptr, &w, 1), SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("window: 'before' (from W) must be non-negative "
-                            "(given W = -3)"))
+                            "(given W = -3, Nq = 12, Nk = 12)"))
       << sparsa_last_error();
   for (float x : p.o)
     ASSERT_TRUE(std::isnan(x)) << "output written on error";

@@ -202,7 +202,7 @@ TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
   expectError([](Problem &, Params &params) { params = Params().set("W", -1); },
               "window: 'before' (from W) must be non-negative");
   expectError([](Problem &, Params &params) { params = Params().set("W", -1); },
-              "(given W = -1)");
+              "(given W = -1, Nq = ");
 
   // A stride of 0 would divide by zero inside the kernel; arithmetic
   // between a parameter and its leaf (W / 2) is evaluated like the pattern.
@@ -218,7 +218,9 @@ TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
     int64_t s, w;
     const char *text;
   } cases[] = {
-      {0, 4, "stride: 'period' (from S) must be positive (given S = 0, W = 4)"},
+      {0, 4,
+       "stride: 'period' (from S) must be positive (given S = 0, W = 4, "
+       "Nq = 20, Nk = 20)"},
       {1, 4, "stride: 'residue' must be less than 'period' (from S)"},
       {3, -2, "window: 'before' (from W) must be non-negative"},
   };

@@ -125,7 +125,7 @@ TEST(RuntimeLoader, LibraryChecksRuntimeParameters) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.code(), ErrorCode::InvalidArgument);
   EXPECT_NE(r.message().find("stride: 'period' (from S) must be positive "
-                             "(given S = 0)"),
+                             "(given S = 0, Nq = 30, Nk = 30)"),
             std::string::npos)
       << r.message();
   for (float x : p.o)
