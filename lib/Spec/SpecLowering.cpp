@@ -21,6 +21,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <set>
+#include <tuple>
+#include <vector>
+
 using namespace mlir;
 using namespace sparsa::spec;
 using namespace sparsa::mask;
@@ -55,6 +59,7 @@ private:
 
   FailureOr<Value> lowerPattern(const PatExpr &e);
   FailureOr<Value> lowerLeaf(const PatExpr &e);
+  FailureOr<Value> lowerLeafOp(const PatExpr &e);
   template <typename OpTy>
   FailureOr<Value> lowerParamLeaf(const PatExpr &e, const LeafInfo &info);
   FailureOr<IndexSetAttr> lowerSet(const SetExpr &s);
@@ -68,6 +73,11 @@ private:
   Value keyLen;
   std::vector<IntValue> params;
   std::vector<Value> lets;
+  /// Distinct leaves so far (op name, properties, operands) and the
+  /// members of explicit sets so far, against SpecOptions' limits.
+  std::set<std::tuple<const void *, const void *, std::vector<void *>>>
+      leaves;
+  size_t setMembers = 0;
 };
 } // namespace
 
@@ -242,6 +252,13 @@ FailureOr<IndexSetAttr> Lowering::lowerSet(const SetExpr &s) {
   };
   MLIRContext *ctx = builder.getContext();
   if (!s.isRange) {
+    setMembers += s.elements.size();
+    if (setMembers > options.maxSetMembers)
+      return error(s.loc) << "explicit index sets list " << setMembers
+                          << " members up to here; a pattern may list at "
+                             "most "
+                          << options.maxSetMembers
+                          << " (use ranges 'a..b' where you can)";
     SmallVector<int64_t> elements;
     for (const auto &el : s.elements) {
       FailureOr<int64_t> v = bound(*el);
@@ -313,6 +330,24 @@ FailureOr<Value> Lowering::lowerParamLeaf(const PatExpr &e,
 }
 
 FailureOr<Value> Lowering::lowerLeaf(const PatExpr &e) {
+  FailureOr<Value> leaf = lowerLeafOp(e);
+  if (failed(leaf))
+    return failure();
+  Operation *op = leaf->getDefiningOp();
+  std::vector<void *> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(v.getAsOpaquePointer());
+  leaves.insert({op->getName().getAsOpaquePointer(),
+                 op->getPropertiesAsAttribute().getAsOpaquePointer(),
+                 std::move(operands)});
+  if (leaves.size() > options.maxLeaves)
+    return error(e.loc) << "the pattern has more than " << options.maxLeaves
+                        << " distinct building blocks (calls with different "
+                           "arguments); split it into several patterns";
+  return leaf;
+}
+
+FailureOr<Value> Lowering::lowerLeafOp(const PatExpr &e) {
   const LeafInfo *info = nullptr;
   for (const LeafInfo &l : allLeaves())
     if (l.kind == e.leaf)

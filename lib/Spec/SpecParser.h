@@ -40,6 +40,12 @@ struct SpecOptions {
   /// the parser accepts; the depth of the expression tree (chains of `-`
   /// and `let` references included) may be at most four times this.
   unsigned maxNesting = 256;
+  /// Most distinct building-block calls (a leaf with the same arguments
+  /// counts once) and most members of explicit index sets (`[a, b, ...]`,
+  /// all sets together) one pattern may have: code generation grows with
+  /// both, and a pattern at these limits compiles in seconds.
+  unsigned maxLeaves = 1024;
+  unsigned maxSetMembers = 1024;
 };
 
 /// Parses the main buffer of `sourceMgr`. On success returns a module with
