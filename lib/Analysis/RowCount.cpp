@@ -152,7 +152,8 @@ int64_t sparsa::analysis::countRow(const ConcreteNormalForm &nf, int64_t h,
   llvm::SmallVector<const Piece *, 32> byLo;
   for (const Piece &p : pieces)
     byLo.push_back(&p);
-  llvm::sort(byLo, [](const Piece *x, const Piece *y) { return x->lo < y->lo; });
+  llvm::sort(byLo,
+             [](const Piece *x, const Piece *y) { return x->lo < y->lo; });
   size_t nextPiece = 0;
   int64_t total = 0;
   llvm::SmallVector<const Piece *, 8> active;
@@ -164,8 +165,8 @@ int64_t sparsa::analysis::countRow(const ConcreteNormalForm &nf, int64_t h,
     for (; nextPiece < byLo.size() && byLo[nextPiece]->lo <= a; ++nextPiece)
       if (byLo[nextPiece]->hi >= a)
         active.push_back(byLo[nextPiece]);
-    bool unconditional = llvm::any_of(
-        active, [](const Piece *p) { return p->numConds == 0; });
+    bool unconditional =
+        llvm::any_of(active, [](const Piece *p) { return p->numConds == 0; });
     if (active.empty())
       continue;
     if (unconditional) {

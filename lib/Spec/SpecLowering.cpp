@@ -75,8 +75,7 @@ private:
   std::vector<Value> lets;
   /// Distinct leaves so far (op name, properties, operands) and the
   /// members of explicit sets so far, against SpecOptions' limits.
-  std::set<std::tuple<const void *, const void *, std::vector<void *>>>
-      leaves;
+  std::set<std::tuple<const void *, const void *, std::vector<void *>>> leaves;
   size_t setMembers = 0;
 };
 } // namespace

@@ -175,8 +175,8 @@ static int run() {
   MLIRContext context(registry);
   // A failing pass reports at the pattern's source line; the whole module
   // after the note would bury it (unless asked for explicitly).
-  if (cl::Option *o = cl::getRegisteredOptions().lookup(
-          "mlir-print-op-on-diagnostic");
+  if (cl::Option *o =
+          cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
       !o || o->getNumOccurrences() == 0)
     context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;

@@ -17,9 +17,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace sparsa::mask {
 #define GEN_PASS_DEF_MASKCANONICALIZE
