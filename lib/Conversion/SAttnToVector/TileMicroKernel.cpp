@@ -357,9 +357,21 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
           Value p = memref::LoadOp::create(
               nb, l, probs, ValueRange{j, addIdx(nb, l, ib, r)});
           Value pb = vector::BroadcastOp::create(nb, l, vec, p);
-          for (int64_t c = 0; c < C; ++c)
-            next[r * C + c] =
+          // In a PARTIAL tile a key the row may not see has p = 0, and
+          // 0 * V is NaN where V is NaN or Inf (padding, a preallocated
+          // cache): such a key must leave the row exactly as it was.
+          Value skip;
+          if (masks)
+            skip = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, p,
+                                         cstF32(nb, l, 0.0f));
+          for (int64_t c = 0; c < C; ++c) {
+            Value sum =
                 vector::FMAOp::create(nb, l, pb, vals[c], next[r * C + c]);
+            next[r * C + c] =
+                skip
+                    ? arith::SelectOp::create(nb, l, skip, next[r * C + c], sum)
+                    : sum;
+          }
         }
         scf::YieldOp::create(nb, l, next);
       });

@@ -19,6 +19,7 @@
 // CHECK-NOT: vector.reduction
 // CHECK: math.exp %{{.+}} : vector<16xf32>
 // CHECK-NOT: arith.cmpi ule
+// CHECK-NOT: arith.cmpf oeq, %{{.+}} : f32
 // The PARTIAL tile evaluates the predicate once per (key, query vector)
 // into byte masks and the span of keys each query allows; the score kernel
 // runs over the span of each group of 2 query vectors (blocks of 8 keys,
@@ -44,6 +45,13 @@
 // CHECK-COUNT-3: arith.minsi
 // CHECK-NEXT: arith.maxsi
 // CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %c1 iter_args(
+// A key the row may not see (p = 0) leaves its accumulators as they were:
+// 0 * V would be NaN where V is NaN or Inf.
+// CHECK: %[[P:.+]] = memref.load
+// CHECK-NEXT: %[[PB:.+]] = vector.broadcast %[[P]] : f32 to vector<16xf32>
+// CHECK-NEXT: %[[MASKED:.+]] = arith.cmpf oeq, %[[P]], %{{.+}} : f32
+// CHECK-NEXT: %[[SUM:.+]] = vector.fma %[[PB]], %{{.+}}, %[[ACC:[^ ]+]] : vector<16xf32>
+// CHECK-NEXT: arith.select %[[MASKED]], %[[ACC]], %[[SUM]] : vector<16xf32>
 // CHECK-LABEL: func.func @causal_work_items(%{{.+}}: memref<1xi64>) -> index
 // CHECK: arith.ceildivui
 // CHECK-LABEL: func.func @causal(

@@ -204,3 +204,81 @@ TEST(RuntimeValues, ExtremeLeafValuesMatchTheDefinition) {
     }
   }
 }
+
+TEST(RuntimeValues, MaskedKeysNeverInfluenceARow) {
+  // NaN and Inf in K and V at keys a row may not see (padding of a batch,
+  // an unwritten slot of a preallocated cache) leave that row exactly as
+  // the reference computes it from the keys it sees.
+  struct Case {
+    const char *spec;
+    Allowed allowed;
+  } cases[] = {
+      {"causal", [](int64_t, int64_t q, int64_t k) { return k <= q; }},
+      {"causal & window(5, 0)",
+       [](int64_t, int64_t q, int64_t k) { return k <= q && q - k <= 5; }},
+      {"causal & stride(3)",
+       [](int64_t, int64_t q, int64_t k) {
+         return k <= q && (q - k) % 3 == 0;
+       }},
+      {"prefix(7) | window(2, 2)",
+       [](int64_t, int64_t q, int64_t k) {
+         return k < 7 || (q - k <= 2 && k - q <= 2);
+       }},
+  };
+  const float poisons[] = {std::numeric_limits<float>::quiet_NaN(),
+                           std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity()};
+  for (const Case &c : cases) {
+    Kernel k = compile(std::string(c.spec) + "\n");
+    ASSERT_TRUE(k.valid());
+    for (float poison : poisons)
+      for (int64_t n : {40, 45, 64}) {
+        SCOPED_TRACE(std::string(c.spec) + " N = " + std::to_string(n) +
+                     " poison " + std::to_string(poison));
+        std::mt19937_64 rng(n);
+        Problem p(1, 2, 1, n, n, 16, rng);
+        // Poison K and V of every key some row in the last query tile may
+        // not see: the last key (causal masks it for all earlier rows),
+        // and every fifth key.
+        auto masked = [&](int64_t key) {
+          for (int64_t q = 0; q < n; ++q)
+            if (!c.allowed(0, q, key))
+              return true;
+          return false;
+        };
+        std::vector<int64_t> poisoned;
+        for (int64_t key = 0; key < n; ++key)
+          if ((key == n - 1 || key % 5 == 0) && masked(key))
+            poisoned.push_back(key);
+        ASSERT_FALSE(poisoned.empty());
+        for (int64_t key : poisoned)
+          for (int64_t d = 0; d < p.D; ++d) {
+            p.v[key * p.tv.strides[2] + d] = poison;
+            p.k[key * p.tk.strides[2] + d] = poison;
+          }
+        Status s = k.run(p.tq, p.tk, p.tv, p.to, &p.tlse);
+        ASSERT_TRUE(s.isOk()) << s.message();
+        // Rows that see a poisoned key compute with it and are left out
+        // (zeroed, and empty for the reference); every other row must
+        // match the reference, which reads only the keys a row sees.
+        std::vector<bool> seesPoison(n, false);
+        for (int64_t q = 0; q < n; ++q)
+          for (int64_t key : poisoned)
+            if (c.allowed(0, q, key))
+              seesPoison[q] = true;
+        for (int64_t q = 0; q < n; ++q)
+          if (seesPoison[q])
+            for (int64_t h = 0; h < 2; ++h)
+              for (int64_t d = 0; d < p.D; ++d)
+                p.o[h * p.to.strides[1] + q * p.to.strides[2] + d] = 0;
+        Check r = compareWithReference(
+            p,
+            [&](int64_t h, int64_t q, int64_t key) {
+              return !seesPoison[q] && c.allowed(h, q, key);
+            },
+            false);
+        EXPECT_EQ(r.nonFinite, 0);
+        EXPECT_LE(r.maxErr, 1e-4);
+      }
+  }
+}
