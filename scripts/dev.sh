@@ -5,7 +5,8 @@
 #   scripts/dev.sh demo   build, then compile an example pattern, run it,
 #                         check it against the reference and print its stats
 #   scripts/dev.sh test   build (release and ASan+UBSan), run every test,
-#                         fuzz the spec front end for a minute
+#                         fuzz the spec front end and runtime values for a
+#                         minute each
 #   scripts/dev.sh build  configure and build the release tree only
 set -euo pipefail
 
@@ -58,26 +59,34 @@ run_tests() {
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
 }
 
-# A short libFuzzer run of the spec front end (SPARSA_FUZZ build, ASan and
-# UBSan) on the seed corpus, the crash reproducers and the example patterns;
-# new inputs go to a temporary directory, a crash fails the script and leaves
-# its reproducer there.
-fuzz_spec() {
-  configure build-fuzz -DSPARSA_FUZZ=ON
-  ninja -C build-fuzz -j "$jobs" sparsa-fuzz-spec
+# Short libFuzzer runs (SPARSA_FUZZ build, ASan and UBSan): the spec front
+# end on the seed corpus, the crash reproducers and the example patterns,
+# and runtime values (parameters and lengths) through the kernels' check,
+# the reference and the kernels. New inputs go to a temporary directory; a
+# crash fails the script and leaves its reproducer there.
+fuzz_one() {
+  local target="$1" seconds="$2"; shift 2
   local work
   work="$(mktemp -d)"
   mkdir -p "$work/corpus"
-  if ! ASAN_OPTIONS=allow_user_poisoning=0 build-fuzz/bin/sparsa-fuzz-spec \
-      -max_total_time=60 -max_len=2048 -timeout=5 -dict=fuzz/spec.dict \
-      -artifact_prefix="$work/" "$work/corpus" fuzz/corpus/spec \
-      fuzz/regressions examples/patterns >"$work/fuzz.log" 2>&1; then
+  if ! ASAN_OPTIONS=allow_user_poisoning=0 "build-fuzz/bin/$target" \
+      -max_total_time="$seconds" -timeout=10 -artifact_prefix="$work/" \
+      "$work/corpus" "$@" >"$work/fuzz.log" 2>&1; then
     tail -n 40 "$work/fuzz.log" >&2
-    echo "sparsa-fuzz-spec found a crash; reproducer in $work" >&2
+    echo "$target found a crash; reproducer in $work" >&2
     return 1
   fi
   grep -E "DONE|^Done" "$work/fuzz.log" || true
   rm -rf "$work"
+}
+
+fuzz() {
+  configure build-fuzz -DSPARSA_FUZZ=ON
+  ninja -C build-fuzz -j "$jobs" sparsa-fuzz-spec sparsa-fuzz-params
+  fuzz_one sparsa-fuzz-spec 60 -max_len=2048 -dict=fuzz/spec.dict \
+    fuzz/corpus/spec fuzz/regressions examples/patterns
+  fuzz_one sparsa-fuzz-params 60 -max_len=64 \
+    fuzz/corpus/params fuzz/regressions-params
 }
 
 case "${1:-}" in
@@ -98,7 +107,7 @@ case "${1:-}" in
   test)
     build
     run_tests build
-    fuzz_spec
+    fuzz
     configure build-asan -DSPARSA_SANITIZE=ON -DSPARSA_ENABLE_PCH=OFF
     ninja -C build-asan -j "$jobs"
     run_tests build-asan
