@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/JIT/CompilerImpl.h"
+#include "lib/Spec/SpecParser.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -52,11 +53,14 @@ static std::string stemName(llvm::StringRef path) {
   return name;
 }
 
+/// At most the size limit + 1 bytes: parsePattern refuses the rest, and a
+/// device or FIFO cannot exhaust memory.
 static Result<std::string> readFile(const std::string &path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (path == "-")
+    return Status(ErrorCode::NotFound, "cannot read '-': not a file");
+  auto buffer = spec::readSpecInput(path);
   if (!buffer)
-    return Status(ErrorCode::NotFound, "cannot read '" + path +
-                                           "': " + buffer.getError().message());
+    return Status(ErrorCode::NotFound, llvm::toString(buffer.takeError()));
   return (*buffer)->getBuffer().str();
 }
 

@@ -21,7 +21,6 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cctype>
 #include <mutex>
 
 using namespace mlir;
@@ -68,14 +67,8 @@ Status jit::checkOptions(const CompileOptions &o) {
   if (o.optLevel > 3)
     return invalid("optimization level " + std::to_string(o.optLevel) +
                    " must be 0-3");
-  if (!o.name.empty()) {
-    bool ok = !std::isdigit(static_cast<unsigned char>(o.name[0]));
-    for (char c : o.name)
-      ok &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    if (!ok)
-      return invalid("pattern name '" + o.name +
-                     "' must be a C identifier");
-  }
+  if (!o.name.empty() && !spec::isValidFunctionName(o.name))
+    return invalid("pattern name '" + o.name + "' must be a C identifier");
   return Status::ok();
 }
 
@@ -96,6 +89,8 @@ jit::parsePattern(const std::string &text, const CompileOptions &options,
                   const std::string &functionName) {
   if (Status s = checkOptions(options); !s)
     return s;
+  if (std::string tooBig = spec::checkSpecSize(text.size()); !tooBig.empty())
+    return Status(ErrorCode::InvalidArgument, tooBig);
   auto parsed = std::make_shared<ParsedPattern>();
   parsed->context = makeContext();
   parsed->sourceMgr = std::make_unique<llvm::SourceMgr>();

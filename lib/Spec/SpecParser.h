@@ -14,6 +14,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdint>
 #include <string>
@@ -47,6 +49,24 @@ struct SpecOptions {
   unsigned maxLeaves = 1024;
   unsigned maxSetMembers = 1024;
 };
+
+/// The largest spec text the front ends accept (16 MiB): sparsac's input,
+/// `Compiler::compile`'s text and `Compiler::compileFile`'s file.
+inline constexpr size_t kMaxSpecBytes = size_t(16) << 20;
+
+/// "input is larger than ... bytes" when `bytes` exceeds kMaxSpecBytes,
+/// else empty.
+std::string checkSpecSize(size_t bytes);
+
+/// Reads the spec at `path` (`-`: standard input), at most kMaxSpecBytes
+/// + 1 bytes of it, so that checkSpecSize refuses a larger file, a device
+/// or an endless pipe instead of exhausting memory.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readSpecInput(llvm::StringRef path);
+
+/// True when `name` can name the generated function and its C symbols: a C
+/// identifier (letters, digits, '_', not starting with a digit).
+bool isValidFunctionName(llvm::StringRef name);
 
 /// Parses the main buffer of `sourceMgr`. On success returns a module with
 /// one `func.func @<name>` carrying the unit attribute `mask.pattern`, whose

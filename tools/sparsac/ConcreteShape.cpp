@@ -48,7 +48,9 @@ llvm::Expected<ConcreteShape>
 sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command,
                                   int64_t kMaxSeqLen) {
   ConcreteShape shape;
-  if (seqLen == -1)
+  // Given or not is told by the occurrences, so that an explicit -1 is an
+  // out-of-range value rather than "not given".
+  if (seqLen.getNumOccurrences() == 0)
     return fail(command + " needs --seq-len");
   auto checkLen = [&](StringRef flag, int64_t v) -> llvm::Error {
     if (v < 1 || v > kMaxSeqLen)
@@ -60,7 +62,7 @@ sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command,
     return std::move(err);
   shape.numQueries = seqLen;
   shape.numKeys = seqLen;
-  if (kvLen != -1) {
+  if (kvLen.getNumOccurrences() != 0) {
     if (auto err = checkLen("kv-len", kvLen))
       return std::move(err);
     shape.numKeys = kvLen;
@@ -71,7 +73,7 @@ sparsa::sparsac::getConcreteShape(func::FuncOp fn, llvm::StringRef command,
   fn.walk([&](sparsa::mask::HeadsOp op) {
     shape.numHeads = std::max(shape.numHeads, op.getEnds().back());
   });
-  if (numHeads != -1) {
+  if (numHeads.getNumOccurrences() != 0) {
     if (numHeads < 1 || numHeads > kMaxHeads)
       return fail("--heads must be between 1 and " + llvm::Twine(kMaxHeads) +
                   ", got " + llvm::Twine(numHeads));

@@ -17,6 +17,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
@@ -42,13 +43,53 @@ static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> targetMachine() {
   if (!tm)
     return llvm::createStringError("--cpu: " +
                                    llvm::toString(tm.takeError()));
+  // LLVM knows 32-bit x86 CPUs (i386, pentium4) too; the kernels are
+  // 64-bit code, which LLVM would refuse with a fatal error.
+  if (!(*tm)->getMCSubtargetInfo()->checkFeatures("+64bit"))
+    return llvm::createStringError("--cpu: '" + cpuName +
+                                   "' is not an x86-64 CPU");
   return tm;
+}
+
+/// The kernels hold f32 vectors of the CPU's width: the head dimension and
+/// both tile sizes must be multiples of it. Checked here so that the error
+/// names the option, not the pattern.
+static int checkVectorWidth(const TileOptions &tiles, int64_t width) {
+  auto check = [&](const llvm::Twine &what, int64_t v) -> int {
+    if (v % width == 0)
+      return kExitOk;
+    return userError(what + " " + llvm::Twine(v) + " must be a multiple of " +
+                     llvm::Twine(width) +
+                     ", the f32 vector width of --cpu=" + cpuName);
+  };
+  if (int rc = check("--head-dim", tiles.headDim))
+    return rc;
+  if (int rc = check("--block query tile", tiles.blockQ))
+    return rc;
+  if (int rc = check("--block key tile", tiles.blockK))
+    return rc;
+  if (tiles.blockQ > 1024 || tiles.blockK > 1024)
+    return userError("--block " + llvm::Twine(tiles.blockQ) + "," +
+                     llvm::Twine(tiles.blockK) +
+                     ": cpu tiles are at most 1024");
+  return kExitOk;
 }
 
 int lowerForCPU(ModuleOp module, llvm::TargetMachine *tm) {
   auto tiles = getTileOptions();
   if (!tiles)
     return userError(llvm::toString(tiles.takeError()));
+  {
+    std::unique_ptr<llvm::TargetMachine> host;
+    if (!tm) {
+      auto created = cpu::createHostTargetMachine();
+      if (!created)
+        return internalError(llvm::toString(created.takeError()));
+      host = std::move(*created);
+    }
+    if (int rc = checkVectorWidth(*tiles, cpu::vectorWidthOf(tm ? *tm : *host)))
+      return rc;
+  }
   DialectRegistry registry;
   registerCPUDialects(registry);
   cpu::registerCPUTranslations(registry);

@@ -1,8 +1,9 @@
-//===- EmitStats.cpp - the --stats command ---------------------------------===//
+//===- EmitStats.cpp - the --stats command
+//---------------------------------===//
 //
 // Exact statistics of the pattern at a sequence length, computed in closed
-// form by the analyses (lib/Analysis/PatternStats.h): no N^2 evaluation, so
-// --seq-len 1048576 answers in well under a second.
+// form per query row by the analyses (lib/Analysis/PatternStats.h): no
+// N^2 evaluation, time linear in --seq-len (at most kMaxStatsSeqLen).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +16,7 @@ using namespace sparsa::sparsac;
 
 int sparsa::sparsac::emitStats(ModuleOp module, llvm::raw_ostream &os) {
   func::FuncOp fn = getPatternFunc(module);
-  auto shape = getConcreteShape(fn, "--stats", kMaxSeqLen);
+  auto shape = getConcreteShape(fn, "--stats", kMaxStatsSeqLen);
   if (!shape)
     return userError(llvm::toString(shape.takeError()));
   auto tiles = getTileOptions();

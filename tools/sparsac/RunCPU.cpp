@@ -22,6 +22,8 @@
 #include <limits>
 #include <random>
 
+#include <unistd.h>
+
 using namespace mlir;
 using namespace sparsa;
 using namespace sparsa::sparsac;
@@ -62,6 +64,42 @@ static std::string checkRuntimeValues(cpu::JITModule &jit,
   return error.empty() ? "" : "runtime values rejected: " + error;
 }
 
+/// --run allocates q, k, v, o and lse: their bytes, checked for overflow,
+/// must fit in half of the physical memory. Returns an ExitCode.
+static int checkRunMemory(int64_t heads, int64_t kv, int64_t nq, int64_t nk,
+                          int64_t d) {
+  uint64_t total = 0;
+  bool overflow = false;
+  auto add = [&](std::initializer_list<int64_t> dims) {
+    uint64_t n = sizeof(float);
+    for (int64_t x : dims)
+      overflow |= __builtin_mul_overflow(n, static_cast<uint64_t>(x), &n);
+    overflow |= __builtin_add_overflow(total, n, &total);
+  };
+  add({batch, heads, nq, d}); // q
+  add({batch, kv, nk, d});    // k
+  add({batch, kv, nk, d});    // v
+  add({batch, heads, nq, d}); // o
+  add({batch, heads, nq});    // lse
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  uint64_t limit = pages > 0 && pageSize > 0
+                       ? uint64_t(pages) * uint64_t(pageSize) / 2
+                       : uint64_t(1) << 32;
+  if (!overflow && total <= limit)
+    return kExitOk;
+  std::string need =
+      overflow ? std::string("more than 2^64") : std::to_string(total);
+  return userError(
+      "--run needs " + need + " bytes for q, k, v, o and lse (--batch " +
+      llvm::Twine(int64_t(batch)) + ", --heads " + llvm::Twine(heads) +
+      ", --seq-len " + llvm::Twine(nq) + ", --kv-len " + llvm::Twine(nk) +
+      ", --head-dim " + llvm::Twine(d) +
+      "); the limit is half of this machine's "
+      "memory, " +
+      llvm::Twine(limit) +
+      " bytes: lower --batch, --heads, --seq-len or --kv-len");
+}
+
 int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   func::FuncOp fn = getPatternFunc(module);
   if (!fn)
@@ -86,6 +124,9 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
     return userError("--run-threads " + llvm::Twine(threads.getValue()) +
                      " exceeds the maximum of " +
                      llvm::Twine(runtime::kMaxThreads));
+  if (int rc = checkRunMemory(heads, kv, shape->numQueries, shape->numKeys,
+                              tiles->headDim))
+    return rc;
   if (crossCompiling())
     return userError("--run executes on this machine: --cpu applies only to "
                      "--emit=llvm, asm, obj and so");

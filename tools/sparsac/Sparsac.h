@@ -52,8 +52,11 @@ struct ConcreteShape {
 };
 /// Largest sequence length of commands whose output is O(N^2) (bitmaps).
 inline constexpr int64_t kMaxDenseSeqLen = 16384;
-/// Largest sequence length of commands that work in closed form (stats).
+/// Largest sequence length of --run (whose memory is checked on its own).
 inline constexpr int64_t kMaxSeqLen = int64_t(1) << 40;
+/// Largest sequence length of --stats, which counts every query row (a
+/// causal mask at 2^27 takes about 3 s).
+inline constexpr int64_t kMaxStatsSeqLen = int64_t(1) << 27;
 llvm::Expected<ConcreteShape>
 getConcreteShape(mlir::func::FuncOp fn, llvm::StringRef command,
                  int64_t maxSeqLen = kMaxDenseSeqLen);

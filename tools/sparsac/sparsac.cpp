@@ -151,7 +151,41 @@ static void fatalHandler(void *, const char *reason, bool) {
   std::_Exit(kExitInternalError);
 }
 
+/// Times an option was given on the command line (0 for one of another
+/// file that is not linked in).
+static unsigned occurrences(llvm::StringRef name) {
+  cl::Option *o = cl::getRegisteredOptions().lookup(name);
+  return o ? o->getNumOccurrences() : 0;
+}
+
+/// Flags that contradict each other or cannot name a file; checked before
+/// the pattern is read.
+static int checkFlags() {
+  if (outputFilename.empty())
+    return userError("-o needs a file name ('-' for standard output)");
+  if (funcName.getNumOccurrences() &&
+      !sparsa::spec::isValidFunctionName(funcName))
+    return userError("--name '" + funcName +
+                     "' must be a C identifier (letters, digits and '_', "
+                     "not starting with a digit)");
+  bool emit = emitKind.getNumOccurrences() != 0;
+  bool draw = drawPath.getNumOccurrences() != 0;
+  if (*stats && (runKernel || emit))
+    return userError(llvm::Twine("--stats cannot be combined with ") +
+                     (runKernel ? "--run" : "--emit"));
+  if (draw && (runKernel || emit))
+    return userError(llvm::Twine("--draw cannot be combined with ") +
+                     (runKernel ? "--run" : "--emit"));
+  if (runKernel && emit)
+    return userError("--run cannot be combined with --emit");
+  if (!runKernel && occurrences("check"))
+    return userError("--check needs --run");
+  return kExitOk;
+}
+
 static int run() {
+  if (int rc = checkFlags())
+    return rc;
   sparsa::spec::SpecOptions options;
   options.name = funcName.empty() ? defaultName(inputFilename) : funcName;
   for (llvm::StringRef d : defines) {
@@ -165,10 +199,13 @@ static int run() {
   }
 
   std::string err;
-  std::unique_ptr<llvm::MemoryBuffer> input =
-      openInputFile(inputFilename, &err);
-  if (!input)
-    return userError(err);
+  auto read = sparsa::spec::readSpecInput(inputFilename);
+  if (!read)
+    return userError(llvm::toString(read.takeError()));
+  std::unique_ptr<llvm::MemoryBuffer> input = std::move(*read);
+  if (std::string tooBig = sparsa::spec::checkSpecSize(input->getBufferSize());
+      !tooBig.empty())
+    return userError("'" + inputFilename + "': " + tooBig);
 
   DialectRegistry registry;
   sparsa::spec::registerSpecDialects(registry);

@@ -196,6 +196,33 @@ TEST(JITSpecErrors, DiagnosticsCarryLocationAndCaret) {
             ErrorCode::SpecError);
 }
 
+TEST(JITSpecErrors, InputLargerThanTheLimitIsRefused) {
+  // 16 MiB + 1 of text, and files that never end: refused with a Status
+  // after reading at most the limit + 1 bytes, never an exhausted memory.
+  Compiler c;
+  std::string big(size_t(16) << 20, ' ');
+  big += 'x';
+  auto k = c.compile(big, CompileOptions());
+  ASSERT_FALSE(k);
+  EXPECT_EQ(k.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(k.message().find("input is larger than 16777216 bytes"),
+            std::string::npos)
+      << k.message();
+  auto z = c.compileFile("/dev/zero", CompileOptions());
+  ASSERT_FALSE(z);
+  EXPECT_EQ(z.code(), ErrorCode::InvalidArgument);
+  EXPECT_NE(z.message().find("input is larger than"), std::string::npos)
+      << z.message();
+  // At the limit the text is parsed (and here compiles).
+  std::string atLimit(size_t(16) << 20, ' ');
+  atLimit.replace(0, 6, "causal");
+  CompileOptions o;
+  o.headDim = 16;
+  o.blockQ = o.blockK = 16;
+  auto ok = c.compile(atLimit, o);
+  EXPECT_TRUE(ok) << ok.message();
+}
+
 TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
   // The existing window kernel: a negative window is refused before any
   // kernel runs.
