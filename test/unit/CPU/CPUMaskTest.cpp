@@ -22,6 +22,7 @@
 
 #include "gtest/gtest.h"
 
+#include <cstdint>
 #include <cstdlib>
 
 using namespace mlir;
@@ -72,12 +73,31 @@ bool checkMask(MLIRContext &ctx, ModuleOp module, int64_t block, int64_t d,
   }
   if (parts->size() > 1)
     ++multiPart;
+  runtime::ParamCheckFn check = (*jit)->lookupParamCheck("m");
+  std::vector<std::string> rules, names{"a", "b", "c"};
+  for (const cpu::AttentionInfo &a : (*jit)->attentions())
+    if (a.name == "m")
+      rules = a.paramRules;
   for (const Env &env : envs) {
+    // The kernels' own check refuses exactly the values the reference
+    // rejects (e.g. stride 0, a window computed by an overflowing sum).
+    runtime::AttentionProblem probe;
+    probe.seqQ = env.nq;
+    probe.seqK = env.nk;
+    probe.params = env.args;
+    std::string refused = runtime::checkParameters(check, rules, names, probe);
     auto ref = mask::ReferenceMask::build(refMask, env.nq, env.nk, env.args);
-    if (!ref) { // parameters the mask rejects (e.g. stride 0)
-      llvm::consumeError(ref.takeError());
+    if (!ref) {
+      std::string why = llvm::toString(ref.takeError());
+      EXPECT_NE(refused, "") << "the kernels' check accepts what the "
+                                "reference rejects: "
+                             << why << "\n"
+                             << diagnostics;
       continue;
     }
+    EXPECT_EQ(refused, "") << diagnostics;
+    if (!refused.empty())
+      continue;
     // Random batch, GQA grouping and LSE output around the mask's heads.
     ProblemShape s;
     s.batch = 1 + int64_t(rng() % 2);
@@ -126,10 +146,19 @@ TEST(CPUMask, RandomMasksMatchTheReference) {
     // Compiling dominates; each kernel then runs at many shapes and
     // parameter values (40 masks x 26 shapes: over 1,000 problems by default).
     std::vector<Env> envs;
+    // Every fourth shape takes parameters from the ends of int64, which
+    // the kernels must either refuse like the reference or compute
+    // without wrapping.
+    const int64_t extremes[] = {INT64_MAX,           INT64_MAX - 1,
+                                int64_t(1) << 62,    (int64_t(1) << 42) + 3,
+                                -(int64_t(1) << 62), -INT64_MAX,
+                                INT64_MIN,           0};
     for (int j = 0; j < kShapes; ++j) {
       int64_t nq = 1 + rng() % 150, nk = j % 2 == 0 ? nq : 1 + rng() % 150;
-      envs.push_back({nq, nk, {int64_t(rng() % 40), int64_t(rng() % 40),
-                               int64_t(rng() % 40)}});
+      std::vector<int64_t> args;
+      for (int a = 0; a < 3; ++a)
+        args.push_back(j % 4 == 3 ? extremes[rng() % 8] : int64_t(rng() % 40));
+      envs.push_back({nq, nk, args});
     }
     if (checkMask(*ctx, *e.module, block, d, envs, rng, runs, multiPart))
       ++compiled;
