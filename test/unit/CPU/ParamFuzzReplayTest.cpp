@@ -8,11 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/unit/FuzzReplay.h"
 #include "tools/sparsa-fuzz-params/ParamFuzzCheck.h"
-
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
 
@@ -26,33 +23,19 @@ sparsa::fuzz::ParamChecker &checker() {
   return *c;
 }
 
-void replayDirectory(llvm::StringRef dir, unsigned minimumFiles) {
-  std::error_code ec;
-  unsigned count = 0;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-       it.increment(ec)) {
-    llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name.starts_with(".") || name.ends_with(".md"))
-      continue;
-    auto buffer = llvm::MemoryBuffer::getFile(it->path());
-    ASSERT_TRUE(static_cast<bool>(buffer)) << it->path();
-    llvm::StringRef bytes = (*buffer)->getBuffer();
-    EXPECT_EQ(checker().check(reinterpret_cast<const uint8_t *>(bytes.data()),
-                              bytes.size()),
-              "")
-        << it->path();
-    ++count;
-  }
-  EXPECT_FALSE(ec) << dir.str() << ": " << ec.message();
-  EXPECT_GE(count, minimumFiles) << dir.str();
+void replayInputs(llvm::StringRef dir, unsigned minimumFiles) {
+  sparsa::test::replayDirectory(dir, minimumFiles, [](llvm::StringRef bytes) {
+    return checker().check(reinterpret_cast<const uint8_t *>(bytes.data()),
+                           bytes.size());
+  });
 }
 
 TEST(ParamFuzzReplay, SeedCorpus) {
-  replayDirectory(SPARSA_SOURCE_DIR "/fuzz/corpus/params", 14);
+  replayInputs(SPARSA_SOURCE_DIR "/fuzz/corpus/params", 14);
 }
 
 TEST(ParamFuzzReplay, CrashReproducers) {
-  replayDirectory(SPARSA_SOURCE_DIR "/fuzz/regressions-params", 1);
+  replayInputs(SPARSA_SOURCE_DIR "/fuzz/regressions-params", 1);
 }
 
 TEST(ParamFuzzReplay, RandomInputs) {
