@@ -82,6 +82,27 @@ ArrayRef<StringLiteral> paramNames(Operation &op) {
       .Default([](Operation *) { return ArrayRef<StringLiteral>(); });
 }
 
+/// The parametric leaves the returned mask is built from, in program
+/// order: what the reference evaluator evaluates (a leaf no result depends
+/// on is neither evaluated nor checked).
+SmallVector<Operation *> reachableLeaves(func::FuncOp fn) {
+  llvm::DenseSet<Operation *> seen;
+  SmallVector<Value> work(fn.getBody().front().getTerminator()->getOperands());
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!def || !seen.insert(def).second)
+      continue;
+    for (Value operand : def->getOperands())
+      if (isa<sparsa::mask::MaskType>(operand.getType()))
+        work.push_back(operand);
+  }
+  SmallVector<Operation *> leaves;
+  for (Operation &op : fn.getBody().front())
+    if (seen.contains(&op) && op.hasAttr("static_params"))
+      leaves.push_back(&op);
+  return leaves;
+}
+
 struct Check {
   Value ok;
   std::string message;
@@ -112,6 +133,7 @@ private:
   Location loc;
   func::FuncOp pattern;
   Value args;
+  SmallVector<Operation *> leaves;
   IRMapping map;
   SmallVector<Check> checks;
 };
@@ -127,9 +149,8 @@ Value CheckBuilder::load(int64_t at) {
 llvm::SetVector<Operation *> CheckBuilder::neededOps() {
   llvm::DenseSet<Operation *> needed;
   SmallVector<Value> work;
-  for (Operation &op : pattern.getBody().front())
-    if (op.hasAttr("static_params"))
-      work.append(op.operand_begin(), op.operand_end());
+  for (Operation *leaf : leaves)
+    work.append(leaf->operand_begin(), leaf->operand_end());
   while (!work.empty()) {
     Value v = work.pop_back_val();
     Operation *def = v.getDefiningOp();
@@ -311,11 +332,12 @@ void CheckBuilder::build(func::FuncOp fn) {
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   for (BlockArgument arg : pattern.getArguments())
     map.map(arg, load(sparsa::runtime::kNumFixedArgs + arg.getArgNumber()));
+  leaves = reachableLeaves(pattern);
   llvm::SetVector<Operation *> needed = neededOps();
   for (Operation &op : pattern.getBody().front()) {
     if (needed.contains(&op))
       cloneChecked(&op);
-    else if (op.hasAttr("static_params"))
+    else if (llvm::is_contained(leaves, &op))
       checkLeaf(op);
   }
   // -1, or the index of the first failing check.
@@ -333,11 +355,11 @@ void CheckBuilder::build(func::FuncOp fn) {
 
 /// Whether some leaf of `fn` takes a runtime value.
 bool hasRuntimeLeafParams(func::FuncOp fn) {
-  for (Operation &op : fn.getBody().front())
-    if (auto statics = op.getAttrOfType<DenseI64ArrayAttr>("static_params"))
-      if (llvm::any_of(statics.asArrayRef(), ShapedType::isDynamic))
-        return true;
-  return false;
+  return llvm::any_of(reachableLeaves(fn), [](Operation *leaf) {
+    return llvm::any_of(
+        leaf->getAttrOfType<DenseI64ArrayAttr>("static_params").asArrayRef(),
+        ShapedType::isDynamic);
+  });
 }
 
 struct BuildParamCheckPass

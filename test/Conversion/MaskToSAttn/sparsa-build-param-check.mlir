@@ -118,3 +118,15 @@ func.func @arith(%w: index {mask.param = "W"}) -> !mask.mask attributes {mask.pa
   %0 = mask.window [%s, 0]
   return %0 : !mask.mask
 }
+
+// -----
+
+// A leaf the returned mask does not use is not evaluated by the reference,
+// so it is not checked either: no check function at all here.
+// CHECK-LABEL: func.func @dead
+// CHECK-NOT: check_params
+func.func @dead(%w: index {mask.param = "W"}) -> !mask.mask attributes {mask.pattern} {
+  %unused = mask.window [%w, 0]
+  %0 = mask.causal [0]
+  return %0 : !mask.mask
+}
