@@ -2,8 +2,8 @@
 
 // Causal: the kernel becomes a gpu.func with one warp per 32 query rows
 // (two 16-row MMA tiles, the default for head_dim 64);
-// the FULL visit carries no predicate (the only cmpi sge on keys is in the
-// PARTIAL branch), both visits stage K/V with cp.async and run mma.sync.
+// the FULL visit carries no predicate (no cmpi sge, the causal predicate's
+// comparison, anywhere in its loop), both visits stage K/V with cp.async and run mma.sync.
 
 // CHECK: module attributes {gpu.container_module, sparsa.attentions = {causal_attn = ["causal"]}}
 // CHECK-LABEL: gpu.func @causal(
@@ -14,18 +14,31 @@
 // CHECK: gpu.dynamic_shared_memory
 // CHECK: nvgpu.device_async_copy
 // CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
-// CHECK: scf.for
-// FULL visit: no predicate before the first mma.
+// FULL visit: the loop over the key tiles below the diagonal. No predicate
+// anywhere in its body: every positive check up to the first op after the
+// loop (the PARTIAL visit's key offset, %block_id_x * 64) has a CHECK-NOT
+// before it, so the whole body is covered.
+// CHECK: scf.for %[[KT:[^ ]+]] = %{{.+}} to %block_id_x step
+// CHECK-NOT: arith.cmpi sge
+// CHECK: arith.muli %[[KT]], %{{.+}} : index
 // CHECK-NOT: arith.cmpi sge
 // CHECK: nvgpu.device_async_copy
+// CHECK-NOT: arith.cmpi sge
 // CHECK: nvgpu.device_async_wait %{{.+}} {numGroups = 3 : i32}
+// CHECK-NOT: arith.cmpi sge
 // CHECK: nvvm.mma.sync
 // CHECK-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>
 // CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// CHECK-NOT: arith.cmpi sge
 // CHECK: gpu.shuffle xor
+// CHECK-NOT: arith.cmpi sge
 // CHECK: math.exp2
+// CHECK-NOT: arith.cmpi sge
 // CHECK: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = true}
+// CHECK-NOT: arith.cmpi sge
 // CHECK: nvvm.mma.sync
+// CHECK-NOT: arith.cmpi sge
+// CHECK: arith.muli %block_id_x, %{{.+}} : index
 // PARTIAL visit: the predicate k <= q on every score.
 // CHECK: arith.cmpi sge
 // CHECK: nvvm.mma.sync
