@@ -73,6 +73,23 @@ inline constexpr const char *kParamCheckSuffix = "_check_params";
 inline constexpr const char *kParamCheckAttrName = "sparsa.param_check";
 using ParamCheckFn = int64_t (*)(const int64_t *args);
 
+/// Calls into generated code go through these. UBSan's function-type check
+/// (-fsanitize=function, in the sanitizer builds) reads a type signature
+/// from the 8 bytes before an indirect callee; generated code has none, and
+/// for a JIT function at the start of a freshly mapped page that read
+/// faults (it did in ScheduleExecutionTest's harness).
+#define SPARSA_CALLS_GENERATED_CODE __attribute__((no_sanitize("function")))
+SPARSA_CALLS_GENERATED_CODE inline void
+callKernel(KernelFn fn, const float *q, const float *k, const float *v,
+           float *o, float *lse, const int64_t *args, float scale,
+           int64_t begin, int64_t end) {
+  fn(q, k, v, o, lse, args, scale, begin, end);
+}
+SPARSA_CALLS_GENERATED_CODE inline int64_t
+callArgsFunction(int64_t (*fn)(const int64_t *), const int64_t *args) {
+  return fn(args);
+}
+
 /// The longest sequence (Nq or Nk) a kernel accepts. Leaf parameters are
 /// clamped to +-kParamClamp inside the kernels (lib/Analysis/MaskNormalForm),
 /// which changes no mask on sequences this long and keeps every index

@@ -77,7 +77,7 @@ std::string sparsa::runtime::checkParameters(
   if (!check)
     return "";
   std::vector<int64_t> args = packArguments(p);
-  int64_t bad = check(args.data());
+  int64_t bad = callArgsFunction(check, args.data());
   if (bad < 0)
     return "";
   std::string given;
@@ -119,7 +119,7 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
                              : 1.0f / std::sqrt(static_cast<float>(p.headDim));
   if (!kernel.coversAllQueries && !p.merge)
     clearOutputs(p, pool);
-  int64_t items = kernel.workItems(args.data());
+  int64_t items = callArgsFunction(kernel.workItems, args.data());
   // The order items are handed out in: the heaviest first keeps the tail
   // of the parallel loop short. A work item is (batch x head, query tile);
   // the costly query tiles of masks are the last ones (causal-like growth:
@@ -138,8 +138,8 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
     for (int64_t pos = begin; pos < end; ++pos) {
       int64_t item = itemAt(pos);
-      kernel.entry(p.q.data, p.k.data, p.v.data, p.o.data, p.lse.data,
-                   args.data(), scale, item, item + 1);
+      callKernel(kernel.entry, p.q.data, p.k.data, p.v.data, p.o.data,
+                 p.lse.data, args.data(), scale, item, item + 1);
     }
   });
   return "";
