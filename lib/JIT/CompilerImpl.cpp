@@ -17,13 +17,8 @@ std::string detail::requestKey(const std::string &spec,
                                const CompileOptions &o) {
   auto defines = o.defines;
   std::sort(defines.begin(), defines.end());
-  std::string key = o.target + ";d=" + std::to_string(o.headDim) +
-                    ";bq=" + std::to_string(o.blockQ) +
-                    ";bk=" + std::to_string(o.blockK) +
-                    ";vw=" + std::to_string(o.vectorWidth) +
-                    ";layout=" + (o.layout ? "1" : "0") +
-                    ";O" + std::to_string(o.optLevel) + ";name=" + o.name +
-                    ";file=" + o.fileName;
+  std::string key =
+      jit::codeOptionsKey(o) + ";name=" + o.name + ";file=" + o.fileName;
   for (const auto &[name, value] : defines)
     key += ";D" + name + "=" + std::to_string(value);
   key += '\n';

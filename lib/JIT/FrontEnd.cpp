@@ -130,12 +130,15 @@ jit::parsePattern(const std::string &text, const CompileOptions &options,
   return parsed;
 }
 
+std::string jit::codeOptionsKey(const CompileOptions &o) {
+  return o.target + ";d=" + std::to_string(o.headDim) +
+         ";bq=" + std::to_string(o.blockQ) + ";bk=" + std::to_string(o.blockK) +
+         ";vw=" + std::to_string(o.vectorWidth) +
+         ";layout=" + (o.layout ? "1" : "0") + ";O" +
+         std::to_string(o.optLevel);
+}
+
 std::string jit::structureKey(const ParsedPattern &parsed,
                               const CompileOptions &o) {
-  return o.target + ";d=" + std::to_string(o.headDim) +
-         ";bq=" + std::to_string(o.blockQ) +
-         ";bk=" + std::to_string(o.blockK) +
-         ";vw=" + std::to_string(o.vectorWidth) +
-         ";layout=" + (o.layout ? "1" : "0") +
-         ";O" + std::to_string(o.optLevel) + "\n" + parsed.canonical;
+  return codeOptionsKey(o) + "\n" + parsed.canonical;
 }

@@ -49,6 +49,10 @@ Result<std::shared_ptr<ParsedPattern>>
 parsePattern(const std::string &spec, const CompileOptions &options,
              const std::string &functionName = kInternalName);
 
+/// The options that change generated code (target, D, tiles, vector width,
+/// layout, opt level), serialised once for both cache keys.
+std::string codeOptionsKey(const CompileOptions &options);
+
 /// The key of everything that changes generated code: options and the
 /// canonical pattern.
 std::string structureKey(const ParsedPattern &parsed,

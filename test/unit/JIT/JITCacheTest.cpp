@@ -107,6 +107,31 @@ TEST(JITCache, ExactAndStructuralHits) {
                   .ok());
 }
 
+TEST(JITCache, EveryOptionThatChangesCodeIsInBothKeys) {
+  // Each option that changes code must miss both the exact cache (request
+  // key) and the structure cache (structure key).
+  Compiler c;
+  const char *spec = "causal | global(0..2)";
+  ASSERT_TRUE(c.compile(spec, options()));
+  std::vector<CompileOptions> variants(6, options());
+  variants[0].headDim = 32;
+  variants[1].blockQ = 32;
+  variants[2].blockK = 32;
+  variants[3].vectorWidth = 4;
+  variants[4].layout = false;
+  variants[5].optLevel = 2;
+  std::string base = *c.structureKey(spec, options());
+  for (size_t i = 0; i < variants.size(); ++i) {
+    auto k = c.compile(spec, variants[i]);
+    ASSERT_TRUE(k) << i << ": " << k.message();
+    CacheStats s = c.cacheStats();
+    EXPECT_EQ(s.exactHits, 0u) << i;
+    EXPECT_EQ(s.structureHits, 0u) << i;
+    EXPECT_EQ(s.compilations, i + 2) << i;
+    EXPECT_NE(*c.structureKey(spec, variants[i]), base) << i;
+  }
+}
+
 TEST(JITCache, RuntimeParametersNeverCompile) {
   Compiler c;
   auto k = c.compile("param W : runtime\ncausal & window(W, 0)\n", options());
