@@ -13,10 +13,12 @@
 #include "lib/Spec/SpecDiagnostics.h"
 #include "lib/Spec/SpecParser.h"
 #include "lib/Target/CPU/CPUTarget.h"
+#include "sparsa/Runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -138,7 +140,19 @@ std::string jit::codeOptionsKey(const CompileOptions &o) {
          std::to_string(o.optLevel);
 }
 
+/// The machine and compiler the code is built for. The code is specific to
+/// the host CPU (its features, its vector width by default), and a disk
+/// cache may be shared by machines and by versions: an AVX-512 library
+/// handed to an AVX2 machine would not run.
+static const std::string &buildEnvironmentKey() {
+  static const std::string key = "host=" + cpu::hostDescription() +
+                                 ";sparsa=" + version() +
+                                 ";llvm=" LLVM_VERSION_STRING;
+  return key;
+}
+
 std::string jit::structureKey(const ParsedPattern &parsed,
                               const CompileOptions &o) {
-  return codeOptionsKey(o) + "\n" + parsed.canonical;
+  return codeOptionsKey(o) + "\n" + buildEnvironmentKey() + "\n" +
+         parsed.canonical;
 }

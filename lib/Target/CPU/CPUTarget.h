@@ -64,6 +64,11 @@ std::vector<AttentionInfo> collectAttentions(mlir::ModuleOp module);
 /// Registers the LLVM IR translations of the dialects the pipeline emits.
 void registerCPUTranslations(mlir::DialectRegistry &registry);
 
+/// What createHostTargetMachine builds for, as text: the process triple,
+/// the host CPU's name and its enabled features, sorted
+/// ("x86_64-unknown-linux-gnu;cpu=znver4;features=+avx2,+avx512f,...,").
+std::string hostDescription();
+
 /// A TargetMachine for the host CPU with all its features, PIC, at O3.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine();
 

@@ -16,6 +16,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -40,6 +41,21 @@ static std::string hostFeatures() {
       out += ",";
     out += (f.second ? "+" : "-") + f.first().str();
   }
+  return out;
+}
+
+std::string sparsa::cpu::hostDescription() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> enabled;
+  for (auto &f : features)
+    if (f.second)
+      enabled.push_back(f.first().str());
+  // StringMap's order depends on its hashing: sorted, the text is stable.
+  llvm::sort(enabled);
+  std::string out = llvm::sys::getProcessTriple() +
+                    ";cpu=" + llvm::sys::getHostCPUName().str() + ";features=";
+  for (const std::string &f : enabled)
+    out += "+" + f + ",";
   return out;
 }
 

@@ -21,11 +21,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <future>
 #include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 using namespace sparsa;
@@ -93,19 +96,36 @@ void expectComputes(const Kernel &k, const Allowed &allowed,
 bool causal(int64_t, int64_t q, int64_t k) { return k <= q; }
 bool window2(int64_t, int64_t q, int64_t k) { return q - k <= 2 && k - q <= 2; }
 
-/// The disk cache's file name for `spec`: FNV-1a of its structure key.
-std::string entryBase(Compiler &c, const std::string &dir,
-                      const std::string &spec) {
-  auto key = c.structureKey(spec, options());
-  EXPECT_TRUE(key);
+/// The disk cache's file name for a structure key: FNV-1a of the key.
+std::string entryBaseOfKey(const std::string &dir, const std::string &key) {
   uint64_t h = 1469598103934665603ull;
-  for (unsigned char ch : *key) {
+  for (unsigned char ch : key) {
     h ^= ch;
     h *= 1099511628211ull;
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
   return dir + "/sparsa-" + hex;
+}
+
+/// The disk cache's file name for `spec`.
+std::string entryBase(Compiler &c, const std::string &dir,
+                      const std::string &spec) {
+  auto key = c.structureKey(spec, options());
+  EXPECT_TRUE(key);
+  return entryBaseOfKey(dir, key ? *key : "");
+}
+
+/// The flags of the first processor in /proc/cpuinfo (none if unreadable).
+std::set<std::string> cpuFlags() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("flags", 0) == 0) {
+      std::istringstream words(line.substr(line.find(':') + 1));
+      return {std::istream_iterator<std::string>(words), {}};
+    }
+  return {};
 }
 
 } // namespace
@@ -234,6 +254,81 @@ TEST(DiskCache, DamagedAndForeignEntriesAreRebuilt) {
   }
   for (const std::string &name : listDir(dir))
     EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST(DiskCache, EntriesAreKeyedByTheHostCPUAndTheVersions) {
+  // The cached code is built for this CPU: the key names the CPU, its
+  // features (as the kernel reports them too), sparsa's and LLVM's versions.
+  Compiler c;
+  const std::string spec = "causal";
+  auto key = c.structureKey(spec, options());
+  ASSERT_TRUE(key) << key.message();
+  const auto npos = std::string::npos;
+  size_t cpuAt = key->find(";cpu=");
+  ASSERT_NE(cpuAt, npos) << *key;
+  cpuAt += 5;
+  size_t cpuEnd = key->find(';', cpuAt);
+  ASSERT_NE(cpuEnd, npos);
+  EXPECT_GT(cpuEnd, cpuAt) << "empty CPU name";
+  EXPECT_NE(key->find(std::string(";sparsa=") + version() + ";"), npos) << *key;
+  EXPECT_NE(key->find(";llvm=22."), npos) << *key;
+  std::set<std::string> flags = cpuFlags();
+  for (const char *f : {"sse4_2", "avx", "avx2", "fma", "avx512f"}) {
+    if (flags.empty())
+      break;
+    std::string feature =
+        std::string("+") + (f == std::string("sse4_2") ? "sse4.2" : f) + ",";
+    EXPECT_EQ(key->find(feature) != npos, flags.count(f) == 1)
+        << f << " in /proc/cpuinfo: " << flags.count(f) << "\n"
+        << *key;
+  }
+
+  // A machine with another CPU (here: another name, no AVX-512) sharing the
+  // directory writes its entry under its own key and name, and neither
+  // machine ever loads the other's.
+  std::string other = *key;
+  other.replace(cpuAt, cpuEnd - cpuAt, "simulated-avx2-cpu");
+  if (size_t at = other.find("+avx512f,"); at != npos)
+    other.erase(at, 9);
+  std::string dir = tempDir("host");
+  std::string mine = entryBaseOfKey(dir, *key),
+              theirs = entryBaseOfKey(dir, other);
+  ASSERT_NE(mine, theirs);
+  {
+    Compiler a;
+    ASSERT_TRUE(a.setDiskCache(dir));
+    ASSERT_TRUE(a.compile(spec, options()));
+    EXPECT_EQ(a.cacheStats().compilations, 1u);
+  }
+  std::string keyFile = readBytes(mine + ".key");
+  size_t eol = keyFile.find('\n');
+  ASSERT_NE(eol, npos);
+  EXPECT_EQ(keyFile.substr(eol + 1), *key);
+  // This machine's library becomes the other machine's entry (valid in
+  // every respect but the CPU it was built for).
+  ASSERT_EQ(::rename((mine + ".so").c_str(), (theirs + ".so").c_str()), 0);
+  writeBytes(theirs + ".key", keyFile.substr(0, eol + 1) + other);
+  ::unlink((mine + ".key").c_str());
+  {
+    Compiler b;
+    ASSERT_TRUE(b.setDiskCache(dir));
+    auto k = b.compile(spec, options());
+    ASSERT_TRUE(k) << k.message();
+    expectComputes(*k, causal);
+    EXPECT_EQ(b.cacheStats().diskHits, 0u);
+    EXPECT_EQ(b.cacheStats().compilations, 1u);
+  }
+  std::vector<std::string> expected = {mine.substr(dir.size() + 1) + ".key",
+                                       mine.substr(dir.size() + 1) + ".so",
+                                       theirs.substr(dir.size() + 1) + ".key",
+                                       theirs.substr(dir.size() + 1) + ".so"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listDir(dir), expected);
+  Compiler d;
+  ASSERT_TRUE(d.setDiskCache(dir));
+  ASSERT_TRUE(d.compile(spec, options()));
+  EXPECT_EQ(d.cacheStats().diskHits, 1u);
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
