@@ -375,46 +375,4 @@ def Mask_KeyLenOp : Mask_Op<"key_len", [Pure]> {
   let assemblyFormat = "attr-dict";
 }
 
-//===----------------------------------------------------------------------===//
-// Attention
-//===----------------------------------------------------------------------===//
-
-def Mask_AttentionOp : Mask_Op<"attention", [AttrSizedOperandSegments]> {
-  let summary = "Masked scaled-dot-product attention";
-  let description = [{
-    `O[b, h, q] = sum_k softmax_k(scale * Q[b, h, q] . K[b, h', k]) V[b, h', k]`
-    over the keys `k` that `mask` allows for `(h, q, k)`, where
-    `h' = h / (Hq / Hkv)` (grouped-query attention). Q is `[B, Hq, Nq, D]`,
-    K and V are `[B, Hkv, Nk, D]`. A query with no allowed key yields
-    `O = 0` and `LSE = -inf`. `scale` defaults to `1/sqrt(D)`.
-
-    On tensors the op returns the output and, optionally, the log-sum-exp
-    `[B, Hq, Nq]`; on memrefs it writes into `outs`.
-
-    ```mlir
-    %o = mask.attention ins(%q, %k, %v : tensor<1x8x128x64xf32>,
-             tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>) mask(%m)
-             -> tensor<1x8x128x64xf32>
-    mask.attention ins(%q, %k, %v : memref<?x?x?x64xf32>,
-             memref<?x?x?x64xf32>, memref<?x?x?x64xf32>) mask(%m)
-             outs(%o, %lse : memref<?x?x?x64xf32>, memref<?x?x?xf32>)
-             {scale = 0.125 : f32}
-    ```
-  }];
-  let arguments = (ins AnyShaped:$query, AnyShaped:$key, AnyShaped:$value,
-                       Mask_MaskType:$mask,
-                       Optional<AnyMemRef>:$out,
-                       Optional<AnyMemRef>:$lse_out,
-                       OptionalAttr<F32Attr>:$scale);
-  let results = (outs Variadic<AnyRankedTensor>:$results);
-  let assemblyFormat = [{
-    `ins` `(` $query `,` $key `,` $value `:` type($query) `,` type($key) `,`
-        type($value) `)`
-    `mask` `(` $mask `)`
-    (`outs` `(` $out^ (`,` $lse_out^)? `:` type($out) (`,` type($lse_out)^)? `)`)?
-    attr-dict (`->` type($results)^)?
-  }];
-  let hasVerifier = 1;
-}
-
 #endif // SPARSA_MASK_OPS_TD

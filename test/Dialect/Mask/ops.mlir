@@ -66,24 +66,3 @@ func.func @lengths() -> !mask.mask {
   %m = mask.prefix [%s]
   return %m : !mask.mask
 }
-
-// CHECK-LABEL: func.func @attention_tensors
-func.func @attention_tensors(%q: tensor<2x8x128x64xf32>, %k: tensor<2x2x256x64xf32>,
-                             %v: tensor<2x2x256x64xf32>) -> (tensor<2x8x128x64xf32>, tensor<2x8x128xf32>) {
-  %m = mask.causal [0]
-  // CHECK: mask.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<2x8x128x64xf32>, tensor<2x2x256x64xf32>, tensor<2x2x256x64xf32>) mask(%{{.*}}) {scale = 1.250000e-01 : f32} -> tensor<2x8x128x64xf32>, tensor<2x8x128xf32>
-  %o, %lse = mask.attention ins(%q, %k, %v : tensor<2x8x128x64xf32>, tensor<2x2x256x64xf32>, tensor<2x2x256x64xf32>) mask(%m) {scale = 0.125 : f32} -> tensor<2x8x128x64xf32>, tensor<2x8x128xf32>
-  return %o, %lse : tensor<2x8x128x64xf32>, tensor<2x8x128xf32>
-}
-
-// CHECK-LABEL: func.func @attention_memrefs
-func.func @attention_memrefs(%q: memref<?x?x?x128xf32>, %k: memref<?x?x?x128xf32>,
-                             %v: memref<?x?x?x128xf32>, %o: memref<?x?x?x128xf32>,
-                             %lse: memref<?x?x?xf32>) {
-  %m = mask.window [256, 0]
-  // CHECK: mask.attention ins(%{{.*}}, %{{.*}}, %{{.*}} : memref<?x?x?x128xf32>, memref<?x?x?x128xf32>, memref<?x?x?x128xf32>) mask(%{{.*}}) outs(%{{.*}}, %{{.*}} : memref<?x?x?x128xf32>, memref<?x?x?xf32>)
-  mask.attention ins(%q, %k, %v : memref<?x?x?x128xf32>, memref<?x?x?x128xf32>, memref<?x?x?x128xf32>) mask(%m) outs(%o, %lse : memref<?x?x?x128xf32>, memref<?x?x?xf32>)
-  // CHECK: mask.attention {{.*}} outs(%{{.*}} : memref<?x?x?x128xf32>)
-  mask.attention ins(%q, %k, %v : memref<?x?x?x128xf32>, memref<?x?x?x128xf32>, memref<?x?x?x128xf32>) mask(%m) outs(%o : memref<?x?x?x128xf32>)
-  return
-}
