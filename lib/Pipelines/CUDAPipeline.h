@@ -1,7 +1,7 @@
 //===- CUDAPipeline.h - the CUDA compilation pipeline -----------*- C++ -*-===//
 //
 // One source of truth for how sparsa compiles for NVIDIA GPUs, used by
-// sparsa-cuda-compile, lib/Target/CUDA and lit
+// sparsac --target=cuda, lib/Target/CUDA and lit
 // (`sparsa-opt --sparsa-cuda-pipeline`):
 //
 //   [mask --front stages (MaskToSAttnStage.h), target=cuda-->]
@@ -46,7 +46,7 @@ struct CUDAPipelineOptions : public MaskFrontOptions<CUDAPipelineOptions> {
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin (cubin), "
-                     "fatbin"),
+                     "fatbin, llvm (the device module's LLVM IR)"),
       llvm::cl::init("isa")};
   Option<std::string> toolkit{
       *this, "toolkit",

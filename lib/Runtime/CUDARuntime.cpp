@@ -143,6 +143,8 @@ int64_t sparsa::runtime::cuda::querySpaceBound(const PartInfo &part,
 
 extern "C" const char *sparsa_cuda_last_error(void) { return lastError.c_str(); }
 
+extern "C" int sparsa_cuda_probe(void) { return driver() ? 0 : -1; }
+
 extern "C" void *sparsa_cuda_load(const void *image, size_t size) {
   Driver *d = driver();
   if (!d)

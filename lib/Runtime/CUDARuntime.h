@@ -47,6 +47,10 @@ int64_t querySpaceBound(const PartInfo &part, int64_t n);
 extern "C" {
 /// The last error message of this thread ("" if none).
 const char *sparsa_cuda_last_error(void);
+/// 0 when the driver opens and device 0 is usable, else -1 with the reason
+/// in sparsa_cuda_last_error ("no CUDA device..." without a driver or a
+/// device).
+int sparsa_cuda_probe(void);
 /// Loads an image; null on error (see sparsa_cuda_last_error).
 void *sparsa_cuda_load(const void *image, size_t size);
 /// Appends one part (kernel) of the attention; 0 on success.

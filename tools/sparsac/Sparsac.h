@@ -64,6 +64,8 @@ getConcreteShape(mlir::func::FuncOp fn, llvm::StringRef command,
 /// Tile sizes and head dimension (--block BQ,BK and --head-dim D).
 struct TileOptions {
   int64_t blockQ = 64, blockK = 64, headDim = 128;
+  /// --block was given (else the GPU kernels take the tiling policy's).
+  bool blockGiven = false;
 };
 llvm::Expected<TileOptions> getTileOptions();
 

@@ -12,9 +12,10 @@ using namespace sparsa::sparsac;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string>
-    blockSizes("block", cl::desc("Tile sizes BQ,BK (default 64,64)"),
-               cl::value_desc("BQ,BK"), cl::init("64,64"),
-               cl::cat(category()));
+    blockSizes("block",
+               cl::desc("Tile sizes BQ,BK (default 64,64; --target=cuda: "
+                        "the policy's 128,64)"),
+               cl::value_desc("BQ,BK"), cl::init("64,64"), cl::cat(category()));
 static cl::opt<int64_t> headDim("head-dim",
                                 cl::desc("Head dimension D (default 128)"),
                                 cl::value_desc("D"), cl::init(128),
@@ -38,5 +39,6 @@ llvm::Expected<TileOptions> sparsa::sparsac::getTileOptions() {
         "--head-dim must be between 1 and 65536, got " +
             llvm::Twine(int64_t(headDim)));
   t.headDim = headDim;
+  t.blockGiven = blockSizes.getNumOccurrences() != 0;
   return t;
 }

@@ -9,6 +9,7 @@
 
 #include "tools/sparsac/Sparsac.h"
 #include "tools/sparsac/CPUCommands.h"
+#include "tools/sparsac/CUDACommands.h"
 
 #include "dialects/Mask/IR/MaskOps.h"
 #include "lib/Spec/SpecDiagnostics.h"
@@ -71,7 +72,9 @@ enum class EmitKind {
   Assembly,
   Object,
   SharedLibrary,
-  Header
+  Header,
+  PTX,
+  Cubin
 };
 } // namespace
 
@@ -91,13 +94,18 @@ static cl::opt<EmitKind> emitKind(
                    "the exact mask as H x Nq x Nk bytes (needs --seq-len)"),
         clEnumValN(EmitKind::Tiles, "tiles",
                    "the tiled schedule (sattn dialect) at --block"),
-        clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR (--target)"),
+        clEnumValN(EmitKind::LLVMIR, "llvm",
+                   "optimized LLVM IR (--target; cuda: the device module)"),
         clEnumValN(EmitKind::Assembly, "asm", "assembly (--target)"),
         clEnumValN(EmitKind::Object, "obj", "an object file (--target)"),
         clEnumValN(EmitKind::SharedLibrary, "so",
                    "a shared library (--target)"),
         clEnumValN(EmitKind::Header, "header",
-                   "the C header of the kernels (--target)")),
+                   "the C header of the kernels (--target)"),
+        clEnumValN(EmitKind::PTX, "ptx", "PTX (--target=cuda)"),
+        clEnumValN(EmitKind::Cubin, "cubin",
+                   "-o PREFIX: PREFIX.cubin and its launch metadata "
+                   "PREFIX.json (--target=cuda)")),
     cl::cat(category()));
 // `--stats` is created in main(), after LLVM's own `-stats` (statistics of
 // its passes, registered by libLLVM) has been renamed out of the way.
@@ -118,9 +126,15 @@ static cl::opt<std::string>
                       "file's stem)"),
              cl::value_desc("name"), cl::cat(category()));
 static cl::opt<std::string>
-    target("target", cl::desc("Code generation target of --emit=llvm, asm, "
-                              "obj, so, header and --run (cpu)"),
+    target("target",
+           cl::desc("Code generation target of --emit=llvm, asm, obj, so, "
+                    "header, ptx, cubin and --run: cpu (default) or cuda"),
            cl::init("cpu"), cl::cat(category()));
+static cl::opt<std::string>
+    dtype("dtype",
+          cl::desc("Element type of Q, K, V and O: f32 (--target=cpu, the "
+                   "default there); bf16 (default) or f16 (--target=cuda)"),
+          cl::value_desc("type"), cl::cat(category()));
 static cl::opt<bool>
     runKernel("run", cl::desc("Compile for --target, run on random inputs "
                               "at --seq-len and print the time (see "
@@ -158,6 +172,56 @@ static unsigned occurrences(llvm::StringRef name) {
   return o ? o->getNumOccurrences() : 0;
 }
 
+/// The element type of the GPU kernels: --dtype or the default.
+static llvm::StringRef cudaType() {
+  return dtype.getNumOccurrences() ? llvm::StringRef(dtype)
+                                   : llvm::StringRef(kDefaultCUDAType);
+}
+
+/// --target and the flags and stages that depend on it.
+static int checkTargetFlags() {
+  bool emit = emitKind.getNumOccurrences() != 0;
+  if (target == "cpu") {
+    if (dtype.getNumOccurrences() && dtype != "f32")
+      return userError("--dtype=" + dtype +
+                       " is not supported for --target=cpu (the CPU kernels "
+                       "are f32)");
+    if (emit && (emitKind == EmitKind::PTX || emitKind == EmitKind::Cubin))
+      return userError(llvm::Twine("--emit=") +
+                       (emitKind == EmitKind::PTX ? "ptx" : "cubin") +
+                       " needs --target=cuda");
+    return checkNoCUDAFlags();
+  }
+  if (target != "cuda")
+    return userError("unknown --target '" + target +
+                     "' (expected cpu or cuda)");
+  if (occurrences("cpu"))
+    return userError("--cpu applies to --target=cpu (use --cuda-arch)");
+  if (occurrences("masked-dense"))
+    return userError("--masked-dense is not supported for --target=cuda");
+  if (emit) {
+    switch (emitKind) {
+    case EmitKind::Assembly:
+      return userError("--emit=asm is not supported for --target=cuda (the "
+                       "GPU assembly is --emit=ptx)");
+    case EmitKind::Object:
+      return userError("--emit=obj is not supported for --target=cuda (the "
+                       "GPU object is --emit=cubin)");
+    case EmitKind::SharedLibrary:
+    case EmitKind::Header:
+      return userError(
+          llvm::Twine("--emit=") +
+          (emitKind == EmitKind::Header ? "header" : "so") +
+          " is not yet supported for --target=cuda (use --emit=cubin)");
+    default:
+      break;
+    }
+  }
+  if (!runKernel && (!emit || emitKind < EmitKind::LLVMIR))
+    return kExitOk; // target-independent stages
+  return checkCUDAFlags(cudaType());
+}
+
 /// Flags that contradict each other or cannot name a file; checked before
 /// the pattern is read.
 static int checkFlags() {
@@ -180,7 +244,7 @@ static int checkFlags() {
     return userError("--run cannot be combined with --emit");
   if (!runKernel && occurrences("check"))
     return userError("--check needs --run");
-  return kExitOk;
+  return checkTargetFlags();
 }
 
 static int run() {
@@ -239,8 +303,15 @@ static int run() {
   if (!drawPath.empty())
     return drawPicture(*module, drawPath);
 
-  if (target != "cpu")
-    return userError("unknown --target '" + target + "' (expected cpu)");
+  if (target == "cuda" && !*stats && !runKernel &&
+      emitKind.getValue() >= EmitKind::LLVMIR)
+    return emitCUDA(*module,
+                    emitKind == EmitKind::LLVMIR ? CUDAEmitKind::LLVMIR
+                    : emitKind == EmitKind::PTX  ? CUDAEmitKind::PTX
+                                                 : CUDAEmitKind::Cubin,
+                    outputFilename, cudaType());
+  if (target == "cuda" && runKernel)
+    return runCUDA(*module, llvm::outs());
   if (!*stats && !runKernel && emitKind.getValue() >= EmitKind::LLVMIR)
     return emitCPU(*module,
                    static_cast<CPUEmitKind>(static_cast<int>(emitKind.getValue()) -

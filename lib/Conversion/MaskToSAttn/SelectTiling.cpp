@@ -31,6 +31,10 @@ static int64_t hostVectorWidth() {
   return 4;
 }
 
+std::pair<int64_t, int64_t> sparsa::defaultTileSizes(llvm::StringRef target) {
+  return {target == "cpu" ? 64 : 128, 64};
+}
+
 namespace {
 struct SelectTilingPass
     : public sparsa::impl::SelectTilingBase<SelectTilingPass> {
@@ -51,8 +55,9 @@ struct SelectTilingPass
       return signalPassFailure();
     }
     bool cpu = target == "cpu";
-    int64_t bq = blockQ ? blockQ : (cpu ? 64 : 128);
-    int64_t bk = blockK ? blockK : 64;
+    auto [defaultQ, defaultK] = sparsa::defaultTileSizes(target);
+    int64_t bq = blockQ ? blockQ : defaultQ;
+    int64_t bk = blockK ? blockK : defaultK;
     int64_t vw = vectorWidth ? vectorWidth : (cpu ? hostVectorWidth() : 8);
     auto tiling = sparsa::sattn::TilingAttr::get(&getContext(), bq, bk, vw,
                                                  target);

@@ -18,6 +18,7 @@
 #define SPARSA_LIB_CONVERSION_SATTNTOGPU_GPUCODEGEN_H
 
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Conversion/SAttnToGPU/TileLimits.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -26,10 +27,6 @@
 #include <array>
 
 namespace sparsa::sattn::cuda {
-
-/// Rows of shared-memory tiles are padded by this many elements (16 bytes)
-/// so that the 8 rows an ldmatrix reads fall in different banks.
-inline constexpr int64_t kRowPad = 8;
 
 /// Block geometry of one kernel.
 struct Geometry {
@@ -49,7 +46,7 @@ struct Geometry {
   /// Shared memory: the Q tile, then two slots of K tiles, then two slots
   /// of V tiles (the tile being used and the one being prefetched).
   int64_t sharedBytes() const {
-    return blockQ * rowStride() * 2 + 4 * tileBytes();
+    return sharedBytesFor(blockQ, blockK, headDim);
   }
   /// memref<rows x rowStride x T> in workgroup memory.
   mlir::MemRefType tileType(mlir::MLIRContext *ctx, int64_t rows) const;

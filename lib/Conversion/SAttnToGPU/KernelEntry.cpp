@@ -62,38 +62,18 @@ FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
   g.blockK = tiling.getBlockK();
   g.headDim = kernel.getHeadDim();
   g.elementType = elementType;
-  if (g.blockQ % 16 != 0 || g.blockQ < 16 || g.blockQ > 256)
-    return kernel.emitOpError("block_q ")
-           << g.blockQ << " must be a multiple of 16 in [16, 256] for cuda";
-  // Default: two MMA row tiles per warp where the registers allow it.
+  if (std::string why =
+          checkTileShape(g.blockQ, g.blockK, g.headDim, rowsPerWarp);
+      !why.empty())
+    return kernel.emitOpError(why);
   if (rowsPerWarp == 0)
-    rowsPerWarp = g.headDim <= 64 && g.blockQ % 32 == 0 ? 32 : 16;
-  if (rowsPerWarp != 16 && rowsPerWarp != 32)
-    return kernel.emitOpError("rows per warp ")
-           << rowsPerWarp << " must be 16 or 32";
+    rowsPerWarp = defaultRowsPerWarp(g.blockQ, g.headDim);
   g.mTiles = rowsPerWarp / 16;
-  if (g.blockQ % rowsPerWarp != 0)
-    return kernel.emitOpError("block_q ")
-           << g.blockQ << " must be a multiple of the " << rowsPerWarp
-           << " rows of a warp";
   g.warps = g.blockQ / rowsPerWarp;
   g.threads = 32 * g.warps;
   MLIRContext *ctx = kernel.getContext();
   g.queryMap = getOrIdentity(ctx, kernel.getQueryMapAttr());
   g.keyMap = getOrIdentity(ctx, kernel.getKeyMapAttr());
-  if (g.blockK % 16 != 0 || g.blockK < 16 || g.blockK > 128)
-    return kernel.emitOpError("block_k ")
-           << g.blockK << " must be a multiple of 16 in [16, 128] for cuda";
-  if (g.headDim % 16 != 0 || g.headDim < 16 || g.headDim > 256)
-    return kernel.emitOpError("head_dim ")
-           << g.headDim << " must be a multiple of 16 in [16, 256] for cuda";
-  if ((g.blockK * g.headDim / 8) % g.threads != 0)
-    return kernel.emitOpError("block_k * head_dim / 8 = ")
-           << g.blockK * g.headDim / 8 << " must be a multiple of the "
-           << g.threads << " threads of a block";
-  if (g.sharedBytes() > 227 * 1024)
-    return kernel.emitOpError("needs ")
-           << g.sharedBytes() << " bytes of shared memory, more than 232448";
   return g;
 }
 

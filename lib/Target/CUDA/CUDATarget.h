@@ -46,8 +46,11 @@ struct AttentionInfo {
 
 /// A compiled module: the image and how to launch what it holds.
 struct CompiledModule {
-  std::string image;  // PTX text (format isa) or cubin / fatbin bytes
-  std::string format; // isa, bin, fatbin
+  /// PTX text (format isa), cubin / fatbin bytes, or (format llvm) the
+  /// device module's LLVM IR as text, linked with libdevice and optimized:
+  /// what the NVPTX back end turns into PTX.
+  std::string image;
+  std::string format; // isa, bin, fatbin, llvm
   std::string chip;
   std::vector<KernelInfo> kernels;
   std::vector<AttentionInfo> attentions;
@@ -58,10 +61,22 @@ struct CompiledModule {
 llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
                                              const CUDAPipelineOptions &options);
 
-/// The metadata as JSON (what sparsa-cuda-compile --emit=metadata writes and
-/// bench/cuda reads).
+/// The metadata as JSON (`image` names the image file, relative to the
+/// JSON's folder; bench/cuda/sparsa_cuda.py reads it).
 void writeMetadataJSON(const CompiledModule &compiled, llvm::StringRef image,
                        llvm::raw_ostream &os);
+
+/// Writes `PREFIX.cubin` (the image) and `PREFIX.json` (its launch metadata,
+/// naming the cubin by file name), or neither.
+llvm::Error writeImageAndMetadata(const CompiledModule &compiled,
+                                  llvm::StringRef prefix);
+
+/// The GPU architectures the kernels are built for: sm_80 and newer, as
+/// LLVM's NVPTX back end and ptxas name them.
+llvm::ArrayRef<llvm::StringRef> supportedChips();
+
+/// An error naming the supported architectures when `chip` is none of them.
+llvm::Error checkChip(llvm::StringRef chip);
 
 } // namespace sparsa::cuda
 

@@ -13,8 +13,12 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
 using namespace sparsa;
@@ -95,6 +99,19 @@ sparsa::cuda::compileModule(ModuleOp module,
     return fail("expected one gpu.binary with one object");
   auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
   out.image = object.getObject().getValue().str();
+  if (options.format == "llvm") {
+    // gpu-module-to-binary hands the device module over as bitcode.
+    llvm::LLVMContext llvmContext;
+    auto llvmModule = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(out.image, "device"), llvmContext);
+    if (!llvmModule)
+      return fail("the device module's bitcode does not read back: " +
+                  llvm::toString(llvmModule.takeError()));
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    out.image = std::move(text);
+  }
   return out;
 }
 
