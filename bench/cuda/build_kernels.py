@@ -1,10 +1,11 @@
 """Compiles every pattern the CUDA checks and benchmarks use into
 bench/cuda/out (the folder carried to the GPU machine): for each, the
 .sparsa spec, its mask IR (sparsac --emit=mlir) and the cubin + launch
-metadata (sparsa-cuda-compile --emit=cubin), plus manifest.json.
+metadata (sparsac --target=cuda --emit=cubin -o NAME: NAME.cubin and
+NAME.json), plus manifest.json.
 
-  python3 bench/cuda/build_kernels.py --sparsac PATH --compiler PATH
-          [--random N] [--only bench]
+  python3 bench/cuda/build_kernels.py --sparsac PATH [--random N]
+          [--only bench]
 """
 
 import argparse
@@ -37,19 +38,21 @@ def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0,
         return "sparsac: " + mlir.stderr.strip()[:300]
     with open(base + ".mlir", "w") as f:
         f.write(mlir.stdout)
-    r = subprocess.run([a.compiler, base + ".mlir", "--emit=cubin",
-                        f"--head-dim={head_dim}", f"--element-type={dtype}",
-                        f"--block-q={block_q}", f"--rows-per-warp={rows}",
-                        "-o", base], capture_output=True, text=True)
+    cmd = [a.sparsac, base + ".sparsa", "--target=cuda", "--emit=cubin",
+           f"--head-dim={head_dim}", f"--dtype={dtype}", "-o", base]
+    if block_q:  # the key tile stays the policy's 64
+        cmd.append(f"--block={block_q},64")
+    if rows:
+        cmd.append(f"--rows-per-warp={rows}")
+    r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
-        return "sparsa-cuda-compile: " + r.stderr.strip()[:600]
+        return "sparsac --target=cuda: " + r.stderr.strip()[:600]
     return None
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sparsac", required=True)
-    p.add_argument("--compiler", required=True)
     p.add_argument("--out", default=os.path.join(HERE, "out"))
     p.add_argument("--random", type=int, default=40)
     p.add_argument("--only", default="",

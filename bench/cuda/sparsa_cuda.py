@@ -1,5 +1,5 @@
 """Loads sparsa's CUDA kernels (image + JSON metadata from
-sparsa-cuda-compile --emit=cubin) through lib/Runtime/CUDARuntime.cpp, a
+sparsac --target=cuda --emit=cubin) through lib/Runtime/CUDARuntime.cpp, a
 driver-API launcher built as a shared library, and runs them on torch
 tensors on the current stream."""
 
