@@ -31,6 +31,7 @@
 #define SPARSA_LIB_ANALYSIS_TILECLASSIFICATION_H
 
 #include "lib/Analysis/MaskNormalForm.h"
+#include "lib/Analysis/TileClass.h"
 #include "lib/Analysis/TileExpr.h"
 
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -44,7 +45,6 @@
 
 namespace sparsa::analysis {
 
-enum class TileClass : uint8_t { Empty, Partial, Full };
 llvm::StringRef stringifyTileClass(TileClass c);
 
 /// Tile sizes in queries and keys (both >= 1, any values: Nq and Nk need

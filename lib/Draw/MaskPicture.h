@@ -12,6 +12,8 @@
 #ifndef SPARSA_LIB_DRAW_MASKPICTURE_H
 #define SPARSA_LIB_DRAW_MASKPICTURE_H
 
+#include "lib/Analysis/TileClass.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -23,7 +25,9 @@
 
 namespace sparsa::draw {
 
-enum class TileClass : uint8_t { Empty, Partial, Full };
+/// The tile classes of lib/Analysis (one enum; a header without MLIR, so
+/// this library still depends on no analysis).
+using analysis::TileClass;
 
 struct PictureInput {
   std::string title;          ///< e.g. the pattern's name

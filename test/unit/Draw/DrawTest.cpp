@@ -12,11 +12,18 @@
 #include "llvm/Support/Path.h"
 
 #include "gtest/gtest.h"
+
 #include <cairo.h>
+#include <type_traits>
 
 #include <random>
 
 using namespace sparsa::draw;
+
+// One tile-class enum for the analyses and the pictures (two copies had to
+// be converted into each other by every caller).
+static_assert(
+    std::is_same_v<sparsa::draw::TileClass, sparsa::analysis::TileClass>);
 
 namespace {
 PictureInput windowMask(int64_t nq, int64_t nk, int64_t w) {
