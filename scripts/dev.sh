@@ -4,7 +4,8 @@
 #
 #   scripts/dev.sh demo   build, then compile an example pattern, run it,
 #                         check it against the reference and print its stats
-#   scripts/dev.sh test   build (release and ASan+UBSan), run every test,
+#   scripts/dev.sh test   check formatting (clang-format-22), build (release
+#                         and ASan+UBSan), run every test,
 #                         fuzz the spec front end and runtime values for a
 #                         minute each
 #   scripts/dev.sh build  configure and build the release tree only
@@ -13,12 +14,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="$(nproc)"
-# Objects built with the precompiled header are cacheable only with these.
+# Objects built with the precompiled header are cacheable only with these;
+# paths relative to the checkout let clones in other folders share hits.
 export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+export CCACHE_BASEDIR="$root"
 
 packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld
-          libclang-rt-22-dev clang-format-22 cmake ninja-build ccache libfmt-dev libgtest-dev
-          libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev libcairo2-dev
+          libclang-rt-22-dev clang-format-22 cmake ninja-build ccache
+          libfmt-dev libgtest-dev libbenchmark-dev zlib1g-dev libzstd-dev libpng-dev libcairo2-dev
           libopenblas-dev zstd
           pkg-config fonts-dejavu-core)
 
@@ -105,6 +108,8 @@ case "${1:-}" in
     echo "== picture of the mask and its tiles: build/longformer.png"
     ;;
   test)
+    install_packages
+    bash scripts/check-format.sh
     build
     run_tests build
     fuzz
