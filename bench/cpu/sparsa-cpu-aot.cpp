@@ -28,18 +28,17 @@ using sparsa::cpu::EmitKind;
 
 static cl::opt<std::string> input(cl::Positional, cl::desc("<kernels.mlir>"),
                                   cl::Required);
-static cl::opt<std::string> output("o", cl::desc("Output file"),
-                                   cl::init("-"));
-static cl::opt<EmitKind> emit(
-    "emit", cl::desc("What to write"), cl::init(EmitKind::SharedLibrary),
-    cl::values(clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
-               clEnumValN(EmitKind::Assembly, "asm", "assembly"),
-               clEnumValN(EmitKind::Object, "obj", "object file"),
-               clEnumValN(EmitKind::SharedLibrary, "so", "shared library"),
-               clEnumValN(EmitKind::Header, "header", "C header")));
-static cl::opt<std::string> cpuName(
-    "cpu", cl::desc("Target CPU (host, x86-64-v4, znver4, ...)"),
-    cl::init("host"));
+static cl::opt<std::string> output("o", cl::desc("Output file"), cl::init("-"));
+static cl::opt<EmitKind>
+    emit("emit", cl::desc("What to write"), cl::init(EmitKind::SharedLibrary),
+         cl::values(clEnumValN(EmitKind::LLVMIR, "llvm", "optimized LLVM IR"),
+                    clEnumValN(EmitKind::Assembly, "asm", "assembly"),
+                    clEnumValN(EmitKind::Object, "obj", "object file"),
+                    clEnumValN(EmitKind::SharedLibrary, "so", "shared library"),
+                    clEnumValN(EmitKind::Header, "header", "C header")));
+static cl::opt<std::string>
+    cpuName("cpu", cl::desc("Target CPU (host, x86-64-v4, znver4, ...)"),
+            cl::init("host"));
 
 static int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "sparsa-cpu-aot") << msg << "\n";
@@ -56,8 +55,8 @@ int main(int argc, char **argv) {
   MLIRContext ctx(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(input, sourceMgr,
-                                                           &ctx);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(input, sourceMgr, &ctx);
   if (!module)
     return 1;
   PassManager pm(&ctx);

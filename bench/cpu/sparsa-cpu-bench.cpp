@@ -212,18 +212,30 @@ int main(int argc, char **argv) {
         die(a + " expects a non-negative integer, got '" + s + "'");
       return x;
     };
-    if (a == "--sparse") o.sparse = val();
-    else if (a == "--dense") o.dense = val();
-    else if (a == "--mask") o.mask = val();
-    else if (a == "--label") o.label = val();
-    else if (a == "--n") o.n = num();
-    else if (a == "--d") o.d = num();
-    else if (a == "--batch") o.batch = num();
-    else if (a == "--heads") o.heads = num();
-    else if (a == "--reps") o.reps = num();
-    else if (a == "--threads") o.threads = static_cast<unsigned>(num());
-    else if (a == "--no-blas") o.blas = false;
-    else if (a == "--sparse-only") o.sparseOnly = true;
+    if (a == "--sparse")
+      o.sparse = val();
+    else if (a == "--dense")
+      o.dense = val();
+    else if (a == "--mask")
+      o.mask = val();
+    else if (a == "--label")
+      o.label = val();
+    else if (a == "--n")
+      o.n = num();
+    else if (a == "--d")
+      o.d = num();
+    else if (a == "--batch")
+      o.batch = num();
+    else if (a == "--heads")
+      o.heads = num();
+    else if (a == "--reps")
+      o.reps = num();
+    else if (a == "--threads")
+      o.threads = static_cast<unsigned>(num());
+    else if (a == "--no-blas")
+      o.blas = false;
+    else if (a == "--sparse-only")
+      o.sparseOnly = true;
     else if (a == "--param") {
       std::string p = val();
       size_t eq = p.find('=');
@@ -257,8 +269,8 @@ int main(int argc, char **argv) {
         " bytes, not a multiple of N x N = " + std::to_string(n * n));
   int64_t maskHeads = int64_t(mask.size()) / (n * n);
   if (maskHeads != 1 && maskHeads != o.heads)
-    die("the bitmap has " + std::to_string(maskHeads) +
-        " heads; --heads is " + std::to_string(o.heads));
+    die("the bitmap has " + std::to_string(maskHeads) + " heads; --heads is " +
+        std::to_string(o.heads));
   // Allowed pairs over all (batch, head).
   double allowed = 0;
   for (int64_t h = 0; h < o.heads; ++h) {
@@ -300,16 +312,16 @@ int main(int argc, char **argv) {
   ThreadPool pool(o.threads);
   openblas_set_num_threads(static_cast<int>(pool.size()));
   // The ceiling first, on an idle machine.
-  double ceiling = sgemmCeiling(std::min<int64_t>(5, std::max<int64_t>(3, o.reps)));
+  double ceiling =
+      sgemmCeiling(std::min<int64_t>(5, std::max<int64_t>(3, o.reps)));
   run(*sparse, outSparse); // warm up, and the output compared below
   double tSparse = best(o.reps, [&] { run(*sparse, outSparse); });
-  double tDense = best(std::max<int64_t>(1, o.reps / 2),
-                       [&] { run(*dense, outDense); });
+  double tDense =
+      best(std::max<int64_t>(1, o.reps / 2), [&] { run(*dense, outDense); });
   double tBlas = 0;
   if (o.blas)
-    tBlas = best(1, [&] {
-      blasAttention(o, mask, maskHeads, q, k, v, outBlas, pool);
-    });
+    tBlas = best(
+        1, [&] { blasAttention(o, mask, maskHeads, q, k, v, outBlas, pool); });
   double errDense = maxRowError(outSparse, outDense, d);
   double errBlas = o.blas ? maxRowError(outSparse, outBlas, d) : 0;
   // fp32 kernels against fp32 BLAS with libm exp: agreement to ~1e-5; a

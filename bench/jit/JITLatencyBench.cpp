@@ -135,16 +135,15 @@ void disk(benchmark::State &state, std::string spec) {
 void runKernel(benchmark::State &state, std::string pattern) {
   unsigned opt = static_cast<unsigned>(state.range(0));
   Compiler compiler;
-  auto k = compiler.compile(readFile(std::string(SPARSA_PATTERN_DIR) + "/" +
-                                     pattern + ".sparsa"),
-                            benchOptions(opt));
+  auto k = compiler.compile(
+      readFile(std::string(SPARSA_PATTERN_DIR) + "/" + pattern + ".sparsa"),
+      benchOptions(opt));
   if (!k) {
     state.SkipWithError(k.message().c_str());
     return;
   }
   const int64_t B = 1, H = 8, N = 4096, D = 64;
-  std::vector<float> q(B * H * N * D), kk(q.size()), v(q.size()),
-      o(q.size());
+  std::vector<float> q(B * H * N * D), kk(q.size()), v(q.size()), o(q.size());
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1, 1);
   for (auto *buf : {&q, &kk, &v})
@@ -159,8 +158,8 @@ void runKernel(benchmark::State &state, std::string pattern) {
   if (!k->info().params.empty())
     params.set(k->info().params[0], 512); // sliding_window's W
   for (auto _ : state) {
-    Status s = k->run(view(q), view(kk), view(v), view(o), nullptr, params,
-                      options);
+    Status s =
+        k->run(view(q), view(kk), view(v), view(o), nullptr, params, options);
     if (!s) {
       state.SkipWithError(s.message().c_str());
       return;
@@ -168,9 +167,10 @@ void runKernel(benchmark::State &state, std::string pattern) {
   }
   auto stats = k->stats(N, -1, params);
   if (stats)
-    state.counters["GFLOP/s"] = benchmark::Counter(
-        stats->total.flops * H * B, benchmark::Counter::kIsIterationInvariantRate,
-        benchmark::Counter::kIs1000);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(stats->total.flops * H * B,
+                           benchmark::Counter::kIsIterationInvariantRate,
+                           benchmark::Counter::kIs1000);
 }
 
 } // namespace
@@ -184,14 +184,12 @@ int main(int argc, char **argv) {
         ->MinTime(0.5);
     for (unsigned opt : {0u, 1u, 2u})
       benchmark::RegisterBenchmark(
-          ("ColdO" + std::to_string(opt) + "/" + name).c_str(), cold, spec,
-          opt)
+          ("ColdO" + std::to_string(opt) + "/" + name).c_str(), cold, spec, opt)
           ->Unit(benchmark::kMillisecond)
           ->MinTime(0.5);
     benchmark::RegisterBenchmark(("Hit/" + name).c_str(), hit, spec)
         ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("Structure/" + name).c_str(), structure,
-                                 spec)
+    benchmark::RegisterBenchmark(("Structure/" + name).c_str(), structure, spec)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("Disk/" + name).c_str(), disk, spec)
         ->Unit(benchmark::kMillisecond);

@@ -69,8 +69,8 @@ int main() {
       std::fprintf(stderr, "%s\n", kernel.message().c_str());
       return 1;
     }
-    sparsa::Status s = kernel->run(view(q), view(k), view(v), view(o),
-                                   nullptr, sparsa::Params().set("W", w));
+    sparsa::Status s = kernel->run(view(q), view(k), view(v), view(o), nullptr,
+                                   sparsa::Params().set("W", w));
     if (!s) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;
@@ -84,8 +84,7 @@ int main() {
   }
   sparsa::CacheStats c = compiler.cacheStats();
   std::printf("cache: %llu requests, %llu exact hits, %llu compilations\n",
-              (unsigned long long)c.requests,
-              (unsigned long long)c.exactHits,
+              (unsigned long long)c.requests, (unsigned long long)c.exactHits,
               (unsigned long long)c.compilations);
   ok &= c.compilations == 1 && c.exactHits == 3;
   std::printf("%s\n", ok ? "PASS" : "FAIL");

@@ -56,13 +56,13 @@ struct CompileOptions {
 };
 
 struct CacheStats {
-  uint64_t requests = 0;     ///< compile calls
-  uint64_t exactHits = 0;    ///< same text and options as before
+  uint64_t requests = 0;      ///< compile calls
+  uint64_t exactHits = 0;     ///< same text and options as before
   uint64_t structureHits = 0; ///< different text, same canonical structure
-  uint64_t compilations = 0; ///< pipeline + code generation runs
-  uint64_t failures = 0;     ///< requests that returned an error
-  uint64_t entries = 0;      ///< compiled kernels held
-  double compileSeconds = 0; ///< total time spent compiling, of which:
+  uint64_t compilations = 0;  ///< pipeline + code generation runs
+  uint64_t failures = 0;      ///< requests that returned an error
+  uint64_t entries = 0;       ///< compiled kernels held
+  double compileSeconds = 0;  ///< total time spent compiling, of which:
   double frontEndSeconds = 0; ///< parse + mask-canonicalize (all requests)
   double pipelineSeconds = 0; ///< mask -> sattn -> vector -> LLVM dialect
   double llvmSeconds = 0;     ///< LLVM IR, optimization, machine code

@@ -98,9 +98,9 @@ struct TileCounts {
 /// never an Nq x Nk scan).
 struct HeadStats {
   int64_t head = 0;
-  int64_t nnz = 0;      ///< allowed (q, k) pairs
-  double density = 0;   ///< nnz / (Nq * Nk)
-  double flops = 0;     ///< 4 * D * nnz
+  int64_t nnz = 0;    ///< allowed (q, k) pairs
+  double density = 0; ///< nnz / (Nq * Nk)
+  double flops = 0;   ///< 4 * D * nnz
   int64_t rowsEmpty = 0;
   TileCounts tiles;            ///< in the original token order
   TileCounts tilesAfterLayout; ///< after the layout plan's permutations

@@ -64,13 +64,34 @@ public:
   ErrorCode code() const { return status_.code(); }
   const std::string &message() const { return status_.message(); }
 
-  T &value() & { check(); return value_; }
-  const T &value() const & { check(); return value_; }
-  T &&value() && { check(); return std::move(value_); }
-  T *operator->() { check(); return &value_; }
-  const T *operator->() const { check(); return &value_; }
-  T &operator*() & { check(); return value_; }
-  const T &operator*() const & { check(); return value_; }
+  T &value() & {
+    check();
+    return value_;
+  }
+  const T &value() const & {
+    check();
+    return value_;
+  }
+  T &&value() && {
+    check();
+    return std::move(value_);
+  }
+  T *operator->() {
+    check();
+    return &value_;
+  }
+  const T *operator->() const {
+    check();
+    return &value_;
+  }
+  T &operator*() & {
+    check();
+    return value_;
+  }
+  const T &operator*() const & {
+    check();
+    return value_;
+  }
 
 private:
   void check() const {

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dialects/Mask/IR/IndexSets.h"
 #include "lib/Analysis/TileClassification.h"
+#include "dialects/Mask/IR/IndexSets.h"
 #include "lib/Analysis/TileBounds.h"
 
 #include "dialects/Mask/IR/RandomBlocks.h"
@@ -278,7 +278,6 @@ void SymbolicTiling::print(llvm::raw_ostream &os) const {
 // TileClassifier
 //===----------------------------------------------------------------------===//
 
-
 llvm::Expected<TileClassifier>
 TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
                       int64_t numKeys, llvm::ArrayRef<int64_t> args) {
@@ -306,7 +305,8 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
         llvm::ArrayRef<TileExpr>{ct.spanLo, ct.spanHi, ct.fullLo, ct.fullHi},
         env);
     cl.refinement = ct.refinement;
-    cl.queryMembers = sparsa::mask::resolveIndexList(ct.queryMembers, numQueries);
+    cl.queryMembers =
+        sparsa::mask::resolveIndexList(ct.queryMembers, numQueries);
     if (!ct.queryMembers.empty() && cl.queryMembers.empty())
       continue; // admits no query at this length
     switch (ct.refinement) {
@@ -560,8 +560,8 @@ TileCounts TileClassifier::countTiles(int64_t h, int64_t maxRanges) const {
     a.pairsVisited += b.pairsVisited;
     return a;
   };
-  TileCounts t = llvm::parallelTransformReduce(
-      llvm::seq<int64_t>(0, qTiles), TileCounts(), sum, countRow);
+  TileCounts t = llvm::parallelTransformReduce(llvm::seq<int64_t>(0, qTiles),
+                                               TileCounts(), sum, countRow);
   t.truncated = truncated.load();
   t.empty = qTiles * kTiles - t.full - t.partial;
   return t;

@@ -44,16 +44,15 @@ sparsa_status sparsa_options_set_head_dim(sparsa_options *options,
   return capi::succeed();
 }
 
-sparsa_status sparsa_options_set_tiles(sparsa_options *options,
-                                       int64_t block_q, int64_t block_k) {
+sparsa_status sparsa_options_set_tiles(sparsa_options *options, int64_t block_q,
+                                       int64_t block_k) {
   SPARSA_CHECK_NOT_NULL(options)
   options->options.blockQ = block_q;
   options->options.blockK = block_k;
   return capi::succeed();
 }
 
-sparsa_status sparsa_options_set_layout(sparsa_options *options,
-                                        int enable) {
+sparsa_status sparsa_options_set_layout(sparsa_options *options, int enable) {
   SPARSA_CHECK_NOT_NULL(options)
   options->options.layout = enable != 0;
   return capi::succeed();
@@ -75,8 +74,8 @@ sparsa_status sparsa_options_set_file_name(sparsa_options *options,
   return capi::succeed();
 }
 
-sparsa_status sparsa_options_define(sparsa_options *options,
-                                    const char *name, int64_t value) {
+sparsa_status sparsa_options_define(sparsa_options *options, const char *name,
+                                    int64_t value) {
   SPARSA_CHECK_NOT_NULL(options)
   SPARSA_CHECK_NOT_NULL(name)
   options->options.defines.emplace_back(name, value);
@@ -114,13 +113,12 @@ sparsa_status sparsa_compile(sparsa_compiler *compiler, const char *spec,
   *out = nullptr;
   SPARSA_CHECK_NOT_NULL(compiler)
   SPARSA_CHECK_NOT_NULL(spec)
-  return finish(compiler->compiler->compile(
-                    spec, options ? options->options : CompileOptions()),
+  return finish(compiler->compiler->compile(spec, options ? options->options
+                                                          : CompileOptions()),
                 out);
 }
 
-sparsa_status sparsa_compile_file(sparsa_compiler *compiler,
-                                  const char *path,
+sparsa_status sparsa_compile_file(sparsa_compiler *compiler, const char *path,
                                   const sparsa_options *options,
                                   sparsa_kernel **out) {
   SPARSA_CHECK_NOT_NULL(out)

@@ -125,8 +125,7 @@ int32_t sparsa_kernel_num_params(const sparsa_kernel *k) {
   return k ? static_cast<int32_t>(k->kernel.info().params.size()) : 0;
 }
 const char *sparsa_kernel_param_name(const sparsa_kernel *k, int32_t i) {
-  if (!k || i < 0 ||
-      static_cast<size_t>(i) >= k->kernel.info().params.size())
+  if (!k || i < 0 || static_cast<size_t>(i) >= k->kernel.info().params.size())
     return nullptr;
   return k->kernel.info().params[i].c_str();
 }
@@ -150,8 +149,7 @@ static bool checkParamCount(const Kernel &kernel, size_t count) {
   return false;
 }
 
-static bool toView(const char *what, const sparsa_tensor *t,
-                   TensorView &out) {
+static bool toView(const char *what, const sparsa_tensor *t, TensorView &out) {
   if (!t) {
     capi::fail(SPARSA_INVALID_ARGUMENT,
                std::string(what) + " tensor must not be null");
@@ -180,16 +178,12 @@ static bool toView(const char *what, const sparsa_tensor *t,
   return true;
 }
 
-sparsa_status sparsa_kernel_run(const sparsa_kernel *kernel,
-                                const sparsa_tensor *q,
-                                const sparsa_tensor *k,
-                                const sparsa_tensor *v,
-                                const sparsa_tensor *out,
-                                const sparsa_tensor *lse,
-                                const char *const *param_names,
-                                const int64_t *param_values,
-                                size_t param_count, float scale,
-                                uint32_t threads) {
+sparsa_status
+sparsa_kernel_run(const sparsa_kernel *kernel, const sparsa_tensor *q,
+                  const sparsa_tensor *k, const sparsa_tensor *v,
+                  const sparsa_tensor *out, const sparsa_tensor *lse,
+                  const char *const *param_names, const int64_t *param_values,
+                  size_t param_count, float scale, uint32_t threads) {
   if (!kernel)
     return capi::fail(SPARSA_INVALID_ARGUMENT, "kernel must not be null");
   TensorView vq, vk, vv, vo, vl;
@@ -203,8 +197,8 @@ sparsa_status sparsa_kernel_run(const sparsa_kernel *kernel,
   RunOptions options;
   options.scale = scale;
   options.threads = threads;
-  Status s = kernel->kernel.run(vq, vk, vv, vo, lse ? &vl : nullptr, params,
-                                options);
+  Status s =
+      kernel->kernel.run(vq, vk, vv, vo, lse ? &vl : nullptr, params, options);
   return s ? capi::succeed() : capi::fail(s);
 }
 
@@ -220,8 +214,7 @@ sparsa_status sparsa_kernel_stats(const sparsa_kernel *kernel,
   if (!checkParamCount(kernel->kernel, param_count) ||
       !capi::makeParams(param_names, param_values, param_count, params))
     return SPARSA_INVALID_ARGUMENT;
-  Result<PatternStats> s =
-      kernel->kernel.stats(num_queries, num_keys, params);
+  Result<PatternStats> s = kernel->kernel.stats(num_queries, num_keys, params);
   if (!s)
     return capi::fail(s.status());
   const HeadStats &t = s->total;

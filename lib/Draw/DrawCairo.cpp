@@ -46,8 +46,8 @@ constexpr Rgb kInk{0.09, 0.20, 0.45};     // allowed pairs of PARTIAL tiles
 constexpr Rgb kInkFull{0.08, 0.36, 0.16}; // allowed pairs of FULL tiles
 constexpr Rgb kGrid{0.55, 0.55, 0.55};
 
-constexpr int kMaxCells = 1024;   // picture cells per side
-constexpr int kTargetSide = 900;  // pixels the mask area aims for
+constexpr int kMaxCells = 1024;  // picture cells per side
+constexpr int kTargetSide = 900; // pixels the mask area aims for
 constexpr int kMargin = 16;
 constexpr int kTitleHeight = 52;
 constexpr int kLegendHeight = 30;
@@ -216,10 +216,9 @@ void paint(cairo_t *cr, const PictureInput &in, const Raster &r, int px,
 }
 
 llvm::Error cairoError(llvm::StringRef path, cairo_status_t status) {
-  return llvm::createStringError(
-      llvm::inconvertibleErrorCode(),
-      llvm::formatv("cannot write '{0}': {1}", path,
-                    cairo_status_to_string(status)));
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 llvm::formatv("cannot write '{0}': {1}", path,
+                                               cairo_status_to_string(status)));
 }
 } // namespace
 
@@ -246,8 +245,8 @@ llvm::Error sparsa::draw::drawToFile(const PictureInput &in,
                                    "cannot draw an empty mask");
 
   Raster r = rasterize(in, kMaxCells);
-  int px = std::max<int>(
-      1, kTargetSide / static_cast<int>(std::max(r.rows, r.cols)));
+  int px = std::max<int>(1, kTargetSide /
+                                static_cast<int>(std::max(r.rows, r.cols)));
   int width = std::max<int>(static_cast<int>(r.cols) * px + 2 * kMargin, 620);
   int height = static_cast<int>(r.rows) * px + 2 * kMargin + kTitleHeight +
                kLegendHeight;

@@ -30,13 +30,13 @@ namespace sparsa::draw {
 using analysis::TileClass;
 
 struct PictureInput {
-  std::string title;          ///< e.g. the pattern's name
-  std::string subtitle;       ///< e.g. "head 0" for per-head patterns
+  std::string title;    ///< e.g. the pattern's name
+  std::string subtitle; ///< e.g. "head 0" for per-head patterns
   int64_t numQueries = 0;
   int64_t numKeys = 0;
-  int64_t blockQ = 0;         ///< tile sizes of the grid; 0 draws no grid
+  int64_t blockQ = 0; ///< tile sizes of the grid; 0 draws no grid
   int64_t blockK = 0;
-  double density = -1;        ///< shown in the title when >= 0
+  double density = -1; ///< shown in the title when >= 0
   /// allowed(q, k) for 0 <= q < numQueries, 0 <= k < numKeys.
   std::function<bool(int64_t q, int64_t k)> allowed;
   /// Optional tile classes by (query tile, key tile). When absent, classes
@@ -51,10 +51,10 @@ struct PictureInput {
 /// A coverage raster: the fraction of allowed pairs per picture cell, and
 /// the classes of the tiles when a grid is drawn.
 struct Raster {
-  int64_t rows = 0, cols = 0;   ///< picture cells
+  int64_t rows = 0, cols = 0;              ///< picture cells
   double pairsPerRow = 1, pairsPerCol = 1; ///< mask rows/cols per cell
-  bool exact = true;            ///< every pair evaluated
-  std::vector<float> coverage;  ///< rows x cols, in [0, 1]
+  bool exact = true;                       ///< every pair evaluated
+  std::vector<float> coverage;             ///< rows x cols, in [0, 1]
   int64_t tileRows = 0, tileCols = 0;
   std::vector<TileClass> tiles; ///< tileRows x tileCols, empty if no grid
 };

@@ -92,7 +92,7 @@ Raster sparsa::draw::rasterize(const PictureInput &in, int64_t maxCells) {
           r.tiles[t] = in.tileClass(tq, tk);
           continue;
         }
-        r.tiles[t] = tileAllowed[t] == 0 ? TileClass::Empty
+        r.tiles[t] = tileAllowed[t] == 0             ? TileClass::Empty
                      : tileAllowed[t] == tileSeen[t] ? TileClass::Full
                                                      : TileClass::Partial;
       }

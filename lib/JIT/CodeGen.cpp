@@ -55,9 +55,9 @@ static Status lower(ParsedPattern &parsed, ModuleOp module,
   options.layout = o.layout;
   buildCPUPipeline(pm, options);
   if (failed(pm.run(module)))
-    return Status(ErrorCode::CompileError,
-                  diagnostics.empty() ? "the CPU pipeline failed"
-                                      : diagnostics);
+    return Status(ErrorCode::CompileError, diagnostics.empty()
+                                               ? "the CPU pipeline failed"
+                                               : diagnostics);
   return Status::ok();
 }
 
@@ -84,8 +84,7 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
   auto jit = cpu::JITModule::create(*lowered, o.optLevel);
   if (!jit)
     return Status(ErrorCode::CompileError,
-                  "code generation failed: " +
-                      llvm::toString(jit.takeError()));
+                  "code generation failed: " + llvm::toString(jit.takeError()));
   std::string name = fn.getSymName().str();
   bool known = false;
   for (const cpu::AttentionInfo &a : (*jit)->attentions())
@@ -190,8 +189,7 @@ Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
   return detail::KernelAccess::make(std::move(impl));
 }
 
-Status jit::emitSharedLibrary(ParsedPattern &parsed,
-                              const CompileOptions &o,
+Status jit::emitSharedLibrary(ParsedPattern &parsed, const CompileOptions &o,
                               const std::string &path) {
   if (Status s = lower(parsed, *parsed.module, o); !s)
     return s;
@@ -199,8 +197,7 @@ Status jit::emitSharedLibrary(ParsedPattern &parsed,
   if (!tm)
     return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
   if (llvm::Error e = cpu::emitToFile(*parsed.module,
-                                      cpu::EmitKind::SharedLibrary, path,
-                                      **tm))
+                                      cpu::EmitKind::SharedLibrary, path, **tm))
     return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
   return Status::ok();
 }

@@ -60,9 +60,9 @@ CompilerImpl::compileStructure(std::shared_ptr<jit::ParsedPattern> parsed,
       disk.empty() ? jit::generateCode(std::move(parsed), options)
                    : jit::compileThroughDisk(std::move(parsed), options, key,
                                              disk, diskHit);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (diskHit)
@@ -117,9 +117,9 @@ Result<Kernel> CompilerImpl::compile(const std::string &spec,
       jit::parsePattern(spec, options);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stats_.frontEndSeconds += std::chrono::duration<double>(
-                                  std::chrono::steady_clock::now() - start)
-                                  .count();
+    stats_.frontEndSeconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
   }
   if (!parsed)
     return fail(parsed.status());

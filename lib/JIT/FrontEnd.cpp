@@ -42,8 +42,8 @@ std::unique_ptr<MLIRContext> jit::makeContext() {
   registry.insert<sattn::SAttnDialect>();
   registerCPUDialects(registry);
   cpu::registerCPUTranslations(registry);
-  auto ctx = std::make_unique<MLIRContext>(registry,
-                                           MLIRContext::Threading::DISABLED);
+  auto ctx =
+      std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
   return ctx;
 }
 
@@ -52,9 +52,9 @@ Status jit::checkOptions(const CompileOptions &o) {
     return Status(ErrorCode::InvalidArgument, std::move(m));
   };
   if (o.target != "cpu")
-    return Status(ErrorCode::Unsupported,
-                  "target '" + o.target + "' is not supported by the JIT "
-                  "(supported: cpu)");
+    return Status(ErrorCode::Unsupported, "target '" + o.target +
+                                              "' is not supported by the JIT "
+                                              "(supported: cpu)");
   if (o.headDim < 1 || o.headDim > 1024)
     return invalid("head dimension " + std::to_string(o.headDim) +
                    " must be in [1, 1024]");
@@ -111,16 +111,15 @@ jit::parsePattern(const std::string &text, const CompileOptions &options,
   std::string diagnostics;
   {
     DiagnosticCapture capture(*parsed, diagnostics);
-    parsed->module = spec::parseSpec(*parsed->sourceMgr,
-                                     parsed->context.get(), specOptions);
+    parsed->module =
+        spec::parseSpec(*parsed->sourceMgr, parsed->context.get(), specOptions);
     if (!parsed->module)
-      return Status(ErrorCode::SpecError,
-                    diagnostics.empty() ? "the pattern does not parse"
-                                        : diagnostics);
+      return Status(ErrorCode::SpecError, diagnostics.empty()
+                                              ? "the pattern does not parse"
+                                              : diagnostics);
     if (failed(verify(*parsed->module)))
       return Status(ErrorCode::Internal,
-                    "the front end's output does not verify:\n" +
-                        diagnostics);
+                    "the front end's output does not verify:\n" + diagnostics);
     PassManager pm(parsed->context.get());
     pm.addPass(mask::createMaskCanonicalize());
     if (failed(pm.run(*parsed->module)))

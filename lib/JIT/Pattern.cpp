@@ -136,23 +136,27 @@ Pattern Pattern::none() {
   p.text_ = "none";
   return p;
 }
-Pattern Pattern::causal(Expr offset) SPARSA_LEAF(causal, "causal", &offset)
-Pattern Pattern::window(Expr before, Expr after)
-    SPARSA_LEAF(window, "window", &before, &after)
-Pattern Pattern::stride(Expr period, Expr residue)
-    SPARSA_LEAF(stride, "stride", &period, &residue)
-Pattern Pattern::dilated(Expr before, Expr after, Expr dilation)
-    SPARSA_LEAF(dilated, "dilated", &before, &after, &dilation)
-Pattern Pattern::blocks(Expr size) SPARSA_LEAF(blocks, "blocks", &size)
-Pattern Pattern::summary(Expr period, Expr count)
-    SPARSA_LEAF(summary, "summary", &period, &count)
-Pattern Pattern::prefix(Expr length) SPARSA_LEAF(prefix, "prefix", &length)
-Pattern Pattern::randomBlocks(Expr block, Expr count, Expr seed)
-    SPARSA_LEAF(randomBlocks, "random_blocks", &block, &count, &seed)
+Pattern Pattern::causal(Expr offset)
+    SPARSA_LEAF(causal, "causal", &offset) Pattern Pattern::window(Expr before,
+                                                                   Expr after)
+        SPARSA_LEAF(window, "window", &before,
+                    &after) Pattern Pattern::stride(Expr period, Expr residue)
+            SPARSA_LEAF(stride, "stride", &period, &residue) Pattern
+    Pattern::dilated(Expr before, Expr after, Expr dilation)
+        SPARSA_LEAF(dilated, "dilated", &before, &after,
+                    &dilation) Pattern Pattern::blocks(Expr size)
+            SPARSA_LEAF(blocks, "blocks",
+                        &size) Pattern Pattern::summary(Expr period, Expr count)
+                SPARSA_LEAF(summary, "summary", &period,
+                            &count) Pattern Pattern::prefix(Expr length)
+                    SPARSA_LEAF(prefix, "prefix", &length) Pattern
+    Pattern::randomBlocks(Expr block, Expr count, Expr seed)
+        SPARSA_LEAF(randomBlocks, "random_blocks", &block, &count, &seed)
 #undef SPARSA_LEAF
 
-static Pattern setLeaf(const char *name, const IndexSet &set,
-                       std::string &text, std::vector<ParamDecl> &params) {
+            static Pattern
+    setLeaf(const char *name, const IndexSet &set, std::string &text,
+            std::vector<ParamDecl> &params) {
   text = std::string(name) + "(" + set.text() + ")";
   params = set.params();
   return Pattern::all();
@@ -174,8 +178,7 @@ Pattern Pattern::globalCols(const IndexSet &set) {
   return p;
 }
 
-Pattern
-Pattern::heads(const std::vector<std::pair<int64_t, Pattern>> &ends) {
+Pattern Pattern::heads(const std::vector<std::pair<int64_t, Pattern>> &ends) {
   Pattern p;
   p.text_ = "heads { ";
   int64_t begin = 0;
@@ -211,7 +214,6 @@ std::string Pattern::toSpec() const {
   std::string s;
   for (const ParamDecl &p : params_)
     s += p.runtime ? "param " + p.name + " : runtime\n"
-                   : "param " + p.name + " = " + std::to_string(p.value) +
-                         "\n";
+                   : "param " + p.name + " = " + std::to_string(p.value) + "\n";
   return s + text_ + "\n";
 }

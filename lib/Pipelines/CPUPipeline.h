@@ -7,7 +7,8 @@
 //   sattn (expanded)  --convert-sattn-to-vector-->  func + scf + vector + math
 //                     --sparsa-approximate-math-->  no math.exp/log left
 //                     --lower to LLVM-->            llvm dialect, bare-pointer
-//                                                   C ABI (lib/Runtime/KernelABI.h)
+//                                                   C ABI
+//                                                   (lib/Runtime/KernelABI.h)
 //
 // Each stage is also a builder of its own so tests and tools can stop after
 // any of them.

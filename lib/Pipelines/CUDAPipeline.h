@@ -52,9 +52,8 @@ struct CUDAPipelineOptions : public MaskFrontOptions<CUDAPipelineOptions> {
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit path (ptxas, libdevice); empty: default"),
       llvm::cl::init("")};
-  Option<unsigned> optLevel{*this, "O",
-                            llvm::cl::desc("LLVM optimization level"),
-                            llvm::cl::init(3)};
+  Option<unsigned> optLevel{
+      *this, "O", llvm::cl::desc("LLVM optimization level"), llvm::cl::init(3)};
 };
 
 /// sattn (expanded) -> gpu.module with gpu.func kernels.

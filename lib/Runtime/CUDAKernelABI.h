@@ -1,4 +1,5 @@
-//===- CUDAKernelABI.h - calling convention of generated CUDA kernels -*- C++ -*-===//
+//===- CUDAKernelABI.h - calling convention of generated CUDA kernels -*- C++
+//-*-===//
 //
 // The parameters of every CUDA attention kernel convert-sattn-to-gpu emits,
 // shared by the code generator, the driver-API runtime and the emitted

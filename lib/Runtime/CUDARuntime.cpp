@@ -86,8 +86,7 @@ Driver *driver() {
       else if (d.init(0) != 0 || d.deviceGetCount(&count) != 0 || count == 0)
         failure = "no CUDA device";
       else if (d.deviceGet(&dev, 0) != 0 ||
-               d.primaryCtxRetain(&ctx, dev) != 0 ||
-               d.ctxSetCurrent(ctx) != 0)
+               d.primaryCtxRetain(&ctx, dev) != 0 || d.ctxSetCurrent(ctx) != 0)
         failure = "cannot make the primary context of device 0 current";
       else
         state = 1;
@@ -105,8 +104,8 @@ bool check(Driver *d, CUresult r, const char *what) {
     return true;
   const char *text = nullptr;
   d->getErrorString(r, &text);
-  return setError(std::string(what) + " failed: " +
-                  (text ? text : std::to_string(r)));
+  return setError(std::string(what) +
+                  " failed: " + (text ? text : std::to_string(r)));
 }
 
 struct Part {
@@ -141,7 +140,9 @@ int64_t sparsa::runtime::cuda::querySpaceBound(const PartInfo &part,
   return n;
 }
 
-extern "C" const char *sparsa_cuda_last_error(void) { return lastError.c_str(); }
+extern "C" const char *sparsa_cuda_last_error(void) {
+  return lastError.c_str();
+}
 
 extern "C" int sparsa_cuda_probe(void) { return driver() ? 0 : -1; }
 
@@ -162,8 +163,8 @@ extern "C" int sparsa_cuda_add_part(void *handle, const char *kernel,
                                     int64_t blockQ, int64_t threads,
                                     int64_t sharedBytes, int mapKind,
                                     int64_t period, int64_t count,
-                                    const int64_t *members,
-                                    int64_t numMembers, int coversAll) {
+                                    const int64_t *members, int64_t numMembers,
+                                    int coversAll) {
   Driver *d = driver();
   if (!d)
     return 1;
@@ -175,7 +176,8 @@ extern "C" int sparsa_cuda_add_part(void *handle, const char *kernel,
   part.info.sharedBytes = sharedBytes;
   if (mapKind < 0 || mapKind > 3 || blockQ <= 0 || threads <= 0)
     return setError("invalid part description of kernel " +
-                    std::string(kernel)), 1;
+                    std::string(kernel)),
+           1;
   part.info.mapKind = static_cast<MapKind>(mapKind);
   part.info.period = period;
   part.info.count = count;
@@ -192,10 +194,10 @@ extern "C" int sparsa_cuda_add_part(void *handle, const char *kernel,
   return 0;
 }
 
-extern "C" int sparsa_cuda_run(void *handle, void *q, void *k, void *v,
-                               void *o, void *lse, float scale,
-                               const int64_t *argsIn, const int64_t *params,
-                               int64_t numParams, void *stream) {
+extern "C" int sparsa_cuda_run(void *handle, void *q, void *k, void *v, void *o,
+                               void *lse, float scale, const int64_t *argsIn,
+                               const int64_t *params, int64_t numParams,
+                               void *stream) {
   Driver *d = driver();
   if (!d)
     return 1;
@@ -204,14 +206,14 @@ extern "C" int sparsa_cuda_run(void *handle, void *q, void *k, void *v,
     return setError("the attention has no parts"), 1;
   int64_t args[kNumFixedArgs];
   std::memcpy(args, argsIn, sizeof(int64_t) * (kNumFixedArgs - 1));
-  const int64_t batch = args[kBatch], heads = args[kHeadsQ],
-                seqQ = args[kSeqQ];
+  const int64_t batch = args[kBatch], heads = args[kHeadsQ], seqQ = args[kSeqQ];
   if (batch <= 0 || heads <= 0 || seqQ <= 0 || args[kSeqK] <= 0 ||
       args[kHeadsKV] <= 0 || heads % args[kHeadsKV] != 0)
     return setError("invalid shape: B, H, N must be positive and Hq a "
-                    "multiple of Hkv"), 1;
-  const bool merging = loaded->parts.size() > 1 ||
-                       !loaded->parts[0].info.coversAllQueries;
+                    "multiple of Hkv"),
+           1;
+  const bool merging =
+      loaded->parts.size() > 1 || !loaded->parts[0].info.coversAllQueries;
   CUdeviceptr lsePtr = reinterpret_cast<CUdeviceptr>(lse);
   if (merging && (!lse || !args[kHasLse])) {
     // The parts meet in O and a scratch LSE [B, H, N].

@@ -25,8 +25,12 @@
 namespace sparsa::runtime::cuda {
 
 /// Query token map kinds, as in #sattn.token_map.
-enum class MapKind : int { identity = 0, residue = 1, summaryGather = 2,
-                           memberGather = 3 };
+enum class MapKind : int {
+  identity = 0,
+  residue = 1,
+  summaryGather = 2,
+  memberGather = 3
+};
 
 /// What the launch of one kernel needs (from the compiler's metadata).
 struct PartInfo {
@@ -60,9 +64,9 @@ int sparsa_cuda_add_part(void *handle, const char *kernel, int64_t blockQ,
                          int64_t numMembers, int coversAllQueries);
 /// Runs all parts. `args` holds kNumFixedArgs values (kMerge is ignored);
 /// `lse` may be null when args[kHasLse] is 0. 0 on success.
-int sparsa_cuda_run(void *handle, void *q, void *k, void *v, void *o,
-                    void *lse, float scale, const int64_t *args,
-                    const int64_t *params, int64_t numParams, void *stream);
+int sparsa_cuda_run(void *handle, void *q, void *k, void *v, void *o, void *lse,
+                    float scale, const int64_t *args, const int64_t *params,
+                    int64_t numParams, void *stream);
 void sparsa_cuda_unload(void *handle);
 }
 

@@ -40,16 +40,15 @@ std::string shapeString(const TensorView &t) {
 /// Checks one view: fp32, the expected rank, non-null, positive extents,
 /// non-negative strides, a contiguous last dimension (rank 4) and, for
 /// outputs, rows that never overlap.
-Status checkView(const char *what, const TensorView &t, int rank,
-                 bool output) {
+Status checkView(const char *what, const TensorView &t, int rank, bool output) {
   std::string name(what);
   if (t.dtype != DType::F32)
     return invalid(name + " must be f32 (dtype " +
                    std::to_string(static_cast<int>(t.dtype)) +
                    " is not supported on the CPU)");
   if (t.rank != rank)
-    return invalid(name + " must have rank " + std::to_string(rank) +
-                   ", got " + std::to_string(t.rank));
+    return invalid(name + " must have rank " + std::to_string(rank) + ", got " +
+                   std::to_string(t.rank));
   if (!t.data)
     return invalid(name + " data must not be null");
   int64_t maxOffset = 0;
@@ -67,16 +66,16 @@ Status checkView(const char *what, const TensorView &t, int rank,
       return invalid(name + " strides overflow 64-bit offsets");
   }
   if (rank == 4 && t.strides[3] != 1)
-    return invalid(name + " head dimension must be contiguous (stride 1), "
-                          "got stride " +
+    return invalid(name +
+                   " head dimension must be contiguous (stride 1), "
+                   "got stride " +
                    std::to_string(t.strides[3]));
   if (output) {
     // Distinct indices must map to distinct elements: sorted by stride,
     // each dimension must step over everything inside the previous ones.
     int order[4] = {0, 1, 2, 3};
-    std::sort(order, order + rank, [&](int a, int b) {
-      return t.strides[a] < t.strides[b];
-    });
+    std::sort(order, order + rank,
+              [&](int a, int b) { return t.strides[a] < t.strides[b]; });
     int64_t span = 1; // elements covered by the inner dimensions
     for (int j = 0; j < rank; ++j) {
       int d = order[j];
@@ -206,8 +205,8 @@ Result<std::vector<int64_t>> Kernel::resolveParams(const Params &p) const {
       for (const std::string &n : names)
         list += (list.empty() ? "" : ", ") + n;
       return invalid("unknown runtime parameter '" + name + "' (kernel '" +
-                     impl_->info.name + "' takes: " +
-                     (list.empty() ? "none" : list) + ")");
+                     impl_->info.name +
+                     "' takes: " + (list.empty() ? "none" : list) + ")");
     }
     size_t i = it - names.begin();
     if (given[i])
@@ -248,8 +247,8 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
                      shapeString(k));
   for (int i = 0; i < 4; ++i)
     if (out.shape[i] != q.shape[i])
-      return invalid("out shape " + shapeString(out) +
-                     " must equal q shape " + shapeString(q));
+      return invalid("out shape " + shapeString(out) + " must equal q shape " +
+                     shapeString(q));
   if (k.shape[3] != D)
     return invalid("k head dimension " + std::to_string(k.shape[3]) +
                    " differs from q's " + std::to_string(D));
@@ -262,8 +261,7 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
                    " differs from the kernel's " +
                    std::to_string(K.info.headDim) +
                    " (compile with headDim = " + std::to_string(D) + ")");
-  if (lse && (lse->shape[0] != B || lse->shape[1] != Hq ||
-              lse->shape[2] != Nq))
+  if (lse && (lse->shape[0] != B || lse->shape[1] != Hq || lse->shape[2] != Nq))
     return invalid("lse shape " + shapeString(*lse) + " must be [" +
                    std::to_string(B) + ", " + std::to_string(Hq) + ", " +
                    std::to_string(Nq) + "]");
@@ -300,9 +298,8 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
   p.v = ref(v);
   p.o = ref(out);
   if (lse)
-    p.lse = runtime::TensorRef{static_cast<float *>(lse->data),
-                               lse->strides[0], lse->strides[1],
-                               lse->strides[2]};
+    p.lse = runtime::TensorRef{static_cast<float *>(lse->data), lse->strides[0],
+                               lse->strides[1], lse->strides[2]};
   p.scale = options.scale;
   p.params = std::move(*values);
   runtime::PoolLease lease(options.threads);

@@ -1,4 +1,5 @@
-//===- KernelABI.h - calling convention of generated CPU kernels -*- C++ -*-===//
+//===- KernelABI.h - calling convention of generated CPU kernels -*- C++
+//-*-===//
 //
 // The plain C ABI of every CPU attention kernel the compiler emits, shared by
 // the code generator (which reads the argument block), the runtime (which
@@ -40,11 +41,21 @@ enum KernelArg : int64_t {
   kHeadsKV = 2,
   kSeqQ = 3,
   kSeqK = 4,
-  kQStrideB = 5, kQStrideH = 6, kQStrideN = 7,
-  kKStrideB = 8, kKStrideH = 9, kKStrideN = 10,
-  kVStrideB = 11, kVStrideH = 12, kVStrideN = 13,
-  kOStrideB = 14, kOStrideH = 15, kOStrideN = 16,
-  kLseStrideB = 17, kLseStrideH = 18, kLseStrideN = 19,
+  kQStrideB = 5,
+  kQStrideH = 6,
+  kQStrideN = 7,
+  kKStrideB = 8,
+  kKStrideH = 9,
+  kKStrideN = 10,
+  kVStrideB = 11,
+  kVStrideH = 12,
+  kVStrideN = 13,
+  kOStrideB = 14,
+  kOStrideH = 15,
+  kOStrideN = 16,
+  kLseStrideB = 17,
+  kLseStrideH = 18,
+  kLseStrideN = 19,
   kHasLse = 20,
   kMerge = 21,
   kNumFixedArgs = 22

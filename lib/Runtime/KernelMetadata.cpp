@@ -31,8 +31,7 @@ sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
          " block_q=" + std::to_string(p.blockQ) +
          " block_k=" + std::to_string(p.blockK) +
          " vector_width=" + std::to_string(p.vectorWidth) +
-         " covers_all_queries=" + (p.coversAllQueries ? "1" : "0") +
-         " params=";
+         " covers_all_queries=" + (p.coversAllQueries ? "1" : "0") + " params=";
     for (size_t i = 0; i < p.params.size(); ++i)
       s += (i ? "," : "") + p.params[i];
     s += "\n";

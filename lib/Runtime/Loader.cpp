@@ -105,8 +105,7 @@ Result<Library> openLibrary(const std::string &path) {
                     "); build it with sparsac --emit=so");
   std::string error;
   if (!runtime::parseModuleMetadata(text, lib.attentions, error))
-    return Status(ErrorCode::InvalidArgument,
-                  "'" + path + "': " + error);
+    return Status(ErrorCode::InvalidArgument, "'" + path + "': " + error);
   return lib;
 }
 
@@ -166,8 +165,8 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
                     "'" + path + "': parts of '" + name +
                         "' disagree on head dimension or parameters");
     runtime::CompiledKernel k;
-    k.entry = reinterpret_cast<runtime::KernelFn>(
-        dlsym(h, part.symbol.c_str()));
+    k.entry =
+        reinterpret_cast<runtime::KernelFn>(dlsym(h, part.symbol.c_str()));
     std::string count = part.symbol + runtime::kWorkItemsSuffix;
     k.workItems =
         reinterpret_cast<runtime::WorkItemsFn>(dlsym(h, count.c_str()));

@@ -25,8 +25,8 @@ struct ReferenceResult {
   std::vector<double> out, lse;
 };
 
-ReferenceResult referenceAttention(const AttentionProblem &p,
-                                   double scale, const AllowedFn &allowed);
+ReferenceResult referenceAttention(const AttentionProblem &p, double scale,
+                                   const AllowedFn &allowed);
 
 /// Compares the kernel's outputs in `p` with `ref`. The error of a row is
 /// max |o - ref| / max |ref| over the row (exact zeros are required for rows
@@ -36,8 +36,7 @@ struct Comparison {
   double maxRelErr = 0, maxLseErr = 0;
   int64_t badEmptyRows = 0, nonFinite = 0;
 };
-Comparison compare(const AttentionProblem &p,
-                   const ReferenceResult &ref);
+Comparison compare(const AttentionProblem &p, const ReferenceResult &ref);
 
 } // namespace sparsa::runtime
 

@@ -15,8 +15,8 @@
 
 using namespace sparsa::runtime;
 
-TensorRef sparsa::runtime::denseTensor(float *data, int64_t heads,
-                                       int64_t seq, int64_t dim) {
+TensorRef sparsa::runtime::denseTensor(float *data, int64_t heads, int64_t seq,
+                                       int64_t dim) {
   return TensorRef{data, heads * seq * dim, seq * dim, dim};
 }
 
@@ -96,12 +96,12 @@ void sparsa::runtime::clearOutputs(const AttentionProblem &p,
     for (int64_t bh = begin; bh < end; ++bh) {
       int64_t b = bh / p.headsQ, h = bh % p.headsQ;
       for (int64_t n = 0; n < p.seqQ; ++n) {
-        float *o = p.o.data + b * p.o.strideB + h * p.o.strideH +
-                   n * p.o.strideN;
+        float *o =
+            p.o.data + b * p.o.strideB + h * p.o.strideH + n * p.o.strideN;
         std::fill(o, o + p.headDim, 0.0f);
         if (p.lse.data)
-          p.lse.data[b * p.lse.strideB + h * p.lse.strideH +
-                     n * p.lse.strideN] =
+          p.lse
+              .data[b * p.lse.strideB + h * p.lse.strideH + n * p.lse.strideN] =
               -std::numeric_limits<float>::infinity();
       }
     }
@@ -115,8 +115,8 @@ std::string sparsa::runtime::runAttention(const CompiledKernel &kernel,
   if (!error.empty())
     return error;
   std::vector<int64_t> args = packArguments(p);
-  float scale = p.scale != 0 ? p.scale
-                             : 1.0f / std::sqrt(static_cast<float>(p.headDim));
+  float scale =
+      p.scale != 0 ? p.scale : 1.0f / std::sqrt(static_cast<float>(p.headDim));
   if (!kernel.coversAllQueries && !p.merge)
     clearOutputs(p, pool);
   int64_t items = callArgsFunction(kernel.workItems, args.data());

@@ -26,10 +26,9 @@ struct TensorRef {
 };
 
 struct AttentionProblem {
-  int64_t batch = 1, headsQ = 1, headsKV = 1, seqQ = 0, seqK = 0,
-          headDim = 0;
+  int64_t batch = 1, headsQ = 1, headsKV = 1, seqQ = 0, seqK = 0, headDim = 0;
   TensorRef q, k, v, o;
-  TensorRef lse; // data may be null: no LSE output
+  TensorRef lse;   // data may be null: no LSE output
   float scale = 0; // 0 = 1/sqrt(headDim)
   std::vector<int64_t> params;
   /// Merge into O and LSE (which must be given) through the log-sum-exp

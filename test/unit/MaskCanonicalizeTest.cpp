@@ -66,8 +66,8 @@ TEST(MaskCanonicalize, RandomExpressionsKeepTheirMeaning) {
         llvm::consumeError(before.takeError());
         continue;
       }
-      auto after = ReferenceMask::build(test::returnedMask(*canon), nq, nk,
-                                        args);
+      auto after =
+          ReferenceMask::build(test::returnedMask(*canon), nq, nk, args);
       ASSERT_TRUE(bool(after)) << llvm::toString(after.takeError());
       for (int64_t h = 0; h < 4; ++h)
         for (int64_t q = 0; q < nq; ++q)

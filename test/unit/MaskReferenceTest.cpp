@@ -25,15 +25,15 @@ protected:
 
   /// Evaluates the mask built by `body` (ops ending in a value %m) at
   /// Nq x Nk, with runtime arguments `args` bound to %a0, %a1, ...
-  std::vector<std::string> eval(const std::string &body, int64_t nq,
-                                int64_t nk, std::vector<int64_t> args = {},
+  std::vector<std::string> eval(const std::string &body, int64_t nq, int64_t nk,
+                                std::vector<int64_t> args = {},
                                 int64_t head = 0) {
     std::string params;
     for (size_t i = 0; i < args.size(); ++i)
-      params += (i ? ", " : "") + std::string("%a") + std::to_string(i) +
-                ": index";
-    std::string text = "func.func @m(" + params + ") -> !mask.mask {\n" +
-                       body + "\nreturn %m : !mask.mask\n}";
+      params +=
+          (i ? ", " : "") + std::string("%a") + std::to_string(i) + ": index";
+    std::string text = "func.func @m(" + params + ") -> !mask.mask {\n" + body +
+                       "\nreturn %m : !mask.mask\n}";
     module = parseSourceString<ModuleOp>(text, &ctx);
     EXPECT_TRUE(module) << text;
     if (!module)
@@ -54,10 +54,10 @@ protected:
     if (declared == ~0u)
       declared = args.size();
     for (size_t i = 0; i < declared; ++i)
-      params += (i ? ", " : "") + std::string("%a") + std::to_string(i) +
-                ": index";
-    std::string text = "func.func @m(" + params + ") -> !mask.mask {\n" +
-                       body + "\nreturn %m : !mask.mask\n}";
+      params +=
+          (i ? ", " : "") + std::string("%a") + std::to_string(i) + ": index";
+    std::string text = "func.func @m(" + params + ") -> !mask.mask {\n" + body +
+                       "\nreturn %m : !mask.mask\n}";
     module = parseSourceString<ModuleOp>(text, &ctx);
     if (!module)
       return "parse failure";
@@ -110,8 +110,7 @@ TEST_F(MaskReferenceTest, Stride) {
 
 TEST_F(MaskReferenceTest, Dilated) {
   EXPECT_EQ(eval("%m = mask.dilated [4, 0, 2]", 6, 6),
-            (Rows{"100000", "010000", "101000", "010100", "101010",
-                  "010101"}));
+            (Rows{"100000", "010000", "101000", "010100", "101010", "010101"}));
   EXPECT_EQ(eval("%m = mask.dilated [2, 2, 2]", 5, 5),
             (Rows{"10100", "01010", "10101", "01010", "00101"}));
 }
@@ -192,8 +191,7 @@ TEST_F(MaskReferenceTest, RandomBlocksMatchTheDocumentedDraw) {
     ASSERT_EQ(drawn.size(), 2u);
     EXPECT_NE(drawn[0], drawn[1]);
     for (int64_t k = 0; k < 7; ++k) {
-      bool expect =
-          std::find(drawn.begin(), drawn.end(), k / 2) != drawn.end();
+      bool expect = std::find(drawn.begin(), drawn.end(), k / 2) != drawn.end();
       EXPECT_EQ(rows[q][k] == '1', expect) << q << "," << k;
     }
   }
@@ -257,12 +255,12 @@ TEST(IndexSetAttr, VerifierRejectsMixedForms) {
     return success();
   });
   auto emit = [&] { return mlir::emitError(UnknownLoc::get(&ctx)); };
-  EXPECT_TRUE(failed(IndexSetAttr::verify(emit, false, 3, std::nullopt,
-                                          ArrayRef<int64_t>{})));
+  EXPECT_TRUE(failed(
+      IndexSetAttr::verify(emit, false, 3, std::nullopt, ArrayRef<int64_t>{})));
   EXPECT_EQ(diag, "a list set has no range bounds");
   int64_t one = 1;
-  EXPECT_TRUE(failed(
-      IndexSetAttr::verify(emit, true, 0, 4, ArrayRef<int64_t>{one})));
+  EXPECT_TRUE(
+      failed(IndexSetAttr::verify(emit, true, 0, 4, ArrayRef<int64_t>{one})));
   EXPECT_EQ(diag, "a range set has no list elements");
 }
 

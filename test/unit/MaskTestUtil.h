@@ -30,8 +30,8 @@ inline void loadMaskDialects(mlir::MLIRContext &ctx) {
 /// The value returned by the first function of `module`.
 inline mlir::Value returnedMask(mlir::ModuleOp module) {
   auto fn = *module.getOps<mlir::func::FuncOp>().begin();
-  auto ret = llvm::cast<mlir::func::ReturnOp>(
-      fn.getBody().front().getTerminator());
+  auto ret =
+      llvm::cast<mlir::func::ReturnOp>(fn.getBody().front().getTerminator());
   return ret.getOperand(0);
 }
 

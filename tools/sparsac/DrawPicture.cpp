@@ -1,4 +1,5 @@
-//===- DrawPicture.cpp - the --draw command --------------------------------===//
+//===- DrawPicture.cpp - the --draw command
+//--------------------------------===//
 //
 // A picture of head 0 of the mask at --seq-len: the pairs from the reference
 // evaluator (sampled beyond the picture's evaluation budget), the tile
@@ -27,8 +28,8 @@ int sparsa::sparsac::drawPicture(ModuleOp module, llvm::StringRef path) {
   if (!tiles)
     return userError(llvm::toString(tiles.takeError()));
   Value mask = getPatternMask(fn);
-  auto ref = mask::ReferenceMask::build(mask, shape->numQueries,
-                                        shape->numKeys, shape->args);
+  auto ref = mask::ReferenceMask::build(mask, shape->numQueries, shape->numKeys,
+                                        shape->args);
   if (!ref)
     return userError(llvm::toString(ref.takeError()));
   auto nf = analysis::MaskNormalForm::build(mask);

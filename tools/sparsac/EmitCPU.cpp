@@ -41,8 +41,7 @@ namespace sparsa::sparsac {
 static llvm::Expected<std::unique_ptr<llvm::TargetMachine>> targetMachine() {
   auto tm = cpu::createTargetMachine(cpuName);
   if (!tm)
-    return llvm::createStringError("--cpu: " +
-                                   llvm::toString(tm.takeError()));
+    return llvm::createStringError("--cpu: " + llvm::toString(tm.takeError()));
   // LLVM knows 32-bit x86 CPUs (i386, pentium4) too; the kernels are
   // 64-bit code, which LLVM would refuse with a fatal error.
   if (!(*tm)->getMCSubtargetInfo()->checkFeatures("+64bit"))
@@ -121,8 +120,8 @@ int sparsa::sparsac::emitCPU(ModuleOp module, CPUEmitKind kind,
                             : internalError(llvm::toString(tm.takeError()));
   if (int rc = lowerForCPU(module, tm->get()))
     return rc;
-  if (llvm::Error e = cpu::emitToFile(
-          module, static_cast<cpu::EmitKind>(kind), path, **tm))
+  if (llvm::Error e =
+          cpu::emitToFile(module, static_cast<cpu::EmitKind>(kind), path, **tm))
     return userError(llvm::toString(std::move(e)));
   return kExitOk;
 }

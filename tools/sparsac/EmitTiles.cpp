@@ -1,4 +1,5 @@
-//===- EmitTiles.cpp - the --emit=tiles stage ------------------------------===//
+//===- EmitTiles.cpp - the --emit=tiles stage
+//------------------------------===//
 //
 // The tiled schedule: the pattern after sparsa-select-tiling and
 // convert-mask-to-sattn, i.e. per layout part the key-tile ranges of a query

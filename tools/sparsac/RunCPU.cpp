@@ -35,9 +35,10 @@ static cl::opt<bool> check("check",
                            cl::cat(category()));
 static cl::opt<int64_t> batch("batch", cl::desc("With --run: batch size"),
                               cl::init(1), cl::cat(category()));
-static cl::opt<int64_t> kvHeads(
-    "kv-heads", cl::desc("With --run: key/value heads (default: --heads)"),
-    cl::init(0), cl::cat(category()));
+static cl::opt<int64_t>
+    kvHeads("kv-heads",
+            cl::desc("With --run: key/value heads (default: --heads)"),
+            cl::init(0), cl::cat(category()));
 static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
@@ -119,7 +120,8 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
                      " must be a multiple of --kv-heads " + llvm::Twine(kv));
   if (check && std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
     return userError("--check compares with an O(N^2) reference: --seq-len "
-                     "must be at most " + llvm::Twine(kMaxDenseSeqLen));
+                     "must be at most " +
+                     llvm::Twine(kMaxDenseSeqLen));
   if (threads > runtime::kMaxThreads)
     return userError("--run-threads " + llvm::Twine(threads.getValue()) +
                      " exceeds the maximum of " +
@@ -144,8 +146,7 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
       !error.empty())
     return userError(error);
 
-  const int64_t nq = shape->numQueries, nk = shape->numKeys, d =
-                                                                 tiles->headDim;
+  const int64_t nq = shape->numQueries, nk = shape->numKeys, d = tiles->headDim;
   std::vector<float> q(batch * heads * nq * d), k(batch * kv * nk * d),
       v(k.size()), o(q.size(), std::numeric_limits<float>::quiet_NaN()),
       lse(batch * heads * nq, std::numeric_limits<float>::quiet_NaN());
@@ -180,13 +181,12 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   os << "time_ms: " << llvm::format("%.3f", ms) << "\n";
   if (!check)
     return kExitOk;
-  auto ref = mask::ReferenceMask::build(getPatternMask(getPatternFunc(*original)),
-                                        nq, nk, shape->args);
+  auto ref = mask::ReferenceMask::build(
+      getPatternMask(getPatternFunc(*original)), nq, nk, shape->args);
   if (!ref)
     return userError(llvm::toString(ref.takeError()));
   runtime::ReferenceResult r = runtime::referenceAttention(
-      p, 1.0 / std::sqrt(double(d)),
-      [&](int64_t h, int64_t qi, int64_t ki) {
+      p, 1.0 / std::sqrt(double(d)), [&](int64_t h, int64_t qi, int64_t ki) {
         return ref->allowed(h, qi, ki);
       });
   runtime::Comparison c = runtime::compare(p, r);
@@ -194,8 +194,8 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   os << "max_lse_err: " << llvm::format("%.3g", c.maxLseErr) << "\n";
   os << "bad_empty_rows: " << c.badEmptyRows << "\n";
   os << "non_finite: " << c.nonFinite << "\n";
-  bool ok = c.maxRelErr <= 1e-5 && c.maxLseErr <= 1e-5 &&
-            c.badEmptyRows == 0 && c.nonFinite == 0;
+  bool ok = c.maxRelErr <= 1e-5 && c.maxLseErr <= 1e-5 && c.badEmptyRows == 0 &&
+            c.nonFinite == 0;
   os << (ok ? "check: ok" : "check: FAILED") << "\n";
   return ok ? kExitOk : kExitUserError;
 }

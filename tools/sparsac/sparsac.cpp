@@ -136,9 +136,10 @@ static cl::opt<std::string>
                    "default there); bf16 (default) or f16 (--target=cuda)"),
           cl::value_desc("type"), cl::cat(category()));
 static cl::opt<bool>
-    runKernel("run", cl::desc("Compile for --target, run on random inputs "
-                              "at --seq-len and print the time (see "
-                              "--check)"),
+    runKernel("run",
+              cl::desc("Compile for --target, run on random inputs "
+                       "at --seq-len and print the time (see "
+                       "--check)"),
               cl::cat(category()));
 static cl::opt<bool> testInternalError(
     "test-internal-error", cl::Hidden,
@@ -313,10 +314,11 @@ static int run() {
   if (target == "cuda" && runKernel)
     return runCUDA(*module, llvm::outs());
   if (!*stats && !runKernel && emitKind.getValue() >= EmitKind::LLVMIR)
-    return emitCPU(*module,
-                   static_cast<CPUEmitKind>(static_cast<int>(emitKind.getValue()) -
-                                            static_cast<int>(EmitKind::LLVMIR)),
-                   outputFilename);
+    return emitCPU(
+        *module,
+        static_cast<CPUEmitKind>(static_cast<int>(emitKind.getValue()) -
+                                 static_cast<int>(EmitKind::LLVMIR)),
+        outputFilename);
 
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &err);
@@ -329,21 +331,21 @@ static int run() {
     rc = runCPU(*module, output->os());
   else
     switch (emitKind) {
-  case EmitKind::MLIR:
-    rc = emitMLIR(*module, output->os());
-    break;
-  case EmitKind::MLIRCanonical:
-    rc = emitCanonicalMLIR(*module, output->os());
-    break;
-  case EmitKind::Bitmap:
-    rc = emitBitmap(*module, output->os());
-    break;
-  case EmitKind::Tiles:
-    rc = emitTiles(*module, output->os());
-    break;
-  default:
-    break;
-  }
+    case EmitKind::MLIR:
+      rc = emitMLIR(*module, output->os());
+      break;
+    case EmitKind::MLIRCanonical:
+      rc = emitCanonicalMLIR(*module, output->os());
+      break;
+    case EmitKind::Bitmap:
+      rc = emitBitmap(*module, output->os());
+      break;
+    case EmitKind::Tiles:
+      rc = emitTiles(*module, output->os());
+      break;
+    default:
+      break;
+    }
   if (rc != kExitOk)
     return rc;
   output->os().flush();

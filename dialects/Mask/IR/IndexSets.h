@@ -33,8 +33,8 @@ inline int64_t resolveIndex(int64_t x, int64_t n) {
 
 /// The members of `raw` resolved against `n`, inside [0, n), sorted and
 /// without duplicates.
-inline llvm::SmallVector<int64_t, 4> resolveIndexList(llvm::ArrayRef<int64_t> raw,
-                                                      int64_t n) {
+inline llvm::SmallVector<int64_t, 4>
+resolveIndexList(llvm::ArrayRef<int64_t> raw, int64_t n) {
   llvm::SmallVector<int64_t, 4> out;
   for (int64_t e : raw) {
     int64_t r = resolveIndex(e, n);

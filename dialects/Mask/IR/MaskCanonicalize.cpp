@@ -62,8 +62,7 @@ struct FoldConstantParams : public OpRewritePattern<OpTy> {
 
 /// Rewrites a parametric leaf whose constant parameters make it a simpler
 /// mask. `simplify` returns the replacement or null.
-template <typename OpTy>
-struct SimplifyLeaf : public OpRewritePattern<OpTy> {
+template <typename OpTy> struct SimplifyLeaf : public OpRewritePattern<OpTy> {
   using Fn = std::function<Value(OpTy, PatternRewriter &)>;
   SimplifyLeaf(MLIRContext *ctx, Fn fn)
       : OpRewritePattern<OpTy>(ctx), fn(std::move(fn)) {}
@@ -87,8 +86,7 @@ static Value makeNone(PatternRewriter &r, Location loc) {
 }
 static Value makeWindow(PatternRewriter &r, Location loc, int64_t before,
                         int64_t after) {
-  return WindowOp::create(r, loc, ArrayRef<int64_t>{before, after})
-      .getResult();
+  return WindowOp::create(r, loc, ArrayRef<int64_t>{before, after}).getResult();
 }
 
 template <typename OpTy>
@@ -112,12 +110,12 @@ void WindowOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void StrideOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *ctx) {
   // stride(1) -> all (the residue is then 0 by the verifier).
-  addParamPatterns<StrideOp>(
-      results, ctx, [](StrideOp op, PatternRewriter &r) -> Value {
-        if (op.getConstantParam(0) == 1)
-          return makeAll(r, op.getLoc());
-        return {};
-      });
+  addParamPatterns<StrideOp>(results, ctx,
+                             [](StrideOp op, PatternRewriter &r) -> Value {
+                               if (op.getConstantParam(0) == 1)
+                                 return makeAll(r, op.getLoc());
+                               return {};
+                             });
 }
 
 void DilatedOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -138,12 +136,12 @@ void DilatedOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void BlocksOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *ctx) {
   // blocks(1) -> window(0, 0): q == k.
-  addParamPatterns<BlocksOp>(
-      results, ctx, [](BlocksOp op, PatternRewriter &r) -> Value {
-        if (op.getConstantParam(0) == 1)
-          return makeWindow(r, op.getLoc(), 0, 0);
-        return {};
-      });
+  addParamPatterns<BlocksOp>(results, ctx,
+                             [](BlocksOp op, PatternRewriter &r) -> Value {
+                               if (op.getConstantParam(0) == 1)
+                                 return makeWindow(r, op.getLoc(), 0, 0);
+                               return {};
+                             });
 }
 
 void SummaryOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -163,12 +161,12 @@ void SummaryOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void PrefixOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                            MLIRContext *ctx) {
   // prefix(0) -> none.
-  addParamPatterns<PrefixOp>(
-      results, ctx, [](PrefixOp op, PatternRewriter &r) -> Value {
-        if (op.getConstantParam(0) == 0)
-          return makeNone(r, op.getLoc());
-        return {};
-      });
+  addParamPatterns<PrefixOp>(results, ctx,
+                             [](PrefixOp op, PatternRewriter &r) -> Value {
+                               if (op.getConstantParam(0) == 0)
+                                 return makeNone(r, op.getLoc());
+                               return {};
+                             });
 }
 
 void RandomBlocksOp::getCanonicalizationPatterns(RewritePatternSet &results,
@@ -259,7 +257,8 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
     bool mergedBand = false;
     for (Value v : flat) {
       Operation *def = v.getDefiningOp();
-      if (isUnion ? isa_and_nonnull<AllOp>(def) : isa_and_nonnull<NoneOp>(def)) {
+      if (isUnion ? isa_and_nonnull<AllOp>(def)
+                  : isa_and_nonnull<NoneOp>(def)) {
         rewriter.replaceOp(op, v);
         return success();
       }
@@ -271,10 +270,9 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
           if (bands.window) {
             mergedBand = true;
             auto &[ob, oa] = *bands.window;
-            bands.window = isUnion ? std::pair(std::max(ob, *b),
-                                               std::max(oa, *a))
-                                   : std::pair(std::min(ob, *b),
-                                               std::min(oa, *a));
+            bands.window = isUnion
+                               ? std::pair(std::max(ob, *b), std::max(oa, *a))
+                               : std::pair(std::min(ob, *b), std::min(oa, *a));
           } else {
             bands.window = std::pair(*b, *a);
           }
@@ -370,8 +368,9 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
         return w && w.getConstantParam(0) == c;
       });
       operands.push_back(
-          v ? v : CausalOp::create(rewriter, loc, ArrayRef<int64_t>{c})
-                      .getResult());
+          v ? v
+            : CausalOp::create(rewriter, loc, ArrayRef<int64_t>{c})
+                  .getResult());
     }
     if (bands.prefix) {
       int64_t n = *bands.prefix;
@@ -380,8 +379,9 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
         return w && w.getConstantParam(0) == n;
       });
       operands.push_back(
-          v ? v : PrefixOp::create(rewriter, loc, ArrayRef<int64_t>{n})
-                      .getResult());
+          v ? v
+            : PrefixOp::create(rewriter, loc, ArrayRef<int64_t>{n})
+                  .getResult());
     }
 
     // 4. Canonical order; structurally equal operands collapse
@@ -399,8 +399,7 @@ struct SimplifySetAlgebra : public OpRewritePattern<OpTy> {
     }
     if (!mergedBand && llvm::equal(operands, op.getInputs()))
       return failure();
-    rewriter.replaceOpWithNewOp<OpTy>(op, maskType(op.getContext()),
-                                      operands);
+    rewriter.replaceOpWithNewOp<OpTy>(op, maskType(op.getContext()), operands);
     return success();
   }
 };

@@ -54,10 +54,10 @@ IndexSetAttr IndexSetAttr::getList(MLIRContext *ctx,
   return get(ctx, /*isRange=*/false, 0, std::nullopt, elements);
 }
 
-LogicalResult
-IndexSetAttr::verify(function_ref<InFlightDiagnostic()> emitError, bool isRange,
-                     int64_t lo, std::optional<int64_t> hi,
-                     ArrayRef<int64_t> elements) {
+LogicalResult IndexSetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   bool isRange, int64_t lo,
+                                   std::optional<int64_t> hi,
+                                   ArrayRef<int64_t> elements) {
   if (isRange && !elements.empty())
     return emitError() << "a range set has no list elements";
   if (!isRange && (lo != 0 || hi))

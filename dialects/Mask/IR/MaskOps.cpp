@@ -42,14 +42,10 @@ static constexpr int64_t kAny = std::numeric_limits<int64_t>::min() + 1;
 
 static std::optional<ParamBounds> boundsFor(StringRef opName) {
   static const ParamBounds table[] = {
-      {"mask.causal", {kAny}},
-      {"mask.window", {0, 0}},
-      {"mask.stride", {1, 0}},
-      {"mask.dilated", {0, 0, 1}},
-      {"mask.blocks", {1}},
-      {"mask.summary", {1, 0}},
-      {"mask.prefix", {0}},
-      {"mask.random_blocks", {1, 0, kAny}},
+      {"mask.causal", {kAny}}, {"mask.window", {0, 0}},
+      {"mask.stride", {1, 0}}, {"mask.dilated", {0, 0, 1}},
+      {"mask.blocks", {1}},    {"mask.summary", {1, 0}},
+      {"mask.prefix", {0}},    {"mask.random_blocks", {1, 0, kAny}},
   };
   for (const ParamBounds &b : table)
     if (b.opName == opName)
@@ -100,20 +96,20 @@ sparsa::mask::checkMaskParams(StringRef opName, ArrayRef<StringLiteral> names,
   return "";
 }
 
-template <typename OpTy>
-static LogicalResult verifyParamOp(OpTy op) {
+template <typename OpTy> static LogicalResult verifyParamOp(OpTy op) {
   ArrayRef<StringLiteral> names = OpTy::getParamNames();
   ArrayRef<int64_t> statics = op.getStaticParams();
   if (statics.size() != names.size())
-    return op.emitOpError() << "expects " << names.size()
-                            << " parameters, got " << statics.size();
+    return op.emitOpError() << "expects " << names.size() << " parameters, got "
+                            << statics.size();
   if (failed(verifyListOfOperandsOrIntegers(op, "parameter", names.size(),
                                             statics, op.getParams())))
     return failure();
   SmallVector<std::optional<int64_t>> values;
   for (unsigned i = 0; i < statics.size(); ++i)
     values.push_back(op.getConstantParam(i));
-  std::string err = checkMaskParams(op->getName().getStringRef(), names, values);
+  std::string err =
+      checkMaskParams(op->getName().getStringRef(), names, values);
   if (!err.empty())
     return op.emitOpError() << err;
   return success();

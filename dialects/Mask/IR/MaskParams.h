@@ -29,8 +29,7 @@ std::string checkMaskParams(llvm::StringRef opName,
 
 /// The lower bound of parameter `index` of the leaf `opName` (0: must be
 /// non-negative, 1: positive), or nullopt when any value is accepted.
-std::optional<int64_t> maskParamMinimum(llvm::StringRef opName,
-                                        unsigned index);
+std::optional<int64_t> maskParamMinimum(llvm::StringRef opName, unsigned index);
 
 /// How a lower bound reads in diagnostics: "non-negative" (0), "positive"
 /// (1), "at least N".

@@ -25,7 +25,7 @@ namespace {
 class ExprBuilder {
 public:
   ExprBuilder(int64_t nq, int64_t nk, ArrayRef<int64_t> args,
-          std::vector<Node> &nodes)
+              std::vector<Node> &nodes)
       : nq(nq), nk(nk), args(args), nodes(nodes) {}
 
   llvm::Expected<unsigned> visit(Value mask);
@@ -165,85 +165,85 @@ llvm::Expected<unsigned> ExprBuilder::visit(Value mask) {
     return llvm::Error::success();
   };
   llvm::Error err = llvm::TypeSwitch<Operation *, llvm::Error>(op)
-            .Case([&](AllOp) {
-              n.kind = Kind::All;
-              return llvm::Error::success();
-            })
-            .Case([&](NoneOp) {
-              n.kind = Kind::None;
-              return llvm::Error::success();
-            })
-            .Case([&](CausalOp o) {
-              n.kind = Kind::Causal;
-              return params(o, n);
-            })
-            .Case([&](WindowOp o) {
-              n.kind = Kind::Window;
-              return params(o, n);
-            })
-            .Case([&](StrideOp o) {
-              n.kind = Kind::Stride;
-              return params(o, n);
-            })
-            .Case([&](DilatedOp o) {
-              n.kind = Kind::Dilated;
-              return params(o, n);
-            })
-            .Case([&](BlocksOp o) {
-              n.kind = Kind::Blocks;
-              return params(o, n);
-            })
-            .Case([&](SummaryOp o) {
-              n.kind = Kind::Summary;
-              return params(o, n);
-            })
-            .Case([&](PrefixOp o) {
-              n.kind = Kind::Prefix;
-              return params(o, n);
-            })
-            .Case([&](RandomBlocksOp o) {
-              n.kind = Kind::RandomBlocks;
-              return params(o, n);
-            })
-            .Case([&](GlobalOp o) {
-              n.kind = Kind::Global;
-              setOf(o.getSet(), n);
-              return llvm::Error::success();
-            })
-            .Case([&](GlobalRowsOp o) {
-              n.kind = Kind::GlobalRows;
-              setOf(o.getSet(), n);
-              return llvm::Error::success();
-            })
-            .Case([&](GlobalColsOp o) {
-              n.kind = Kind::GlobalCols;
-              setOf(o.getSet(), n);
-              return llvm::Error::success();
-            })
-            .Case([&](UnionOp o) {
-              n.kind = Kind::Union;
-              return kids(o.getInputs());
-            })
-            .Case([&](IntersectOp o) {
-              n.kind = Kind::Intersect;
-              return kids(o.getInputs());
-            })
-            .Case([&](DifferenceOp o) {
-              n.kind = Kind::Difference;
-              return kids({o.getLhs(), o.getRhs()});
-            })
-            .Case([&](ComplementOp o) {
-              n.kind = Kind::Complement;
-              return kids(o.getInput());
-            })
-            .Case([&](HeadsOp o) {
-              n.kind = Kind::Heads;
-              n.ends.assign(o.getEnds().begin(), o.getEnds().end());
-              return kids(o.getInputs());
-            })
-            .Default([&](Operation *other) {
-              return fail(other, "not a mask op");
-            });
+                        .Case([&](AllOp) {
+                          n.kind = Kind::All;
+                          return llvm::Error::success();
+                        })
+                        .Case([&](NoneOp) {
+                          n.kind = Kind::None;
+                          return llvm::Error::success();
+                        })
+                        .Case([&](CausalOp o) {
+                          n.kind = Kind::Causal;
+                          return params(o, n);
+                        })
+                        .Case([&](WindowOp o) {
+                          n.kind = Kind::Window;
+                          return params(o, n);
+                        })
+                        .Case([&](StrideOp o) {
+                          n.kind = Kind::Stride;
+                          return params(o, n);
+                        })
+                        .Case([&](DilatedOp o) {
+                          n.kind = Kind::Dilated;
+                          return params(o, n);
+                        })
+                        .Case([&](BlocksOp o) {
+                          n.kind = Kind::Blocks;
+                          return params(o, n);
+                        })
+                        .Case([&](SummaryOp o) {
+                          n.kind = Kind::Summary;
+                          return params(o, n);
+                        })
+                        .Case([&](PrefixOp o) {
+                          n.kind = Kind::Prefix;
+                          return params(o, n);
+                        })
+                        .Case([&](RandomBlocksOp o) {
+                          n.kind = Kind::RandomBlocks;
+                          return params(o, n);
+                        })
+                        .Case([&](GlobalOp o) {
+                          n.kind = Kind::Global;
+                          setOf(o.getSet(), n);
+                          return llvm::Error::success();
+                        })
+                        .Case([&](GlobalRowsOp o) {
+                          n.kind = Kind::GlobalRows;
+                          setOf(o.getSet(), n);
+                          return llvm::Error::success();
+                        })
+                        .Case([&](GlobalColsOp o) {
+                          n.kind = Kind::GlobalCols;
+                          setOf(o.getSet(), n);
+                          return llvm::Error::success();
+                        })
+                        .Case([&](UnionOp o) {
+                          n.kind = Kind::Union;
+                          return kids(o.getInputs());
+                        })
+                        .Case([&](IntersectOp o) {
+                          n.kind = Kind::Intersect;
+                          return kids(o.getInputs());
+                        })
+                        .Case([&](DifferenceOp o) {
+                          n.kind = Kind::Difference;
+                          return kids({o.getLhs(), o.getRhs()});
+                        })
+                        .Case([&](ComplementOp o) {
+                          n.kind = Kind::Complement;
+                          return kids(o.getInput());
+                        })
+                        .Case([&](HeadsOp o) {
+                          n.kind = Kind::Heads;
+                          n.ends.assign(o.getEnds().begin(), o.getEnds().end());
+                          return kids(o.getInputs());
+                        })
+                        .Default([&](Operation *other) {
+                          return fail(other, "not a mask op");
+                        });
   if (err)
     return std::move(err);
   --depth;
@@ -316,8 +316,8 @@ bool ReferenceMask::eval(unsigned id, int64_t h, int64_t q, int64_t k) const {
   case Kind::RandomBlocks: {
     int64_t b = n.p[0];
     int64_t numKeyBlocks = nk / b + (nk % b != 0);
-    std::vector<int64_t> drawn = drawRandomBlocks(
-        static_cast<uint64_t>(n.p[2]), q / b, numKeyBlocks, n.p[1]);
+    std::vector<int64_t> drawn = drawRandomBlocks(static_cast<uint64_t>(n.p[2]),
+                                                  q / b, numKeyBlocks, n.p[1]);
     return std::binary_search(drawn.begin(), drawn.end(), k / b);
   }
   case Kind::Global:

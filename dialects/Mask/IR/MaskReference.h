@@ -47,9 +47,24 @@ public:
   /// One op of the mask expression, with its parameters resolved.
   struct Node {
     enum class Kind {
-      All, None, Causal, Window, Stride, Dilated, Blocks, Summary, Prefix,
-      RandomBlocks, Global, GlobalRows, GlobalCols, Union, Intersect,
-      Difference, Complement, Heads
+      All,
+      None,
+      Causal,
+      Window,
+      Stride,
+      Dilated,
+      Blocks,
+      Summary,
+      Prefix,
+      RandomBlocks,
+      Global,
+      GlobalRows,
+      GlobalCols,
+      Union,
+      Intersect,
+      Difference,
+      Complement,
+      Heads
     };
     Kind kind;
     int64_t p[3] = {0, 0, 0};

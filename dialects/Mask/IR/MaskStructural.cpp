@@ -86,12 +86,9 @@ int sparsa::mask::compareMasks(Value a, Value b) {
 }
 
 void sparsa::mask::sortAndUniqueMasks(SmallVectorImpl<Value> &values) {
-  llvm::sort(values, [](Value a, Value b) {
-    return compareMasks(a, b) < 0;
-  });
-  values.erase(std::unique(values.begin(), values.end(),
-                           [](Value a, Value b) {
-                             return compareMasks(a, b) == 0;
-                           }),
-               values.end());
+  llvm::sort(values, [](Value a, Value b) { return compareMasks(a, b) < 0; });
+  values.erase(
+      std::unique(values.begin(), values.end(),
+                  [](Value a, Value b) { return compareMasks(a, b) == 0; }),
+      values.end());
 }

@@ -30,21 +30,19 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockQ, int64_t blockK,
                                  int64_t vectorWidth, StringRef target) {
   if (blockQ < 1 || blockK < 1)
-    return emitError() << "tile sizes must be positive, got " << blockQ
-                       << "x" << blockK;
+    return emitError() << "tile sizes must be positive, got " << blockQ << "x"
+                       << blockK;
   if (vectorWidth < 1)
-    return emitError() << "vector width must be positive, got "
-                       << vectorWidth;
+    return emitError() << "vector width must be positive, got " << vectorWidth;
   if (target != "cpu" && target != "cuda")
     return emitError() << "unknown target '" << target
                        << "', expected 'cpu' or 'cuda'";
   return success();
 }
 
-LogicalResult
-TokenMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     TokenMapKind kind, int64_t period, int64_t count,
-                     ArrayRef<int64_t> members) {
+LogicalResult TokenMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   TokenMapKind kind, int64_t period,
+                                   int64_t count, ArrayRef<int64_t> members) {
   if (period < 1)
     return emitError() << "token map period must be positive, got " << period;
   if (kind == TokenMapKind::summary_gather && (count < 1 || count > period))
@@ -54,8 +52,7 @@ TokenMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "only a member_gather map has members";
   if (kind != TokenMapKind::summary_gather && count != 0)
     return emitError() << "only a summary_gather map has a count";
-  if ((kind == TokenMapKind::identity ||
-       kind == TokenMapKind::member_gather) &&
+  if ((kind == TokenMapKind::identity || kind == TokenMapKind::member_gather) &&
       period != 1)
     return emitError() << "a " << stringifyTokenMapKind(kind)
                        << " map has no period";

@@ -32,9 +32,9 @@ static LogicalResult checkBlock(KernelOp op, Block &block, StringRef name,
                                 unsigned fixed, unsigned numYields) {
   unsigned expected = fixed + op.getNumParams();
   if (block.getNumArguments() != expected)
-    return op.emitOpError() << name << " region expects " << expected
-                            << " index arguments, got "
-                            << block.getNumArguments();
+    return op.emitOpError()
+           << name << " region expects " << expected << " index arguments, got "
+           << block.getNumArguments();
   for (BlockArgument arg : block.getArguments())
     if (!arg.getType().isIndex())
       return op.emitOpError() << name << " region arguments must be index, "
@@ -50,8 +50,8 @@ static LogicalResult checkBlock(KernelOp op, Block &block, StringRef name,
 }
 
 LogicalResult KernelOp::verifyRegions() {
-  if (failed(checkBlock(*this, getScheduleBlock(), "schedule",
-                        kNumScheduleArgs, 0)) ||
+  if (failed(checkBlock(*this, getScheduleBlock(), "schedule", kNumScheduleArgs,
+                        0)) ||
       failed(checkBlock(*this, getPredicateBlock(), "predicate",
                         kNumPredicateArgs, 1)))
     return failure();
@@ -126,7 +126,8 @@ LogicalResult AttentionOp::verify() {
         SymbolTable::lookupSymbolIn(module, ref.getAttr()));
     if (!k)
       return emitOpError() << "part " << ref << " is not a sattn.kernel";
-    if (headDim && (*headDim != k.getHeadDim() || *numParams != k.getNumParams()))
+    if (headDim &&
+        (*headDim != k.getHeadDim() || *numParams != k.getNumParams()))
       return emitOpError() << "parts disagree on the head dimension or the "
                               "runtime parameters";
     headDim = k.getHeadDim();

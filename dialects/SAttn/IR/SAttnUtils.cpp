@@ -32,8 +32,8 @@ void resolveMembers(IndexArith &m, ArrayRef<int64_t> members, Value n,
 }
 } // namespace
 
-Value sparsa::sattn::emitSpaceSize(OpBuilder &b, Location loc,
-                                   TokenMapAttr map, Value n, int64_t tile) {
+Value sparsa::sattn::emitSpaceSize(OpBuilder &b, Location loc, TokenMapAttr map,
+                                   Value n, int64_t tile) {
   IndexArith m{b, loc};
   switch (map.getKind()) {
   case TokenMapKind::identity:
@@ -62,9 +62,9 @@ Value sparsa::sattn::emitSpaceSize(OpBuilder &b, Location loc,
   return n;
 }
 
-std::pair<Value, Value>
-sparsa::sattn::emitTokenAt(OpBuilder &b, Location loc, TokenMapAttr map,
-                           Value pos, Value n, int64_t tile) {
+std::pair<Value, Value> sparsa::sattn::emitTokenAt(OpBuilder &b, Location loc,
+                                                   TokenMapAttr map, Value pos,
+                                                   Value n, int64_t tile) {
   using P = arith::CmpIPredicate;
   IndexArith m{b, loc};
   switch (map.getKind()) {
@@ -146,8 +146,7 @@ sparsa::sattn::emitRandomDraw(OpBuilder &b, Location loc, int64_t seed,
     Value j = m.add(m.sub(numKeyBlocks, m.c(count)), m.c(i));
     Value jSafe = m.max(j, m.c(0)); // j < 0 only when every block is drawn
     Value hj = mix(xorI(h, addI(toI64(jSafe), c64(0x632be59bd9b4e019ULL))));
-    Value mod = arith::RemUIOp::create(b, loc, hj,
-                                       toI64(m.add(jSafe, m.c(1))));
+    Value mod = arith::RemUIOp::create(b, loc, hj, toI64(m.add(jSafe, m.c(1))));
     Value t = arith::IndexCastOp::create(b, loc, b.getIndexType(), mod);
     Value taken = m.cmp(P::ne, m.c(0), m.c(0));
     for (Value prev : drawn)

@@ -1,4 +1,5 @@
-//===- SAttnUtils.h - IR helpers shared by sattn passes and backends --*- C++ -*-===//
+//===- SAttnUtils.h - IR helpers shared by sattn passes and backends --*- C++
+//-*-===//
 //
 // Emitting the closed forms the sattn dialect defines in its docs, so that
 // the schedule expansion and every backend compute them identically: the
@@ -95,8 +96,7 @@ emitTokenAt(mlir::OpBuilder &b, mlir::Location loc, TokenMapAttr map,
 /// returned `i1` (then the values are meaningless).
 std::pair<llvm::SmallVector<mlir::Value>, mlir::Value>
 emitRandomDraw(mlir::OpBuilder &b, mlir::Location loc, int64_t seed,
-               int64_t count, mlir::Value queryBlock,
-               mlir::Value numKeyBlocks);
+               int64_t count, mlir::Value queryBlock, mlir::Value numKeyBlocks);
 
 } // namespace sparsa::sattn
 

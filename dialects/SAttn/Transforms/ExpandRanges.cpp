@@ -78,8 +78,8 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
   if (isa<MemberRangeOp>(range)) {
     Value best = none;
     for (auto [tile, valid] : members.lookup(range)) {
-      Value ok = m.andi(valid, m.andi(m.cmp(P::sge, tile, from),
-                                      m.cmp(P::slt, tile, hi)));
+      Value ok = m.andi(
+          valid, m.andi(m.cmp(P::sge, tile, from), m.cmp(P::slt, tile, hi)));
       best = m.min(best, m.sel(ok, tile, none));
     }
     return best;
@@ -97,23 +97,21 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
       m.b, m.loc, qbLo, qbHi, m.c(1), ValueRange{none},
       [&](OpBuilder &ob, Location loc, Value qb, ValueRange iter) {
         IndexArith in{ob, loc};
-        auto [drawn, all] =
-            emitRandomDraw(ob, loc, static_cast<int64_t>(r.getSeed()),
-                           static_cast<int64_t>(r.getCount()), qb,
-                           numKeyBlocks);
+        auto [drawn, all] = emitRandomDraw(
+            ob, loc, static_cast<int64_t>(r.getSeed()),
+            static_cast<int64_t>(r.getCount()), qb, numKeyBlocks);
         Value best = iter[0];
         // Every block drawn: every tile of the range qualifies.
-        best = in.min(best, in.sel(in.andi(all, in.cmp(P::slt, from, hi)),
-                                   from, none));
+        best = in.min(
+            best, in.sel(in.andi(all, in.cmp(P::slt, from, hi)), from, none));
         for (Value kb : drawn) {
           Value tlo = in.fdiv(in.mul(kb, b), in.c(ctx.blockK));
-          Value thi = in.cdiv(in.mul(in.add(kb, in.c(1)), b),
-                              in.c(ctx.blockK));
+          Value thi = in.cdiv(in.mul(in.add(kb, in.c(1)), b), in.c(ctx.blockK));
           Value cand = in.max(from, tlo);
-          Value ok = in.andi(in.cmp(P::slt, cand, in.min(thi, hi)),
-                             arith::XOrIOp::create(
-                                 ob, loc, all,
-                                 arith::ConstantIntOp::create(ob, loc, 1, 1)));
+          Value ok = in.andi(
+              in.cmp(P::slt, cand, in.min(thi, hi)),
+              arith::XOrIOp::create(
+                  ob, loc, all, arith::ConstantIntOp::create(ob, loc, 1, 1)));
           best = in.min(best, in.sel(ok, cand, none));
         }
         scf::YieldOp::create(ob, loc, best);
@@ -138,9 +136,8 @@ LogicalResult Expander::run() {
   TokenMapAttr qmap = getOrIdentity(mctx, kernel.getQueryMapAttr());
   TokenMapAttr kmap = getOrIdentity(mctx, kernel.getKeyMapAttr());
   for (Operation *op : ranges)
-    if (isa<RandomRangeOp>(op) &&
-        (qmap.getKind() != TokenMapKind::identity ||
-         kmap.getKind() != TokenMapKind::identity))
+    if (isa<RandomRangeOp>(op) && (qmap.getKind() != TokenMapKind::identity ||
+                                   kmap.getKind() != TokenMapKind::identity))
       return op->emitOpError()
              << "needs the identity token maps: random blocks are drawn in "
                 "token order";
@@ -153,9 +150,8 @@ LogicalResult Expander::run() {
   ctx.nk = block.getArgument(3);
   ctx.blockQ = tiling.getBlockQ();
   ctx.blockK = tiling.getBlockK();
-  ctx.numKeyTiles =
-      m.cdiv(emitSpaceSize(builder, loc, kmap, ctx.nk, ctx.blockK),
-             m.c(ctx.blockK));
+  ctx.numKeyTiles = m.cdiv(
+      emitSpaceSize(builder, loc, kmap, ctx.nk, ctx.blockK), m.c(ctx.blockK));
 
   for (Operation *op : ranges) {
     Value lo = m.max(op->getOperand(0), m.c(0));
@@ -177,8 +173,8 @@ LogicalResult Expander::run() {
   auto loop = scf::WhileOp::create(builder, loc, TypeRange{indexTy},
                                    ValueRange{m.c(0)});
   {
-    Block *before = builder.createBlock(&loop.getBefore(), {}, {indexTy},
-                                        {loc});
+    Block *before =
+        builder.createBlock(&loop.getBefore(), {}, {indexTy}, {loc});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(before);
     IndexArith in{builder, loc};
@@ -186,13 +182,11 @@ LogicalResult Expander::run() {
     Value best = ctx.numKeyTiles;
     for (Operation *op : ranges)
       best = in.min(best, next(in, op, cur));
-    scf::ConditionOp::create(builder, loc,
-                             in.cmp(P::slt, best, ctx.numKeyTiles),
-                             ValueRange{best});
+    scf::ConditionOp::create(
+        builder, loc, in.cmp(P::slt, best, ctx.numKeyTiles), ValueRange{best});
   }
   {
-    Block *after = builder.createBlock(&loop.getAfter(), {}, {indexTy},
-                                       {loc});
+    Block *after = builder.createBlock(&loop.getAfter(), {}, {indexTy}, {loc});
     OpBuilder::InsertionGuard g(builder);
     builder.setInsertionPointToStart(after);
     IndexArith in{builder, loc};
@@ -203,8 +197,8 @@ LogicalResult Expander::run() {
       if (!r || r.getKind() != TileClass::full)
         continue;
       auto [lo, hi] = bounds.lookup(op);
-      full = in.ori(full, in.andi(in.cmp(P::sge, kt, lo),
-                                  in.cmp(P::slt, kt, hi)));
+      full =
+          in.ori(full, in.andi(in.cmp(P::sge, kt, lo), in.cmp(P::slt, kt, hi)));
     }
     scf::IfOp::create(
         builder, loc, full,

@@ -117,11 +117,10 @@ SPARSA_C_API const char *sparsa_kernel_param_name(const sparsa_kernel *kernel,
    with each other (inputs may overlap). Inputs must keep scale * q.k and
    Nk * |v| within f32 range, else the outputs hold inf or NaN. */
 SPARSA_C_API sparsa_status sparsa_kernel_run(
-    const sparsa_kernel *kernel, const sparsa_tensor *q,
-    const sparsa_tensor *k, const sparsa_tensor *v, const sparsa_tensor *out,
-    const sparsa_tensor *lse, const char *const *param_names,
-    const int64_t *param_values, size_t param_count, float scale,
-    uint32_t threads);
+    const sparsa_kernel *kernel, const sparsa_tensor *q, const sparsa_tensor *k,
+    const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
+    const char *const *param_names, const int64_t *param_values,
+    size_t param_count, float scale, uint32_t threads);
 
 /* [jit] Exact statistics for Nq = num_queries, Nk = num_keys (< 0: Nq). */
 SPARSA_C_API sparsa_status sparsa_kernel_stats(
@@ -144,8 +143,8 @@ SPARSA_C_API sparsa_status sparsa_options_set_layout(sparsa_options *options,
                                                      int enable);
 SPARSA_C_API sparsa_status sparsa_options_set_name(sparsa_options *options,
                                                    const char *name);
-SPARSA_C_API sparsa_status sparsa_options_set_file_name(
-    sparsa_options *options, const char *file_name);
+SPARSA_C_API sparsa_status sparsa_options_set_file_name(sparsa_options *options,
+                                                        const char *file_name);
 SPARSA_C_API sparsa_status sparsa_options_define(sparsa_options *options,
                                                  const char *name,
                                                  int64_t value);
@@ -168,8 +167,8 @@ SPARSA_C_API sparsa_status sparsa_compile_file(sparsa_compiler *compiler,
                                                sparsa_kernel **out);
 /* [jit] Writes a shared library for sparsa_kernel_load. */
 SPARSA_C_API sparsa_status sparsa_emit_shared_library(
-    sparsa_compiler *compiler, const char *spec,
-    const sparsa_options *options, const char *output_path);
+    sparsa_compiler *compiler, const char *spec, const sparsa_options *options,
+    const char *output_path);
 SPARSA_C_API sparsa_status sparsa_compiler_cache_stats(
     const sparsa_compiler *compiler, sparsa_cache_stats *out);
 

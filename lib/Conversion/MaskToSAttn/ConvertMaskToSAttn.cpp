@@ -50,8 +50,7 @@ TokenMapAttr toAttr(MLIRContext *ctx, const TokenMap &m) {
     return TokenMapAttr::get(ctx, TokenMapKind::summary_gather, m.period,
                              m.count, {});
   case TokenMap::Kind::MemberGather:
-    return TokenMapAttr::get(ctx, TokenMapKind::member_gather, 1, 0,
-                             m.members);
+    return TokenMapAttr::get(ctx, TokenMapKind::member_gather, 1, 0, m.members);
   }
   return {};
 }
@@ -80,14 +79,15 @@ private:
 };
 } // namespace
 
-FailureOr<sattn::KernelOp>
-KernelBuilder::build(StringRef name, const MaskNormalForm &mask,
-                     const SymbolicTiling *tiling, TokenMapAttr qmap,
-                     TokenMapAttr kmap) {
+FailureOr<sattn::KernelOp> KernelBuilder::build(StringRef name,
+                                                const MaskNormalForm &mask,
+                                                const SymbolicTiling *tiling,
+                                                TokenMapAttr qmap,
+                                                TokenMapAttr kmap) {
   unsigned numParams = p.fn.getNumArguments();
-  auto kernel = sattn::KernelOp::create(
-      b, loc, name, p.tiling, qmap, kmap, headDim, numParams,
-      b.getArrayAttr(p.paramNames));
+  auto kernel =
+      sattn::KernelOp::create(b, loc, name, p.tiling, qmap, kmap, headDim,
+                              numParams, b.getArrayAttr(p.paramNames));
   OpBuilder::InsertionGuard g(b);
   Type index = b.getIndexType();
 
@@ -95,8 +95,8 @@ KernelBuilder::build(StringRef name, const MaskNormalForm &mask,
   SmallVector<Type> schedTypes(sattn::KernelOp::kNumScheduleArgs + numParams,
                                index);
   SmallVector<Location> schedLocs(schedTypes.size(), loc);
-  Block *sched = b.createBlock(&kernel.getSchedule(), {}, schedTypes,
-                               schedLocs);
+  Block *sched =
+      b.createBlock(&kernel.getSchedule(), {}, schedTypes, schedLocs);
   params.assign(sched->args_begin() + sattn::KernelOp::kNumScheduleArgs,
                 sched->args_end());
   operands = {sched->getArgument(0), sched->getArgument(2),
@@ -109,11 +109,10 @@ KernelBuilder::build(StringRef name, const MaskNormalForm &mask,
   SmallVector<Type> predTypes(sattn::KernelOp::kNumPredicateArgs + numParams,
                               index);
   SmallVector<Location> predLocs(predTypes.size(), loc);
-  Block *pred =
-      b.createBlock(&kernel.getPredicate(), {}, predTypes, predLocs);
-  SmallVector<Value> predParams(
-      pred->args_begin() + sattn::KernelOp::kNumPredicateArgs,
-      pred->args_end());
+  Block *pred = b.createBlock(&kernel.getPredicate(), {}, predTypes, predLocs);
+  SmallVector<Value> predParams(pred->args_begin() +
+                                    sattn::KernelOp::kNumPredicateArgs,
+                                pred->args_end());
   PredicateOperands po{pred->getArgument(0), pred->getArgument(1),
                        pred->getArgument(2), pred->getArgument(3),
                        pred->getArgument(4), predParams};
@@ -142,7 +141,8 @@ LogicalResult KernelBuilder::schedule(Block &block,
       using P = arith::CmpIPredicate;
       Value lo = arith::ConstantIndexOp::create(b, loc, ct.headLo);
       Value hi = arith::ConstantIndexOp::create(
-          b, loc, std::min<int64_t>(ct.headHi, std::numeric_limits<int32_t>::max()));
+          b, loc,
+          std::min<int64_t>(ct.headHi, std::numeric_limits<int32_t>::max()));
       enabled = arith::AndIOp::create(
           b, loc, arith::CmpIOp::create(b, loc, P::sge, head, lo),
           arith::CmpIOp::create(b, loc, P::slt, head, hi));
@@ -237,8 +237,8 @@ struct ConvertMaskToSAttnPass
         return fn.emitOpError() << "runtime parameters must be index values, "
                                    "got "
                                 << arg.getType();
-      auto name = fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                  "mask.param");
+      auto name =
+          fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "mask.param");
       p.paramNames.push_back(
           name ? name
                : StringAttr::get(&getContext(),
@@ -277,8 +277,7 @@ struct ConvertMaskToSAttnPass
       if (!plan)
         return fn.emitOpError() << llvm::toString(plan.takeError());
       for (const LayoutPart &part : plan->getParts())
-        if (failed(addKernel(part.mask, &part.tiling,
-                             toAttr(ctx, part.queries),
+        if (failed(addKernel(part.mask, &part.tiling, toAttr(ctx, part.queries),
                              toAttr(ctx, part.keys))))
           return failure();
     } else {

@@ -78,8 +78,8 @@ private:
     Value any = boolean(false);
     for (int64_t m : k.members) {
       // Resolved members outside [0, N) never equal x, which is inside.
-      Value r = m < 0 ? arith::AddIOp::create(b, loc, n, c(m)).getResult()
-                      : c(m);
+      Value r =
+          m < 0 ? arith::AddIOp::create(b, loc, n, c(m)).getResult() : c(m);
       any = arith::OrIOp::create(b, loc, any, cmp(P::eq, x, r));
     }
     return any;

@@ -42,9 +42,8 @@ struct SelectTilingPass
 
   void runOnOperation() override {
     if (target != "cpu" && target != "cuda") {
-      getOperation().emitError()
-          << "unknown target '" << std::string(target)
-          << "', expected 'cpu' or 'cuda'";
+      getOperation().emitError() << "unknown target '" << std::string(target)
+                                 << "', expected 'cpu' or 'cuda'";
       return signalPassFailure();
     }
     if (blockQ < 0 || blockK < 0 || vectorWidth < 0) {
@@ -59,8 +58,8 @@ struct SelectTilingPass
     int64_t bq = blockQ ? blockQ : defaultQ;
     int64_t bk = blockK ? blockK : defaultK;
     int64_t vw = vectorWidth ? vectorWidth : (cpu ? hostVectorWidth() : 8);
-    auto tiling = sparsa::sattn::TilingAttr::get(&getContext(), bq, bk, vw,
-                                                 target);
+    auto tiling =
+        sparsa::sattn::TilingAttr::get(&getContext(), bq, bk, vw, target);
     getOperation().walk([&](func::FuncOp fn) {
       if (fn.getNumResults() != 1 ||
           !isa<sparsa::mask::MaskType>(fn.getResultTypes()[0]))

@@ -51,7 +51,8 @@ struct ConvertSAttnToGPUPass
           ok = false;
         }
       });
-      FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel, element, rowsPerWarp);
+      FailureOr<cuda::Geometry> g =
+          cuda::computeGeometry(kernel, element, rowsPerWarp);
       if (failed(g))
         ok = false;
       else
@@ -68,8 +69,8 @@ struct ConvertSAttnToGPUPass
     auto gpuModule = module.lookupSymbol<mlir::gpu::GPUModuleOp>(kModuleName);
     if (!gpuModule) {
       b.setInsertionPointToEnd(module.getBody());
-      gpuModule = mlir::gpu::GPUModuleOp::create(b, module.getLoc(),
-                                                 kModuleName);
+      gpuModule =
+          mlir::gpu::GPUModuleOp::create(b, module.getLoc(), kModuleName);
     }
     for (auto &[kernel, g] : kernels) {
       if (failed(cuda::lowerKernel(b, kernel, g, gpuModule)))

@@ -106,9 +106,8 @@ mlir::Value packPair(Emitter &e, const Geometry &g, mlir::Value x,
 void storePair(Emitter &e, const Geometry &g, mlir::Value flat,
                mlir::Value offset, mlir::Value x, mlir::Value y);
 /// Loads two adjacent elements at `flat[offset]` as f32.
-std::pair<mlir::Value, mlir::Value> loadPair(Emitter &e, const Geometry &g,
-                                             mlir::Value flat,
-                                             mlir::Value offset);
+std::pair<mlir::Value, mlir::Value>
+loadPair(Emitter &e, const Geometry &g, mlir::Value flat, mlir::Value offset);
 /// 16-byte cp.async of 8 elements from `flat[offset]` to `tile[row, col]`.
 void copyAsync(Emitter &e, mlir::Value tile, mlir::Value row, mlir::Value col,
                mlir::Value flat, mlir::Value offset);
@@ -123,10 +122,10 @@ struct KernelValues {
   mlir::Value tid, lane, warp, quadRow, quadCol; // g = lane / 4, c = lane % 4
   mlir::Value head, numQueries, numKeys, keySpace;
   mlir::SmallVector<mlir::Value> params;
-  mlir::Value keys, values;               // flat memref<?xT>
+  mlir::Value keys, values; // flat memref<?xT>
   mlir::Value keyBase, valueBase, keyStride, valueStride;
-  mlir::Value shared;                     // dynamic shared memory (i8)
-  mlir::Value numKeyTiles;                // ceil(keySpace / block_k)
+  mlir::Value shared;      // dynamic shared memory (i8)
+  mlir::Value numKeyTiles; // ceil(keySpace / block_k)
   /// memref<2 x index>: the key tile being prefetched (-1: none) and the
   /// shared-memory slot it goes to.
   mlir::Value prefetch;

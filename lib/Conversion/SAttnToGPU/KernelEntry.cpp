@@ -42,8 +42,8 @@ bool Geometry::identityKeys() const {
 }
 
 MemRefType Geometry::tileType(MLIRContext *ctx, int64_t rows) const {
-  auto workgroup = mlir::gpu::AddressSpaceAttr::get(
-      ctx, mlir::gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   return MemRefType::get({rows, rowStride()}, elementType, AffineMap(),
                          workgroup);
 }
@@ -80,8 +80,8 @@ FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
 static DictionaryAttr launchMetadata(OpBuilder &b, KernelOp kernel,
                                      const Geometry &g) {
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
-  bool coversAll = g.identityQueries() ||
-                   g.queryMap.getKind() == TokenMapKind::residue;
+  bool coversAll =
+      g.identityQueries() || g.queryMap.getKind() == TokenMapKind::residue;
   return b.getDictionaryAttr({
       b.getNamedAttr("block_q", i64(g.blockQ)),
       b.getNamedAttr("block_k", i64(g.blockK)),
@@ -108,27 +108,27 @@ static Value flatView(Emitter &e, Value base) {
 
 /// Writes the normalized rows of this lane (or merges them).
 static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
-                         ArrayRef<std::pair<Value, Value>> rowTokens,
-                         Value out, Value lse, Value oBase, Value oStride,
-                         Value lBase, Value lStride, Value hasLse,
-                         Value merge) {
+                         ArrayRef<std::pair<Value, Value>> rowTokens, Value out,
+                         Value lse, Value oBase, Value oStride, Value lBase,
+                         Value lStride, Value hasLse, Value merge) {
   const float negInf = -std::numeric_limits<float>::infinity();
   Value zero = e.f32(0.0), minusInf = e.f32(negInf);
-  Value firstOfQuad = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
-                                            v.quadCol, e.idx(0));
+  Value firstOfQuad = arith::CmpIOp::create(
+      e.b, e.loc, arith::CmpIPredicate::eq, v.quadCol, e.idx(0));
   for (int64_t row = 0; row < 2 * g.mTiles; ++row) {
     const int64_t mt = row / 2, i = row % 2;
-    Value l = memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(row)});
+    Value l =
+        memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(row)});
     l = e.fadd(l, e.shuffleXor(l, 1));
     l = e.fadd(l, e.shuffleXor(l, 2));
-    Value m = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(row)});
-    Value any = arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OGT, l,
-                                      zero);
-    Value inv = e.sel(any, arith::DivFOp::create(e.b, e.loc, e.f32(1.0), l),
-                      zero);
+    Value m =
+        memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(row)});
+    Value any =
+        arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OGT, l, zero);
+    Value inv =
+        e.sel(any, arith::DivFOp::create(e.b, e.loc, e.f32(1.0), l), zero);
     Value logL = math::LogOp::create(e.b, e.loc, l);
-    Value rowLse =
-        e.sel(any, e.fadd(e.fmul(m, e.f32(M_LN2)), logL), minusInf);
+    Value rowLse = e.sel(any, e.fadd(e.fmul(m, e.f32(M_LN2)), logL), minusInf);
     SmallVector<Value> o;
     for (int64_t n = 0; n < g.headDim / 8; ++n)
       for (int64_t c = 0; c < 2; ++c) {
@@ -149,7 +149,8 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
           e.b, e.loc, merge,
           [&](OpBuilder &, Location) {
             // lse = log(e^old + e^new); O = w_old O_old + w_new O_new.
-            Value old = memref::LoadOp::create(e.b, e.loc, lse, ValueRange{lAt});
+            Value old =
+                memref::LoadOp::create(e.b, e.loc, lse, ValueRange{lAt});
             Value mx = e.fmax(old, rowLse);
             Value empty = arith::CmpFOp::create(
                 e.b, e.loc, arith::CmpFPredicate::OEQ, mx, minusInf);
@@ -157,12 +158,12 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
             Value eOld = math::ExpOp::create(e.b, e.loc, e.fsub(old, mxUse));
             Value eNew = math::ExpOp::create(e.b, e.loc, e.fsub(rowLse, mxUse));
             Value total = e.fadd(eOld, eNew);
-            Value merged = e.sel(
-                empty, minusInf,
-                e.fadd(mxUse, math::LogOp::create(e.b, e.loc, total)));
-            Value invTotal = e.sel(
-                empty, zero,
-                arith::DivFOp::create(e.b, e.loc, e.f32(1.0), total));
+            Value merged =
+                e.sel(empty, minusInf,
+                      e.fadd(mxUse, math::LogOp::create(e.b, e.loc, total)));
+            Value invTotal =
+                e.sel(empty, zero,
+                      arith::DivFOp::create(e.b, e.loc, e.f32(1.0), total));
             Value wOld = e.fmul(eOld, invTotal), wNew = e.fmul(eNew, invTotal);
             for (int64_t n = 0; n < g.headDim / 8; ++n) {
               auto [a, b2] = loadPair(e, g, out, elementAt(n));
@@ -195,15 +196,16 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
 }
 
 LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
-                               const Geometry &g, Operation *gpuModule) {
+                                const Geometry &g, Operation *gpuModule) {
   MLIRContext *ctx = b.getContext();
   Location loc = kernel.getLoc();
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(&gpuModule->getRegion(0).front());
   Type t = g.elementType, f32 = b.getF32Type(), index = b.getIndexType();
   auto tensorType = MemRefType::get({1}, t);
-  SmallVector<Type> inputs{tensorType, tensorType, tensorType, tensorType,
-                           MemRefType::get({1}, f32), f32};
+  SmallVector<Type> inputs{
+      tensorType, tensorType, tensorType, tensorType, MemRefType::get({1}, f32),
+      f32};
   inputs.append(abi::kNumFixedArgs + kernel.getNumParams(), index);
   auto fn = mlir::gpu::GPUFuncOp::create(b, loc, kernel.getSymName(),
                                          FunctionType::get(ctx, inputs, {}));
@@ -257,8 +259,8 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   Value out = flatView(e, entry.getArgument(3));
   Value lse = flatView(e, entry.getArgument(4));
 
-  auto workgroup = mlir::gpu::AddressSpaceAttr::get(
-      ctx, mlir::gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
   v.shared = mlir::gpu::DynamicSharedMemoryOp::create(
       b, loc,
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), AffineMap(),
@@ -289,8 +291,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
       auto [token, valid] = tokenAt(pos);
       row = e.sel(valid, token, e.idx(0));
     }
-    Value offset =
-        e.add(e.add(qBase, e.mul(row, arg(abi::kQStrideN))), col);
+    Value offset = e.add(e.add(qBase, e.mul(row, arg(abi::kQStrideN))), col);
     copyAsync(e, qTile, r, col, query, offset);
   }
   waitGroups(e, commitGroup(e), 0);
@@ -313,8 +314,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
             e, g, qTile, fragRow, e.add(fragCol, e.idx(16 * kk)), false));
     }
     for (int64_t i = 0; i < 2; ++i) {
-      Value r = e.add(warpRow,
-                      e.add(v.quadRow, e.idx(16 * mt + 8 * i)));
+      Value r = e.add(warpRow, e.add(v.quadRow, e.idx(16 * mt + 8 * i)));
       auto [token, valid] = tokenAt(e.add(q0, r));
       rowTokens.push_back({token, valid});
       v.queryToken.push_back(g.identityQueries()
@@ -334,8 +334,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
     v.rowSum = memref::AllocaOp::create(b, loc, rows);
     v.acc = memref::AllocaOp::create(
         b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
-    v.prefetch = memref::AllocaOp::create(b, loc,
-                                          MemRefType::get({2}, index));
+    v.prefetch = memref::AllocaOp::create(b, loc, MemRefType::get({2}, index));
   }
   memref::StoreOp::create(b, loc, e.idx(-1), v.prefetch, ValueRange{e.idx(0)});
   memref::StoreOp::create(b, loc, e.idx(0), v.prefetch, ValueRange{e.idx(1)});
@@ -346,8 +345,8 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   }
   for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
     memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.idx(i)});
-  v.scaleLog2 = e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs),
-                       e.f32(M_LOG2E));
+  v.scaleLog2 =
+      e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs), e.f32(M_LOG2E));
 
   // The schedule, with every visit expanded in place.
   Block &schedule = kernel.getScheduleBlock();
@@ -375,8 +374,8 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
                                        arg(abi::kHasLse), e.idx(0));
   Value merge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
                                       arg(abi::kMerge), e.idx(0));
-  emitEpilogue(e, g, v, rowTokens, out, lse, oBase, arg(abi::kOStrideN),
-               lBase, arg(abi::kLseStrideN), hasLse, merge);
+  emitEpilogue(e, g, v, rowTokens, out, lse, oBase, arg(abi::kOStrideN), lBase,
+               arg(abi::kLseStrideN), hasLse, merge);
   b.setInsertionPointToEnd(&entry);
   mlir::gpu::ReturnOp::create(b, loc);
   return success();

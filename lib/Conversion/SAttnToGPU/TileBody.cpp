@@ -63,8 +63,8 @@ static void copyTile(Emitter &e, const Geometry &g, const KernelValues &v,
 }
 
 /// Evaluates the predicate region for one (query, key) pair.
-static Value evalPredicate(Emitter &e, KernelOp kernel,
-                           const KernelValues &v, Value query, Value key) {
+static Value evalPredicate(Emitter &e, KernelOp kernel, const KernelValues &v,
+                           Value query, Value key) {
   Block &block = kernel.getPredicateBlock();
   IRMapping map;
   map.map(block.getArgument(0), v.head);
@@ -97,9 +97,9 @@ struct KeyTokens {
       return;
     Value period = e.idx(g.keyMap.getPeriod());
     Value classes = arith::CeilDivUIOp::create(e.b, e.loc, v.numKeys, period);
-    Value stride = e.mul(arith::CeilDivUIOp::create(e.b, e.loc, classes,
-                                                    e.idx(g.blockK)),
-                         e.idx(g.blockK));
+    Value stride =
+        e.mul(arith::CeilDivUIOp::create(e.b, e.loc, classes, e.idx(g.blockK)),
+              e.idx(g.blockK));
     cls = e.div(k0, stride);
     first = e.sub(k0, e.mul(cls, stride));
   }
@@ -110,8 +110,8 @@ struct KeyTokens {
     case TokenMapKind::identity:
       return {pos, e.lt(pos, v.numKeys)};
     case TokenMapKind::residue: {
-      Value token = e.add(
-          e.mul(e.add(first, offset), e.idx(g.keyMap.getPeriod())), cls);
+      Value token =
+          e.add(e.mul(e.add(first, offset), e.idx(g.keyMap.getPeriod())), cls);
       Value valid = e.andi(e.lt(cls, e.idx(g.keyMap.getPeriod())),
                            e.lt(token, v.numKeys));
       return {token, valid};
@@ -147,7 +147,8 @@ static SmallVector<Value> tileRows(Emitter &e, const Geometry &g,
 /// The K (or V) tile of shared-memory slot `slot`.
 static Value slotTile(Emitter &e, const Geometry &g, const KernelValues &v,
                       bool values, Value slot) {
-  int64_t first = g.blockQ * g.rowStride() * 2 + (values ? 2 : 0) * g.tileBytes();
+  int64_t first =
+      g.blockQ * g.rowStride() * 2 + (values ? 2 : 0) * g.tileBytes();
   Value shift = e.add(e.idx(first), e.mul(slot, e.idx(g.tileBytes())));
   return memref::ViewOp::create(e.b, e.loc,
                                 g.tileType(e.b.getContext(), g.blockK),
@@ -181,12 +182,12 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   // stale prefetch is drained and this tile is copied into the slot the
   // previous visit used. Then tile kt + 1 is prefetched into the other
   // slot. Groups per visit: [K, V, next K, next V] (empty when skipped).
-  Value pfTile = memref::LoadOp::create(e.b, e.loc, v.prefetch,
-                                        ValueRange{e.idx(0)});
-  Value pfSlot = memref::LoadOp::create(e.b, e.loc, v.prefetch,
-                                        ValueRange{e.idx(1)});
-  Value hit = arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
-                                    pfTile, kt);
+  Value pfTile =
+      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.idx(0)});
+  Value pfSlot =
+      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.idx(1)});
+  Value hit =
+      arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq, pfTile, kt);
   Value miss = arith::XOrIOp::create(
       e.b, e.loc, hit, arith::ConstantIntOp::create(e.b, e.loc, 1, 1));
   Value slot = e.sel(hit, pfSlot, e.sub(e.idx(1), pfSlot));
@@ -201,10 +202,9 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   Value more = e.lt(next, v.numKeyTiles);
   copyIf(e, g, v, more, false, next, other);
   Value last = copyIf(e, g, v, more, true, next, other);
-  memref::StoreOp::create(e.b, e.loc, e.sel(more, next, e.idx(-1)),
-                          v.prefetch, ValueRange{e.idx(0)});
-  memref::StoreOp::create(e.b, e.loc, other, v.prefetch,
-                          ValueRange{e.idx(1)});
+  memref::StoreOp::create(e.b, e.loc, e.sel(more, next, e.idx(-1)), v.prefetch,
+                          ValueRange{e.idx(0)});
+  memref::StoreOp::create(e.b, e.loc, other, v.prefetch, ValueRange{e.idx(1)});
   Value kTile = slotTile(e, g, v, false, slot);
   Value vTile = slotTile(e, g, v, true, slot);
   waitGroups(e, last, 3);
@@ -321,11 +321,10 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   for (int64_t mt = 0; mt < mts; ++mt)
     for (int64_t kk = 0; kk < bk / 16; ++kk) {
       auto pr = [&](int64_t j, int64_t i) {
-        return packPair(e, g, scaled[at(mt, j, i, 0)],
-                        scaled[at(mt, j, i, 1)]);
+        return packPair(e, g, scaled[at(mt, j, i, 0)], scaled[at(mt, j, i, 1)]);
       };
-      p[mt].push_back({pr(2 * kk, 0), pr(2 * kk, 1), pr(2 * kk + 1, 0),
-                       pr(2 * kk + 1, 1)});
+      p[mt].push_back(
+          {pr(2 * kk, 0), pr(2 * kk, 1), pr(2 * kk + 1, 0), pr(2 * kk + 1, 1)});
     }
   // Accumulator of row tile mt, column block n: index (mt * nd + n).
   SmallVector<Acc4> acc(mts * nd);

@@ -22,19 +22,33 @@ using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cuda;
 
-Value Emitter::idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+Value Emitter::idx(int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
 Value Emitter::i32(int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
 }
 Value Emitter::f32(double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
-Value Emitter::add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-Value Emitter::sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-Value Emitter::mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-Value Emitter::div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
-Value Emitter::rem(Value x, Value y) { return arith::RemUIOp::create(b, loc, x, y); }
-Value Emitter::min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+Value Emitter::add(Value x, Value y) {
+  return arith::AddIOp::create(b, loc, x, y);
+}
+Value Emitter::sub(Value x, Value y) {
+  return arith::SubIOp::create(b, loc, x, y);
+}
+Value Emitter::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, loc, x, y);
+}
+Value Emitter::div(Value x, Value y) {
+  return arith::DivUIOp::create(b, loc, x, y);
+}
+Value Emitter::rem(Value x, Value y) {
+  return arith::RemUIOp::create(b, loc, x, y);
+}
+Value Emitter::min(Value x, Value y) {
+  return arith::MinSIOp::create(b, loc, x, y);
+}
 Value Emitter::lt(Value x, Value y) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
 }
@@ -44,11 +58,21 @@ Value Emitter::le(Value x, Value y) {
 Value Emitter::sel(Value c, Value x, Value y) {
   return arith::SelectOp::create(b, loc, c, x, y);
 }
-Value Emitter::andi(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-Value Emitter::fadd(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-Value Emitter::fsub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-Value Emitter::fmul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-Value Emitter::fmax(Value x, Value y) { return arith::MaxNumFOp::create(b, loc, x, y); }
+Value Emitter::andi(Value x, Value y) {
+  return arith::AndIOp::create(b, loc, x, y);
+}
+Value Emitter::fadd(Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+Value Emitter::fsub(Value x, Value y) {
+  return arith::SubFOp::create(b, loc, x, y);
+}
+Value Emitter::fmul(Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
+}
+Value Emitter::fmax(Value x, Value y) {
+  return arith::MaxNumFOp::create(b, loc, x, y);
+}
 Value Emitter::exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
 
 Value Emitter::shuffleXor(Value x, int64_t mask) {
@@ -62,7 +86,7 @@ static VectorType pairType(const Geometry &g) {
 }
 
 Frag4 cuda::loadMatrixX4(Emitter &e, const Geometry &g, Value tile, Value row,
-                        Value col, bool transpose) {
+                         Value col, bool transpose) {
   auto type = VectorType::get({4, 2}, g.elementType);
   Value m = nvgpu::LdMatrixOp::create(e.b, e.loc, type, tile,
                                       ValueRange{row, col}, transpose, 4);
@@ -70,8 +94,8 @@ Frag4 cuda::loadMatrixX4(Emitter &e, const Geometry &g, Value tile, Value row,
   Value ints = vector::BitCastOp::create(e.b, e.loc, asInt, m);
   Frag4 out;
   for (int64_t i = 0; i < 4; ++i)
-    out[i] = vector::ExtractOp::create(e.b, e.loc, ints,
-                                       ArrayRef<int64_t>{i, 0});
+    out[i] =
+        vector::ExtractOp::create(e.b, e.loc, ints, ArrayRef<int64_t>{i, 0});
   return out;
 }
 
@@ -85,15 +109,15 @@ static Value operand(Emitter &e, const Geometry &g, Value reg) {
 }
 
 Acc4 cuda::mmaSync(Emitter &e, const Geometry &g, const Frag4 &a, Value b0,
-                  Value b1, const Acc4 &c) {
+                   Value b1, const Acc4 &c) {
   SmallVector<Value> as, bs;
   for (Value r : a)
     as.push_back(operand(e, g, r));
   bs.push_back(operand(e, g, b0));
   bs.push_back(operand(e, g, b1));
   Type f32 = e.b.getF32Type();
-  auto resType = LLVM::LLVMStructType::getLiteral(e.b.getContext(),
-                                                  {f32, f32, f32, f32});
+  auto resType =
+      LLVM::LLVMStructType::getLiteral(e.b.getContext(), {f32, f32, f32, f32});
   NVVM::MMATypes ptx =
       g.elementType.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
   auto mma = NVVM::MmaOp::create(
@@ -123,15 +147,15 @@ Value cuda::packPair(Emitter &e, const Geometry &g, Value x, Value y) {
 }
 
 void cuda::storePair(Emitter &e, const Geometry &g, Value flat, Value offset,
-                    Value x, Value y) {
+                     Value x, Value y) {
   vector::StoreOp::create(e.b, e.loc, truncPair(e, g, x, y), flat,
                           ValueRange{offset});
 }
 
 std::pair<Value, Value> cuda::loadPair(Emitter &e, const Geometry &g,
-                                      Value flat, Value offset) {
-  Value v = vector::LoadOp::create(e.b, e.loc, pairType(g), flat,
-                                   ValueRange{offset});
+                                       Value flat, Value offset) {
+  Value v =
+      vector::LoadOp::create(e.b, e.loc, pairType(g), flat, ValueRange{offset});
   auto f32x2 = VectorType::get({2}, e.b.getF32Type());
   Value w = arith::ExtFOp::create(e.b, e.loc, f32x2, v);
   return {vector::ExtractOp::create(e.b, e.loc, w, ArrayRef<int64_t>{0}),
@@ -139,7 +163,7 @@ std::pair<Value, Value> cuda::loadPair(Emitter &e, const Geometry &g,
 }
 
 void cuda::copyAsync(Emitter &e, Value tile, Value row, Value col, Value flat,
-                    Value offset) {
+                     Value offset) {
   nvgpu::DeviceAsyncCopyOp::create(
       e.b, e.loc, nvgpu::DeviceAsyncTokenType::get(e.b.getContext()), tile,
       ValueRange{row, col}, flat, ValueRange{offset}, e.b.getIndexAttr(8),

@@ -28,9 +28,8 @@ struct ConvertSAttnToVectorPass
     bool ok = true;
     getOperation().walk([&](KernelOp kernel) {
       kernel.getSchedule().walk([&](RangeOp range) {
-        range.emitOpError()
-            << "must be expanded by sattn-expand-ranges before "
-               "convert-sattn-to-vector";
+        range.emitOpError() << "must be expanded by sattn-expand-ranges before "
+                               "convert-sattn-to-vector";
         ok = false;
       });
       if (failed(cpu::computeTileShape(kernel)))
@@ -42,8 +41,8 @@ struct ConvertSAttnToVectorPass
     populateSAttnToVectorPatterns(patterns, rowSpans);
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     recordAttentions(getOperation());
   }

@@ -44,11 +44,11 @@ struct TileShape {
   bool rowSpans = true;
 
   mlir::VectorType f32Vec(mlir::MLIRContext *ctx) const;
-  mlir::MemRefType qTileType(mlir::MLIRContext *ctx) const;   // BQ x D
-  mlir::MemRefType qTransType(mlir::MLIRContext *ctx) const;  // D x BQ
-  mlir::MemRefType rowType(mlir::MLIRContext *ctx) const;     // BQ
-  mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;   // BK x BQ
-  mlir::MemRefType laneMaskType(mlir::MLIRContext *ctx) const; // BK x BQ i8
+  mlir::MemRefType qTileType(mlir::MLIRContext *ctx) const;      // BQ x D
+  mlir::MemRefType qTransType(mlir::MLIRContext *ctx) const;     // D x BQ
+  mlir::MemRefType rowType(mlir::MLIRContext *ctx) const;        // BQ
+  mlir::MemRefType scoreType(mlir::MLIRContext *ctx) const;      // BK x BQ
+  mlir::MemRefType laneMaskType(mlir::MLIRContext *ctx) const;   // BK x BQ i8
   mlir::MemRefType spanType(mlir::MLIRContext *ctx) const;       // BQ i32
   mlir::MemRefType vectorSpanType(mlir::MLIRContext *ctx) const; // BQ/VW
   mlir::MemRefType queryTokenType(mlir::MLIRContext *ctx) const; // BQ index
@@ -76,7 +76,7 @@ struct TileValues {
   mlir::Value keyTokens;
   /// Size of the key position space (Nk for the identity map).
   mlir::Value keySpace;
-  mlir::Value keys, values;                      // flat memref<?xf32>
+  mlir::Value keys, values; // flat memref<?xf32>
   mlir::Value keyBase, valueBase, keyStride, valueStride;
   mlir::Value keyTile, firstQuery, head, numQueries, numKeys;
   mlir::ValueRange params;
@@ -89,9 +89,9 @@ struct TileValues {
 /// vector of queries, the union of its lanes' spans. Work outside a span is
 /// skipped; inside it the mask is applied lane by lane.
 struct TileMasks {
-  mlir::Value lanes;             // memref<BK x BQ x i8>
-  mlir::Value first, end;        // memref<BQ x i32>
-  mlir::Value vecFirst, vecEnd;  // memref<BQ/VW x index>
+  mlir::Value lanes;            // memref<BK x BQ x i8>
+  mlir::Value first, end;       // memref<BQ x i32>
+  mlir::Value vecFirst, vecEnd; // memref<BQ/VW x index>
   /// False for the masked-dense baseline: the masks are applied to every
   /// key of the tile, the spans are not used.
   bool useSpans = true;
@@ -141,8 +141,8 @@ void accumulateValues(mlir::OpBuilder &b, mlir::Location loc,
 // without `masks` (null for all).
 void updateSoftmax(mlir::OpBuilder &b, mlir::Location loc,
                    const TileShape &shape, const TileValues &t,
-                   mlir::Value scores, mlir::Value rescale,
-                   LaneMaskFn keyMask, const TileMasks *masks = nullptr);
+                   mlir::Value scores, mlir::Value rescale, LaneMaskFn keyMask,
+                   const TileMasks *masks = nullptr);
 
 // Predicate.cpp: the kernel's predicate for the query lanes `queries`
 // (vector<VW x index>) and the scalar key `key`, as vector<VW x i1>.
@@ -154,8 +154,8 @@ mlir::Value emitPredicate(mlir::OpBuilder &b, mlir::Location loc,
 
 // KernelDriver.cpp: replaces `kernel` by the entry function, its tile
 // functions and the work-item counter.
-mlir::LogicalResult lowerKernel(mlir::RewriterBase &rewriter,
-                                KernelOp kernel, const TileShape &shape);
+mlir::LogicalResult lowerKernel(mlir::RewriterBase &rewriter, KernelOp kernel,
+                                const TileShape &shape);
 
 // TokenMaps.cpp: the key tokens of the tile (fills t.keyTokens) and
 // whether every position of the tile holds a key (i1).

@@ -44,8 +44,8 @@ namespace {
 struct ArgBlock {
   Value flat;
   Value get(OpBuilder &b, Location loc, int64_t i) const {
-    Value v = memref::LoadOp::create(b, loc, flat,
-                                     ValueRange{cstIndex(b, loc, i)});
+    Value v =
+        memref::LoadOp::create(b, loc, flat, ValueRange{cstIndex(b, loc, i)});
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   }
 };
@@ -72,13 +72,12 @@ static void buildWorkItemsFunction(OpBuilder &b, KernelOp kernel,
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(fn.addEntryBlock());
   ArgBlock args{flatView(b, loc, fn.getArgument(0))};
-  Value space = emitSpaceSize(
-      b, loc, getOrIdentity(ctx, shape.queryMap), args.get(b, loc, rt::kSeqQ),
-      shape.blockQ);
-  Value tiles = arith::CeilDivUIOp::create(b, loc, space,
-                                           cstIndex(b, loc, shape.blockQ));
-  Value n = mul(b, loc, args.get(b, loc, rt::kBatch),
-                args.get(b, loc, rt::kHeadsQ));
+  Value space = emitSpaceSize(b, loc, getOrIdentity(ctx, shape.queryMap),
+                              args.get(b, loc, rt::kSeqQ), shape.blockQ);
+  Value tiles =
+      arith::CeilDivUIOp::create(b, loc, space, cstIndex(b, loc, shape.blockQ));
+  Value n =
+      mul(b, loc, args.get(b, loc, rt::kBatch), args.get(b, loc, rt::kHeadsQ));
   func::ReturnOp::create(b, loc, ValueRange{mul(b, loc, n, tiles)});
 }
 
@@ -124,33 +123,28 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   auto f32Base = MemRefType::get({1}, Float32Type::get(ctx));
   auto i64Base = MemRefType::get({1}, IntegerType::get(ctx, 64));
   Type idx = IndexType::get(ctx);
-  auto fnType = FunctionType::get(
-      ctx,
-      {f32Base, f32Base, f32Base, f32Base, f32Base, i64Base,
-       Float32Type::get(ctx), idx, idx},
-      {});
+  auto fnType = FunctionType::get(ctx,
+                                  {f32Base, f32Base, f32Base, f32Base, f32Base,
+                                   i64Base, Float32Type::get(ctx), idx, idx},
+                                  {});
   auto fn = func::FuncOp::create(rewriter, loc, kernel.getSymName(), fnType);
-  fn->setAttr("sparsa.kernel",
-              rewriter.getDictionaryAttr({
-                  rewriter.getNamedAttr("block_q",
-                                        rewriter.getI64IntegerAttr(
-                                            shape.blockQ)),
-                  rewriter.getNamedAttr("block_k",
-                                        rewriter.getI64IntegerAttr(
-                                            shape.blockK)),
-                  rewriter.getNamedAttr("head_dim",
-                                        rewriter.getI64IntegerAttr(
-                                            shape.headDim)),
-                  rewriter.getNamedAttr("vector_width",
-                                        rewriter.getI64IntegerAttr(vw)),
-                  rewriter.getNamedAttr("param_names",
-                                        kernel.getParamNamesAttr()),
-                  rewriter.getNamedAttr(
-                      "covers_all_queries",
-                      rewriter.getBoolAttr(
-                          shape.identityQueries() ||
-                          shape.queryMap.getKind() == TokenMapKind::residue)),
-              }));
+  fn->setAttr(
+      "sparsa.kernel",
+      rewriter.getDictionaryAttr({
+          rewriter.getNamedAttr("block_q",
+                                rewriter.getI64IntegerAttr(shape.blockQ)),
+          rewriter.getNamedAttr("block_k",
+                                rewriter.getI64IntegerAttr(shape.blockK)),
+          rewriter.getNamedAttr("head_dim",
+                                rewriter.getI64IntegerAttr(shape.headDim)),
+          rewriter.getNamedAttr("vector_width", rewriter.getI64IntegerAttr(vw)),
+          rewriter.getNamedAttr("param_names", kernel.getParamNamesAttr()),
+          rewriter.getNamedAttr(
+              "covers_all_queries",
+              rewriter.getBoolAttr(shape.identityQueries() ||
+                                   shape.queryMap.getKind() ==
+                                       TokenMapKind::residue)),
+      }));
   Block *entry = fn.addEntryBlock();
   rewriter.setInsertionPointToStart(entry);
   ValueRange a = entry->getArguments();
@@ -162,22 +156,20 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   auto get = [&](int64_t i) { return args.get(rewriter, loc, i); };
   Value batchHeads = get(rt::kHeadsQ), numQ = get(rt::kSeqQ),
         numK = get(rt::kSeqK);
-  Value group = arith::DivUIOp::create(rewriter, loc, batchHeads,
-                                       get(rt::kHeadsKV));
+  Value group =
+      arith::DivUIOp::create(rewriter, loc, batchHeads, get(rt::kHeadsKV));
   TokenMapAttr queryMap = getOrIdentity(ctx, shape.queryMap);
   TokenMapAttr keyMap = getOrIdentity(ctx, shape.keyMap);
-  Value querySpace =
-      emitSpaceSize(rewriter, loc, queryMap, numQ, shape.blockQ);
+  Value querySpace = emitSpaceSize(rewriter, loc, queryMap, numQ, shape.blockQ);
   Value keySpace = emitSpaceSize(rewriter, loc, keyMap, numK, shape.blockK);
   Value numTiles = arith::CeilDivUIOp::create(
       rewriter, loc, querySpace, cstIndex(rewriter, loc, shape.blockQ));
   SmallVector<Value> params;
   for (int64_t p = 0; p < numParams; ++p)
     params.push_back(get(rt::kNumFixedArgs + p));
-  Value hasLse = arith::CmpIOp::create(rewriter, loc,
-                                       arith::CmpIPredicate::ne,
-                                       get(rt::kHasLse),
-                                       cstIndex(rewriter, loc, 0));
+  Value hasLse =
+      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
+                            get(rt::kHasLse), cstIndex(rewriter, loc, 0));
   Value merge = arith::AndIOp::create(
       rewriter, loc, hasLse,
       arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
@@ -189,7 +181,8 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value qTile = stackBuffer(shape.qTileType(ctx)),
         qTrans = stackBuffer(shape.qTransType(ctx)),
         acc = stackBuffer(shape.qTileType(ctx));
-  Value rowMax = stackBuffer(shape.rowType(ctx)), rowSum = stackBuffer(shape.rowType(ctx));
+  Value rowMax = stackBuffer(shape.rowType(ctx)),
+        rowSum = stackBuffer(shape.rowType(ctx));
   Value queryTokens = stackBuffer(shape.queryTokenType(ctx));
   VectorType vec = shape.f32Vec(ctx);
   Value scaleVec = vector::BroadcastOp::create(rewriter, loc, vec, scale);
@@ -230,16 +223,16 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         Value row, token;
         if (shape.identityQueries()) {
           row = arith::MinSIOp::create(nb, l, pos, lastQ);
-          Value valid = arith::CmpIOp::create(
-              nb, l, arith::CmpIPredicate::slt, pos, numQ);
-          token = arith::SelectOp::create(nb, l, valid, pos,
-                                          cstIndex(nb, l, -1));
+          Value valid = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                              pos, numQ);
+          token =
+              arith::SelectOp::create(nb, l, valid, pos, cstIndex(nb, l, -1));
         } else {
           auto [tok, valid] =
               emitTokenAt(nb, l, queryMap, pos, numQ, shape.blockQ);
           row = arith::SelectOp::create(nb, l, valid, tok, c0);
-          token = arith::SelectOp::create(nb, l, valid, tok,
-                                          cstIndex(nb, l, -1));
+          token =
+              arith::SelectOp::create(nb, l, valid, tok, cstIndex(nb, l, -1));
         }
         memref::StoreOp::create(nb, l, token, queryTokens, ValueRange{i});
         // A merging kernel reads the row's O and LSE back at the end of the
@@ -248,16 +241,14 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         // them, so ask for them into L2 now, while the key tiles run.
         Value prefetch = arith::AndIOp::create(
             nb, l, merge,
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token,
-                                  c0));
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token, c0));
         scf::IfOp::create(nb, l, prefetch, [&](OpBuilder &pb, Location pl) {
           Value oRow = add(pb, pl, oBase, mul(pb, pl, token, oStride));
           for (int64_t d = 0; d < shape.headDim; d += kFloatsPerCacheLine)
-            memref::PrefetchOp::create(pb, pl, out,
-                                       ValueRange{add(pb, pl, oRow,
-                                                      cstIndex(pb, pl, d))},
-                                       /*isWrite=*/false, /*localityHint=*/2,
-                                       /*isDataCache=*/true);
+            memref::PrefetchOp::create(
+                pb, pl, out, ValueRange{add(pb, pl, oRow, cstIndex(pb, pl, d))},
+                /*isWrite=*/false, /*localityHint=*/2,
+                /*isDataCache=*/true);
           memref::PrefetchOp::create(
               pb, pl, lse,
               ValueRange{add(pb, pl, lBase, mul(pb, pl, token, lStride))},
@@ -268,11 +259,11 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         scf::ForOp::create(
             nb, l, c0, cD, cVw, ValueRange{},
             [&](OpBuilder &db, Location dl, Value d, ValueRange) {
-              Value v = vector::LoadOp::create(db, dl, vec, query,
-                                               ValueRange{add(db, dl, rowOff, d)});
-              vector::StoreOp::create(db, dl,
-                                      arith::MulFOp::create(db, dl, v, scaleVec),
-                                      qTile, ValueRange{i, d});
+              Value v = vector::LoadOp::create(
+                  db, dl, vec, query, ValueRange{add(db, dl, rowOff, d)});
+              vector::StoreOp::create(
+                  db, dl, arith::MulFOp::create(db, dl, v, scaleVec), qTile,
+                  ValueRange{i, d});
               vector::StoreOp::create(db, dl, splatF32(db, dl, shape, 0.0f),
                                       acc, ValueRange{i, d});
               scf::YieldOp::create(db, dl);
@@ -290,8 +281,16 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
 
   SmallVector<Value> scheduleArgs{qt, h, numQ, numK};
   scheduleArgs.append(params);
-  SmallVector<Value> prefix{qTrans, acc,  rowMax, rowSum, queryTokens,
-                            a[1],  a[2],  kBase,  vBase,  get(rt::kKStrideN),
+  SmallVector<Value> prefix{qTrans,
+                            acc,
+                            rowMax,
+                            rowSum,
+                            queryTokens,
+                            a[1],
+                            a[2],
+                            kBase,
+                            vBase,
+                            get(rt::kKStrideN),
                             get(rt::kVStrideN)};
   SmallVector<Value> suffix{q0, h, numQ, numK, keySpace};
   suffix.append(params);
@@ -314,19 +313,19 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         Block *body = ob.getInsertionBlock();
         Value q = memref::LoadOp::create(ob, l, queryTokens, ValueRange{i});
         if (!shape.identityQueries()) {
-          Value holds = arith::CmpIOp::create(ob, l, arith::CmpIPredicate::sge,
-                                              q, c0);
+          Value holds =
+              arith::CmpIOp::create(ob, l, arith::CmpIPredicate::sge, q, c0);
           auto ifOp = scf::IfOp::create(ob, l, holds, false);
           ob.setInsertionPoint(ifOp.thenBlock()->getTerminator());
         }
         OpBuilder &nb = ob;
         Value sum = memref::LoadOp::create(nb, l, rowSum, ValueRange{i});
         Value zero = cstF32(nb, l, 0.0f);
-        Value any = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT,
-                                          sum, zero);
+        Value any =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, sum, zero);
         Value inv = arith::SelectOp::create(
-            nb, l, any,
-            arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum), zero);
+            nb, l, any, arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum),
+            zero);
         Value rowOff = add(nb, l, oBase, mul(nb, l, q, oStride));
         Value lseAt = add(nb, l, lBase, mul(nb, l, q, lStride));
         Value ninf = cstF32(nb, l, negInf);
@@ -385,8 +384,7 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
                       scf::YieldOp::create(eb, el);
                     },
                     [&](OpBuilder &eb, Location el) {
-                      Value top =
-                          arith::MaximumFOp::create(eb, el, oldL, newL);
+                      Value top = arith::MaximumFOp::create(eb, el, oldL, newL);
                       Value a = math::ExpOp::create(
                           eb, el, arith::SubFOp::create(eb, el, oldL, top));
                       Value bw = math::ExpOp::create(
@@ -413,11 +411,12 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
             },
             [&](OpBuilder &ib, Location il) {
               storeRow(ib, il, inv, Value());
-              scf::IfOp::create(ib, il, hasLse, [&](OpBuilder &lb, Location ll) {
-                memref::StoreOp::create(lb, ll, rowLse(lb, ll), lse,
-                                        ValueRange{lseAt});
-                scf::YieldOp::create(lb, ll);
-              });
+              scf::IfOp::create(
+                  ib, il, hasLse, [&](OpBuilder &lb, Location ll) {
+                    memref::StoreOp::create(lb, ll, rowLse(lb, ll), lse,
+                                            ValueRange{lseAt});
+                    scf::YieldOp::create(lb, ll);
+                  });
               scf::YieldOp::create(ib, il);
             });
         ob.setInsertionPointToEnd(body);

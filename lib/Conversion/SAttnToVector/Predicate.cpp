@@ -37,8 +37,7 @@ static bool usesVarying(Operation *op, const llvm::DenseSet<Value> &varying) {
 }
 
 static bool canWiden(Operation *op) {
-  return op->getNumRegions() == 0 &&
-         op->hasTrait<OpTrait::Elementwise>() &&
+  return op->getNumRegions() == 0 && op->hasTrait<OpTrait::Elementwise>() &&
          op->hasTrait<OpTrait::Vectorizable>();
 }
 
@@ -70,9 +69,7 @@ static Value emitWidened(OpBuilder &b, Location loc, Block &block,
     }
   IRMapping map;
   mapArguments(block, map, head, queries, key, numQueries, numKeys, params);
-  auto widen = [&](Type t) {
-    return VectorType::get({shape.vectorWidth}, t);
-  };
+  auto widen = [&](Type t) { return VectorType::get({shape.vectorWidth}, t); };
   auto asVector = [&](Value v) -> Value {
     if (isa<VectorType>(v.getType()))
       return v;
@@ -110,8 +107,7 @@ static Value emitPerLane(OpBuilder &b, Location loc, Block &block,
         Value query = vector::ExtractOp::create(nb, l, queries,
                                                 ArrayRef<OpFoldResult>{lane});
         IRMapping map;
-        mapArguments(block, map, head, query, key, numQueries, numKeys,
-                     params);
+        mapArguments(block, map, head, query, key, numQueries, numKeys, params);
         for (Operation &op : block.without_terminator())
           nb.clone(op, map);
         Value ok = map.lookup(block.getTerminator()->getOperand(0));

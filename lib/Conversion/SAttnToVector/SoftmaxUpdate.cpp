@@ -37,8 +37,8 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
   VectorType vec = shape.f32Vec(ctx);
   auto bytes = VectorType::get({vw}, b.getI8Type());
   Value c0 = cstIndex(b, loc, 0), c1 = cstIndex(b, loc, 1);
-  auto vecLoop = scf::ForOp::create(b, loc, c0,
-                                    cstIndex(b, loc, shape.blockQ / vw), c1);
+  auto vecLoop =
+      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), c1);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(vecLoop.getBody());
   Value c = vecLoop.getInductionVar();
@@ -52,8 +52,8 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
   auto lanesOf = [&](OpBuilder &nb, Location l, Value j) -> Value {
     if (!masks)
       return keyMask(nb, l, j, col);
-    Value m = vector::LoadOp::create(nb, l, bytes, masks->lanes,
-                                     ValueRange{j, col});
+    Value m =
+        vector::LoadOp::create(nb, l, bytes, masks->lanes, ValueRange{j, col});
     Value zero = arith::ConstantOp::create(
         nb, l, bytes, DenseElementsAttr::get(bytes, nb.getI8IntegerAttr(0)));
     return arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, m, zero);
@@ -64,8 +64,8 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
   auto maxLoop = scf::ForOp::create(
       b, loc, lo, hi, c1, ValueRange{vNegInf},
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
-        Value s = vector::LoadOp::create(nb, l, vec, scores,
-                                         ValueRange{j, col});
+        Value s =
+            vector::LoadOp::create(nb, l, vec, scores, ValueRange{j, col});
         if (Value m = lanesOf(nb, l, j))
           s = arith::SelectOp::create(nb, l, m, s, vNegInf);
         scf::YieldOp::create(
@@ -73,17 +73,17 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
       });
   Value mOld = vector::LoadOp::create(b, loc, vec, t.rowMax, ValueRange{col});
   Value mNew = arith::MaxNumFOp::create(b, loc, mOld, maxLoop.getResult(0));
-  Value noneYet = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                        mNew, vNegInf);
+  Value noneYet =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew, vNegInf);
   Value mRef = arith::SelectOp::create(b, loc, noneYet, vZero, mNew);
 
   auto sumLoop = scf::ForOp::create(
       b, loc, lo, hi, c1, ValueRange{vZero},
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
-        Value s = vector::LoadOp::create(nb, l, vec, scores,
-                                         ValueRange{j, col});
-        Value p = math::ExpOp::create(nb, l,
-                                      arith::SubFOp::create(nb, l, s, mRef));
+        Value s =
+            vector::LoadOp::create(nb, l, vec, scores, ValueRange{j, col});
+        Value p =
+            math::ExpOp::create(nb, l, arith::SubFOp::create(nb, l, s, mRef));
         if (Value m = lanesOf(nb, l, j))
           p = arith::SelectOp::create(nb, l, m, p, vZero);
         vector::StoreOp::create(nb, l, p, scores, ValueRange{j, col});
@@ -91,8 +91,8 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
             nb, l, ValueRange{arith::AddFOp::create(nb, l, iter[0], p)});
       });
 
-  Value wasEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                         mOld, vNegInf);
+  Value wasEmpty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mOld, vNegInf);
   Value alphaExp =
       math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mOld, mRef));
   Value alpha = arith::SelectOp::create(b, loc, wasEmpty, vZero, alphaExp);

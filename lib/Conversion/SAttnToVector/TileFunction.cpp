@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lib/Conversion/SAttnToVector/KernelCodegen.h"
 #include "lib/Conversion/SAttnToVector/TileFunction.h"
+#include "lib/Conversion/SAttnToVector/KernelCodegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -29,9 +29,12 @@ SmallVector<Type> cpu::tileFunctionInputs(MLIRContext *ctx,
                                           int64_t numParams) {
   Type idx = IndexType::get(ctx);
   auto base = MemRefType::get({1}, Float32Type::get(ctx));
-  SmallVector<Type> types{shape.qTransType(ctx),     shape.qTileType(ctx),
-                          shape.rowType(ctx),        shape.rowType(ctx),
-                          shape.queryTokenType(ctx), base,
+  SmallVector<Type> types{shape.qTransType(ctx),
+                          shape.qTileType(ctx),
+                          shape.rowType(ctx),
+                          shape.rowType(ctx),
+                          shape.queryTokenType(ctx),
+                          base,
                           base};
   // keyBase, valueBase, keyStride, valueStride, keyTile, firstQuery, head,
   // numQueries, numKeys, keySpace, params...
@@ -54,9 +57,8 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
                                     const TileShape &shape, TileClass kind) {
   MLIRContext *ctx = b.getContext();
   Location loc = kernel.getLoc();
-  std::string name = (kernel.getSymName() + "_" + stringifyTileClass(kind) +
-                      "_tile")
-                         .str();
+  std::string name =
+      (kernel.getSymName() + "_" + stringifyTileClass(kind) + "_tile").str();
   auto type = FunctionType::get(
       ctx, tileFunctionInputs(ctx, shape, kernel.getNumParams()), {});
   auto fn = func::FuncOp::create(b, loc, name, type);
@@ -95,9 +97,8 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   Value allKeys =
       shape.identityKeys() ? Value() : fillKeyTokens(b, loc, shape, t);
 
-  Value rescale = memref::AllocaOp::create(b, loc, shape.rowType(ctx),
-                                           ValueRange{},
-                                           b.getI64IntegerAttr(64));
+  Value rescale = memref::AllocaOp::create(
+      b, loc, shape.rowType(ctx), ValueRange{}, b.getI64IntegerAttr(64));
   Value packedV =
       shape.identityKeys() ? Value() : packValueTile(b, loc, shape, t);
   auto keyLanes = VectorType::get({shape.vectorWidth}, b.getI1Type());
@@ -109,8 +110,8 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
     return vector::BroadcastOp::create(nb, l, keyLanes, ok);
   };
   auto keyHolds = [&](OpBuilder &nb, Location l, Value j) -> Value {
-    return holds(
-        nb, l, memref::LoadOp::create(nb, l, t.keyTokens, ValueRange{j}));
+    return holds(nb, l,
+                 memref::LoadOp::create(nb, l, t.keyTokens, ValueRange{j}));
   };
 
   if (kind == TileClass::full) {

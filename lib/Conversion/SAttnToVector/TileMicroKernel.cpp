@@ -52,9 +52,8 @@ static Value stackBuffer(OpBuilder &b, Location loc, MemRefType t) {
                                   b.getI64IntegerAttr(64));
 }
 
-void cpu::transposeQueryTile(OpBuilder &b, Location loc,
-                             const TileShape &shape, Value qTile,
-                             Value qTrans) {
+void cpu::transposeQueryTile(OpBuilder &b, Location loc, const TileShape &shape,
+                             Value qTile, Value qTrans) {
   const int64_t vw = shape.vectorWidth;
   VectorType vec = shape.f32Vec(b.getContext());
   auto square = VectorType::get({vw, vw}, b.getF32Type());
@@ -73,8 +72,7 @@ void cpu::transposeQueryTile(OpBuilder &b, Location loc,
   for (int64_t r = 0; r < vw; ++r) {
     Value row = vector::LoadOp::create(b, loc, vec, qTile,
                                        ValueRange{addIdx(b, loc, ib, r), db});
-    block =
-        vector::InsertOp::create(b, loc, row, block, ArrayRef<int64_t>{r});
+    block = vector::InsertOp::create(b, loc, row, block, ArrayRef<int64_t>{r});
   }
   Value tr =
       vector::TransposeOp::create(b, loc, block, ArrayRef<int64_t>{1, 0});
@@ -106,9 +104,8 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
         nb, l, lanes, DenseElementsAttr::get(lanes, nb.getI32IntegerAttr(v)));
   };
   Value c0 = cstIndex(b, loc, 0);
-  auto vecLoop = scf::ForOp::create(b, loc, c0,
-                                    cstIndex(b, loc, shape.blockQ / vw),
-                                    cstIndex(b, loc, 1));
+  auto vecLoop = scf::ForOp::create(
+      b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), cstIndex(b, loc, 1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(vecLoop.getBody());
   Value c = vecLoop.getInductionVar();
@@ -124,8 +121,7 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
         Value ok = laneMask(nb, l, j, col);
         assert(ok && "a PARTIAL tile's lane mask is never all-true");
-        vector::StoreOp::create(nb, l,
-                                arith::ExtUIOp::create(nb, l, bytes, ok),
+        vector::StoreOp::create(nb, l, arith::ExtUIOp::create(nb, l, bytes, ok),
                                 m.lanes, ValueRange{j, col});
         if (!m.useSpans) {
           scf::YieldOp::create(nb, l);
@@ -136,8 +132,7 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
         Value jv1 = arith::AddIOp::create(nb, l, jv, splat(nb, l, 1));
         Value first = arith::MinSIOp::create(
             nb, l, iter[0],
-            arith::SelectOp::create(nb, l, ok, jv,
-                                    splat(nb, l, shape.blockK)));
+            arith::SelectOp::create(nb, l, ok, jv, splat(nb, l, shape.blockK)));
         Value end = arith::SelectOp::create(nb, l, ok, jv1, iter[1]);
         scf::YieldOp::create(nb, l, ValueRange{first, end});
       });
@@ -149,16 +144,14 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
   auto toIndex = [&](Value v) -> Value {
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   };
-  memref::StoreOp::create(
-      b, loc,
-      toIndex(vector::ReductionOp::create(b, loc, vector::CombiningKind::MINSI,
-                                          first)),
-      m.vecFirst, ValueRange{c});
-  memref::StoreOp::create(
-      b, loc,
-      toIndex(vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXSI,
-                                          end)),
-      m.vecEnd, ValueRange{c});
+  memref::StoreOp::create(b, loc,
+                          toIndex(vector::ReductionOp::create(
+                              b, loc, vector::CombiningKind::MINSI, first)),
+                          m.vecFirst, ValueRange{c});
+  memref::StoreOp::create(b, loc,
+                          toIndex(vector::ReductionOp::create(
+                              b, loc, vector::CombiningKind::MAXSI, end)),
+                          m.vecEnd, ValueRange{c});
   return m;
 }
 
@@ -258,9 +251,8 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   const int64_t C = spans ? shape.spanCols : shape.scoreCols;
   Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
   Value c0 = cstIndex(b, loc, 0);
-  auto groupLoop = scf::ForOp::create(b, loc, c0,
-                                      cstIndex(b, loc, shape.blockQ / vw),
-                                      cstIndex(b, loc, C));
+  auto groupLoop = scf::ForOp::create(
+      b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), cstIndex(b, loc, C));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(groupLoop.getBody());
   Value cb = groupLoop.getInductionVar();
@@ -268,8 +260,7 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   // All valid keys, or the union of the spans of the group's query vectors.
   Value lo = c0, hi = t.keyCount;
   if (spans)
-    std::tie(lo, hi) =
-        spanUnion(b, loc, masks->vecFirst, masks->vecEnd, cb, C);
+    std::tie(lo, hi) = spanUnion(b, loc, masks->vecFirst, masks->vecEnd, cb, C);
   emitScoreRange(b, loc, shape, t, scores, lo, hi, col, R, C);
   return scores;
 }
@@ -341,21 +332,19 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
         if (packedV) {
           for (int64_t c = 0; c < C; ++c)
             vals.push_back(vector::LoadOp::create(
-                nb, l, vec, packedV,
-                ValueRange{j, addIdx(nb, l, dc, c * vw)}));
+                nb, l, vec, packedV, ValueRange{j, addIdx(nb, l, dc, c * vw)}));
         } else {
           Value row = keyRow(nb, l, shape, t, j);
           Value at = arith::AddIOp::create(
-              nb, l, rowBase,
-              arith::MulIOp::create(nb, l, row, t.valueStride));
+              nb, l, rowBase, arith::MulIOp::create(nb, l, row, t.valueStride));
           for (int64_t c = 0; c < C; ++c)
             vals.push_back(vector::LoadOp::create(
                 nb, l, vec, t.values, ValueRange{addIdx(nb, l, at, c * vw)}));
         }
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
-          Value p = memref::LoadOp::create(
-              nb, l, probs, ValueRange{j, addIdx(nb, l, ib, r)});
+          Value p = memref::LoadOp::create(nb, l, probs,
+                                           ValueRange{j, addIdx(nb, l, ib, r)});
           Value pb = vector::BroadcastOp::create(nb, l, vec, p);
           // In a PARTIAL tile a key the row may not see has p = 0, and
           // 0 * V is NaN where V is NaN or Inf (padding, a preallocated

@@ -36,8 +36,8 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
     return kernel.emitOpError()
            << "needs a #sattn.tiling attribute to be lowered to the cpu";
   if (tiling.getTarget() != "cpu")
-    return kernel.emitOpError() << "is tiled for target '"
-                                << tiling.getTarget() << "', expected 'cpu'";
+    return kernel.emitOpError() << "is tiled for target '" << tiling.getTarget()
+                                << "', expected 'cpu'";
   TileShape s;
   s.blockQ = tiling.getBlockQ();
   s.blockK = tiling.getBlockK();
@@ -71,8 +71,7 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
     return kernel.emitOpError()
            << "tile buffers of " << bytes << " bytes (block " << s.blockQ
            << " x " << s.blockK << ", head dimension " << s.headDim
-           << ") exceed the cpu stack budget of " << kMaxStackBytes
-           << " bytes";
+           << ") exceed the cpu stack budget of " << kMaxStackBytes << " bytes";
   s.queryMap = kernel.getQueryMapAttr();
   s.keyMap = kernel.getKeyMapAttr();
   // Accumulators held in registers by the micro-kernels: 16 of the 32
@@ -83,8 +82,8 @@ FailureOr<TileShape> cpu::computeTileShape(KernelOp kernel) {
   s.scoreCols =
       largestDivisorUpTo(s.blockQ / s.vectorWidth, accs / s.scoreRows);
   s.spanCols = largestDivisorUpTo(s.scoreCols, 2);
-  s.spanRows = largestDivisorUpTo(s.blockK, s.scoreRows * s.scoreCols /
-                                                s.spanCols);
+  s.spanRows =
+      largestDivisorUpTo(s.blockK, s.scoreRows * s.scoreCols / s.spanCols);
   s.pvRows = largestDivisorUpTo(s.vectorWidth, 4);
   s.pvCols = largestDivisorUpTo(s.headDim / s.vectorWidth, accs / s.pvRows);
   return s;

@@ -25,8 +25,7 @@ Value cpu::fillKeyTokens(OpBuilder &b, Location loc, const TileShape &shape,
                          TileValues &t) {
   MLIRContext *ctx = b.getContext();
   t.keyTokens = memref::AllocaOp::create(b, loc, shape.keyTokenType(ctx),
-                                         ValueRange{},
-                                         b.getI64IntegerAttr(64));
+                                         ValueRange{}, b.getI64IntegerAttr(64));
   Value allValid = arith::ConstantIntOp::create(b, loc, 1, 1);
   auto loop = scf::ForOp::create(
       b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.blockK),
@@ -38,9 +37,8 @@ Value cpu::fillKeyTokens(OpBuilder &b, Location loc, const TileShape &shape,
         Value stored =
             arith::SelectOp::create(nb, l, valid, token, cstIndex(nb, l, -1));
         memref::StoreOp::create(nb, l, stored, t.keyTokens, ValueRange{j});
-        scf::YieldOp::create(nb, l,
-                             ValueRange{arith::AndIOp::create(nb, l, iter[0],
-                                                              valid)});
+        scf::YieldOp::create(
+            nb, l, ValueRange{arith::AndIOp::create(nb, l, iter[0], valid)});
       });
   return loop.getResult(0);
 }

@@ -1,4 +1,5 @@
-//===- CPUTarget.h - LLVM IR, object code and JIT for CPU kernels -*- C++ -*-===//
+//===- CPUTarget.h - LLVM IR, object code and JIT for CPU kernels -*- C++
+//-*-===//
 //
 // The back end of the CPU pipeline: takes a module in the LLVM dialect (the
 // output of buildCPUPipeline) and turns it into optimized LLVM IR for the

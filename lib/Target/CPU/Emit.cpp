@@ -25,8 +25,9 @@ using sparsa::Status;
 llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
                                     llvm::StringRef path,
                                     llvm::TargetMachine &tm) {
-  auto open = [&](llvm::StringRef p, bool text)
-      -> llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>> {
+  auto open =
+      [&](llvm::StringRef p,
+          bool text) -> llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>> {
     std::error_code ec;
     auto out = std::make_unique<llvm::ToolOutputFile>(
         p, ec, text ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
@@ -40,7 +41,7 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
     if (!out)
       return out.takeError();
     (*out)->os() << emitHeader(collectKernels(module),
-                              collectAttentions(module));
+                               collectAttentions(module));
     (*out)->keep();
     return llvm::Error::success();
   }
@@ -74,8 +75,7 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
     auto out = open(object, false);
     if (!out)
       return out.takeError();
-    if (llvm::Error e =
-            emitMachineCode(**llvmModule, tm, (*out)->os(), false))
+    if (llvm::Error e = emitMachineCode(**llvmModule, tm, (*out)->os(), false))
       return e;
     (*out)->keep();
   }

@@ -122,8 +122,7 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
     os << " */\n";
     os << "#define " << upper << "_HEAD_DIM " << k.headDim << "\n";
     os << "#define " << upper << "_BLOCK_Q " << k.blockQ << "\n";
-    os << "#define " << upper << "_NUM_PARAMS " << k.paramNames.size()
-       << "\n";
+    os << "#define " << upper << "_NUM_PARAMS " << k.paramNames.size() << "\n";
     if (!k.coversAllQueries)
       os << "/* " << k.name << " writes only the rows of the queries it "
          << "gathers: clear O (0) and LSE (-inf) first. */\n";

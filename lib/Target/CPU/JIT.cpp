@@ -29,8 +29,8 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
   jit->infos = collectKernels(module);
   jit->groups = collectAttentions(module);
   llvm::Error translateError = llvm::Error::success();
-  auto builder = [&](Operation *op, llvm::LLVMContext &ctx)
-      -> std::unique_ptr<llvm::Module> {
+  auto builder = [&](Operation *op,
+                     llvm::LLVMContext &ctx) -> std::unique_ptr<llvm::Module> {
     auto m = translateToLLVMIR(cast<ModuleOp>(op), ctx, **tm, optLevel);
     if (!m) {
       llvm::consumeError(std::move(translateError));

@@ -74,8 +74,8 @@ sparsa::cpu::createTargetMachine(llvm::StringRef cpu,
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return llvm::createStringError("no target for host triple " +
-                                   triple.str() + ": " + error);
+    return llvm::createStringError("no target for host triple " + triple.str() +
+                                   ": " + error);
   llvm::TargetOptions options;
   bool host = cpu == "host";
   std::string features = host ? hostFeatures() : "";
@@ -92,8 +92,8 @@ sparsa::cpu::createTargetMachine(llvm::StringRef cpu,
           " (examples: host, x86-64-v3, x86-64-v4, sapphirerapids, znver4)");
   }
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, cpuName, features, options,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, cpuName, features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
   if (!tm)
     return llvm::createStringError("cannot create a target machine for " +
                                    triple.str());

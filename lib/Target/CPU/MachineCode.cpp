@@ -41,8 +41,8 @@ llvm::Error sparsa::cpu::linkSharedLibrary(llvm::StringRef objectPath,
   if (!driver)
     return llvm::createStringError(std::string("linker driver '") +
                                    SPARSA_CC_LINKER + "' not found");
-  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared", "-fuse-ld=lld",
-                                          "-o", outputPath, objectPath};
+  llvm::SmallVector<llvm::StringRef> args{*driver, "-shared",  "-fuse-ld=lld",
+                                          "-o",    outputPath, objectPath};
   // The driver's output goes into the error, never to the host's stderr.
   llvm::SmallString<128> log;
   if (std::error_code ec =

@@ -31,9 +31,9 @@ static void addString(llvm::Module &m, const std::string &symbol,
   g->setAlignment(llvm::Align(1));
 }
 
-void sparsa::cpu::addRuntimeMetadata(
-    llvm::Module &m, llvm::ArrayRef<KernelInfo> kernels,
-    llvm::ArrayRef<AttentionInfo> attentions) {
+void sparsa::cpu::addRuntimeMetadata(llvm::Module &m,
+                                     llvm::ArrayRef<KernelInfo> kernels,
+                                     llvm::ArrayRef<AttentionInfo> attentions) {
   std::vector<runtime::AttentionMetadata> metas;
   std::set<std::string> grouped;
   auto partOf = [&](const std::string &name) -> const KernelInfo * {

@@ -58,8 +58,8 @@ struct CompiledModule {
 
 /// Runs buildCUDAPipeline on `module` (modified in place) and collects the
 /// image and metadata. `options.stopAfter` must be "binary".
-llvm::Expected<CompiledModule> compileModule(mlir::ModuleOp module,
-                                             const CUDAPipelineOptions &options);
+llvm::Expected<CompiledModule>
+compileModule(mlir::ModuleOp module, const CUDAPipelineOptions &options);
 
 /// The metadata as JSON (`image` names the image file, relative to the
 /// JSON's folder; bench/cuda/sparsa_cuda.py reads it).

@@ -34,17 +34,19 @@ std::string render(const KernelText &k) {
   }
   return "sattn.kernel @" + k.name +
          " attributes {tiling = #sattn.tiling<block_q = " +
-         std::to_string(k.blockQ) +
-         ", block_k = " + std::to_string(k.blockK) +
+         std::to_string(k.blockQ) + ", block_k = " + std::to_string(k.blockK) +
          ", vector_width = " + std::to_string(k.vectorWidth) +
-         ", target = \"cpu\">, " + k.maps + "head_dim = " +
-         std::to_string(k.headDim) +
+         ", target = \"cpu\">, " + k.maps +
+         "head_dim = " + std::to_string(k.headDim) +
          " : i64, num_params = " + std::to_string(k.params.size()) +
-         " : i64, param_names = [" + names + "]} {\n"
-         "^bb0(%qt: index, %h: index, %nq: index, %nk: index" + args +
+         " : i64, param_names = [" + names +
+         "]} {\n"
+         "^bb0(%qt: index, %h: index, %nq: index, %nk: index" +
+         args +
          "):\n  %c0 = arith.constant 0 : index\n"
          "  %c1 = arith.constant 1 : index\n" +
-         k.schedule + "  sattn.yield\n} predicate {\n"
+         k.schedule +
+         "  sattn.yield\n} predicate {\n"
          "^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index" +
          args + "):\n" + k.predicate + "}\n";
 }
@@ -170,11 +172,10 @@ TEST(CPUKernel, SlidingWindowParameter) {
     s.seqQ = s.seqK = 300;
     s.headDim = 64;
     s.params = {w};
-    expectGood(check(window(64), s,
-                     [w](int64_t, int64_t q, int64_t k) {
-                       return k <= q && k + w >= q;
-                     },
-                     2, 50 + w));
+    expectGood(check(
+        window(64), s,
+        [w](int64_t, int64_t q, int64_t k) { return k <= q && k + w >= q; }, 2,
+        50 + w));
   }
 }
 
@@ -203,17 +204,16 @@ TEST(CPUKernel, SlidingWindowWithFullInteriorTiles) {
     s.headsQ = 2;
     s.seqQ = s.seqK = 450;
     s.params = {w};
-    expectGood(check(k, s,
-                     [w](int64_t, int64_t q, int64_t kk) {
-                       return kk <= q && kk + w >= q;
-                     },
-                     2, 70 + w));
+    expectGood(check(
+        k, s,
+        [w](int64_t, int64_t q, int64_t kk) { return kk <= q && kk + w >= q; },
+        2, 70 + w));
   }
 }
 
 TEST(CPUKernel, DenseRaggedCrossAttention) {
-  for (auto [nq, nk] : {std::pair<int64_t, int64_t>{1, 1}, {70, 33},
-                        {64, 128}, {200, 77}}) {
+  for (auto [nq, nk] :
+       {std::pair<int64_t, int64_t>{1, 1}, {70, 33}, {64, 128}, {200, 77}}) {
     SCOPED_TRACE(std::to_string(nq) + " x " + std::to_string(nk));
     ProblemShape s;
     s.batch = 2;
@@ -222,9 +222,9 @@ TEST(CPUKernel, DenseRaggedCrossAttention) {
     s.seqQ = nq;
     s.seqK = nk;
     s.headDim = 128;
-    expectGood(check(full(128, 32, 64), s,
-                     [](int64_t, int64_t, int64_t) { return true; }, 4,
-                     nq * 1000 + nk));
+    expectGood(check(
+        full(128, 32, 64), s, [](int64_t, int64_t, int64_t) { return true; }, 4,
+        nq * 1000 + nk));
   }
 }
 
@@ -235,15 +235,14 @@ TEST(CPUKernel, EmptyRowsGiveZerosAndMinusInfinity) {
                 "  sattn.yield %ok : i1\n";
   ProblemShape s;
   s.seqQ = s.seqK = 100;
-  expectGood(check(k, s,
-                   [](int64_t, int64_t q, int64_t kk) { return kk < q; }, 2,
-                   3));
+  expectGood(
+      check(k, s, [](int64_t, int64_t q, int64_t kk) { return kk < q; }, 2, 3));
   // No visits at all: every row is empty.
   KernelText none = causal(64, 16, 64);
   none.name = "none";
   none.schedule = "";
-  expectGood(check(none, s, [](int64_t, int64_t, int64_t) { return false; },
-                   2, 4));
+  expectGood(
+      check(none, s, [](int64_t, int64_t, int64_t) { return false; }, 2, 4));
 }
 
 TEST(CPUKernel, PredicateWithRegionUsesPerLaneFallback) {
@@ -280,11 +279,12 @@ TEST(CPUKernel, HeadDependentPredicate) {
   s.headsQ = 2;
   s.headsKV = 2;
   s.seqQ = s.seqK = 140;
-  expectGood(check(k, s,
-                   [](int64_t h, int64_t q, int64_t kk) {
-                     return h == 0 ? kk <= q : kk >= q;
-                   },
-                   2, 12));
+  expectGood(check(
+      k, s,
+      [](int64_t h, int64_t q, int64_t kk) {
+        return h == 0 ? kk <= q : kk >= q;
+      },
+      2, 12));
 }
 
 TEST(CPUKernel, RuntimeRejectsBadShapes) {
@@ -344,11 +344,12 @@ TEST(CPUKernel, ResidueMapsStridedCausal) {
     s.headsQ = 2;
     s.headsKV = 1;
     s.seqQ = s.seqK = n;
-    expectGood(check(k, s,
-                     [](int64_t, int64_t q, int64_t kk) {
-                       return kk <= q && (q - kk) % 4 == 0;
-                     },
-                     3, n));
+    expectGood(check(
+        k, s,
+        [](int64_t, int64_t q, int64_t kk) {
+          return kk <= q && (q - kk) % 4 == 0;
+        },
+        3, n));
   }
 }
 
@@ -381,9 +382,9 @@ TEST(CPUKernel, SummaryGatherKeysAllFull) {
     ProblemShape s;
     s.seqQ = 50;
     s.seqK = n;
-    expectGood(check(k, s,
-                     [](int64_t, int64_t, int64_t kk) { return kk % 8 >= 6; },
-                     2, n + 7));
+    expectGood(check(
+        k, s, [](int64_t, int64_t, int64_t kk) { return kk % 8 >= 6; }, 2,
+        n + 7));
   }
 }
 
@@ -408,9 +409,8 @@ TEST(CPUKernel, MemberGatherQueriesLeaveOtherRowsEmpty) {
   s.headsQ = 2;
   s.seqQ = 40;
   s.seqK = 70;
-  expectGood(check(k, s,
-                   [](int64_t, int64_t q, int64_t) {
-                     return q == 0 || q == 5 || q == 39;
-                   },
-                   2, 99));
+  expectGood(check(
+      k, s,
+      [](int64_t, int64_t q, int64_t) { return q == 0 || q == 5 || q == 39; },
+      2, 99));
 }

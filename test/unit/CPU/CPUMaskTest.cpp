@@ -39,8 +39,8 @@ struct Env {
 /// Compiles one random mask; returns false when the front end refuses it
 /// (runtime random_blocks counts), which it must say in a diagnostic.
 bool checkMask(MLIRContext &ctx, ModuleOp module, int64_t block, int64_t d,
-               const std::vector<Env> &envs, std::mt19937_64 &rng,
-               int &runs, int &multiPart) {
+               const std::vector<Env> &envs, std::mt19937_64 &rng, int &runs,
+               int &multiPart) {
   OwningOpRef<ModuleOp> original = module.clone();
   Value refMask = test::returnedMask(*original);
   std::string diagnostics;
@@ -195,8 +195,8 @@ func.func @m(%a: index, %b: index, %c: index) -> !mask.mask {
   int runs = 0, multiPart = 0;
   // The second part merges into the first one's O and LSE in place, with
   // and without a caller's LSE, at ragged and tiny sizes.
-  std::vector<Env> envs{{200, 200, {0, 0, 0}}, {77, 77, {0, 0, 0}},
-                        {1, 1, {0, 0, 0}}};
+  std::vector<Env> envs{
+      {200, 200, {0, 0, 0}}, {77, 77, {0, 0, 0}}, {1, 1, {0, 0, 0}}};
   for (int i = 0; i < 30; ++i) {
     int64_t n = 1 + int64_t(rng() % 260);
     envs.push_back({n, n, {0, 0, 0}});

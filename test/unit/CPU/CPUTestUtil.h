@@ -24,10 +24,10 @@
 namespace sparsa::cputest {
 
 using runtime::AllowedFn;
-using runtime::Comparison;
-using runtime::ReferenceResult;
 using runtime::compare;
+using runtime::Comparison;
 using runtime::referenceAttention;
+using runtime::ReferenceResult;
 
 /// A context with every dialect the CPU pipeline reads and writes.
 std::unique_ptr<mlir::MLIRContext> makeCPUContext();
@@ -56,9 +56,8 @@ std::unique_ptr<TestProblem> makeProblem(const ProblemShape &s,
 
 /// Runs `kernel` on `t` with `threads` threads and compares with the
 /// reference under `allowed`.
-Comparison runAndCompare(const runtime::CompiledKernel &kernel,
-                         TestProblem &t, const AllowedFn &allowed,
-                         unsigned threads);
+Comparison runAndCompare(const runtime::CompiledKernel &kernel, TestProblem &t,
+                         const AllowedFn &allowed, unsigned threads);
 
 } // namespace sparsa::cputest
 

@@ -75,9 +75,9 @@ TEST(Rasterize, ExactCoverageAndTilesMatchBruteForce) {
             ++seen;
             allowed += in.allowed(q, k);
           }
-        TileClass expect = allowed == 0        ? TileClass::Empty
-                           : allowed == seen   ? TileClass::Full
-                                               : TileClass::Partial;
+        TileClass expect = allowed == 0      ? TileClass::Empty
+                           : allowed == seen ? TileClass::Full
+                                             : TileClass::Partial;
         EXPECT_EQ(r.tiles[tq * r.tileCols + tk], expect) << tq << "," << tk;
       }
   }
@@ -135,7 +135,8 @@ TEST(Draw, PngShowsTheMaskAndTileClasses) {
   ASSERT_FALSE(bool(drawToFile(in, path)));
   cairo_surface_t *s = cairo_image_surface_create_from_png(path.c_str());
   ASSERT_EQ(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-  int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+  int w = cairo_image_surface_get_width(s),
+      h = cairo_image_surface_get_height(s);
   EXPECT_GE(w, 64);
   EXPECT_GE(h, 64);
   // Find the mask area's top-left corner: the first pixel of the picture
@@ -144,8 +145,7 @@ TEST(Draw, PngShowsTheMaskAndTileClasses) {
   unsigned char *data = cairo_image_surface_get_data(s);
   int stride = cairo_image_surface_get_stride(s);
   auto pixel = [&](int x, int y) {
-    return *reinterpret_cast<uint32_t *>(data + y * stride + 4 * x) &
-           0xffffffu;
+    return *reinterpret_cast<uint32_t *>(data + y * stride + 4 * x) & 0xffffffu;
   };
   const int x0 = 16, y0 = 68, px = 900 / 64;
   // (q=40, k=10): allowed in a FULL tile, green ink. (q=13, k=12): allowed

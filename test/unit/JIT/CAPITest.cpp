@@ -44,8 +44,8 @@ protected:
     ASSERT_EQ(sparsa_options_set_tiles(opts, 16, 16), SPARSA_OK);
     ASSERT_EQ(sparsa_options_set_name(opts, "swa"), SPARSA_OK);
     ASSERT_EQ(sparsa_compile(compiler,
-                             "param W : runtime\ncausal & window(W, 0)\n",
-                             opts, &kernel),
+                             "param W : runtime\ncausal & window(W, 0)\n", opts,
+                             &kernel),
               SPARSA_OK)
         << sparsa_last_error();
   }
@@ -55,11 +55,10 @@ protected:
     sparsa_compiler_free(compiler);
   }
 
-  sparsa_status run(Problem &p, const char *const *names,
-                    const int64_t *values, size_t count,
-                    bool withLse = true) {
-    sparsa_tensor q = toC(p.tq), k = toC(p.tk), v = toC(p.tv),
-                  o = toC(p.to), l = toC(p.tlse);
+  sparsa_status run(Problem &p, const char *const *names, const int64_t *values,
+                    size_t count, bool withLse = true) {
+    sparsa_tensor q = toC(p.tq), k = toC(p.tk), v = toC(p.tv), o = toC(p.to),
+                  l = toC(p.tlse);
     return sparsa_kernel_run(kernel, &q, &k, &v, &o, withLse ? &l : nullptr,
                              names, values, count, 0.0f, 2);
   }
@@ -86,13 +85,12 @@ TEST_F(CAPI, CompileRunAndQuery) {
     ASSERT_EQ(run(p, w % 2 ? names : nullptr, &w, 1), SPARSA_OK)
         << sparsa_last_error();
     EXPECT_STREQ(sparsa_last_error(), "");
-    EXPECT_TRUE(compareWithReference(
-                    p,
-                    [w](int64_t, int64_t q, int64_t k) {
-                      return k <= q && k >= q - w;
-                    },
-                    true)
-                    .ok());
+    EXPECT_TRUE(
+        compareWithReference(
+            p,
+            [w](int64_t, int64_t q, int64_t k) { return k <= q && k >= q - w; },
+            true)
+            .ok());
   }
   sparsa_stats stats;
   int64_t w = 1;
@@ -104,8 +102,8 @@ TEST_F(CAPI, CompileRunAndQuery) {
   // Same text again: a cache hit.
   sparsa_kernel *again = nullptr;
   ASSERT_EQ(sparsa_compile(compiler,
-                           "param W : runtime\ncausal & window(W, 0)\n",
-                           opts, &again),
+                           "param W : runtime\ncausal & window(W, 0)\n", opts,
+                           &again),
             SPARSA_OK);
   sparsa_cache_stats cs;
   ASSERT_EQ(sparsa_compiler_cache_stats(compiler, &cs), SPARSA_OK);
@@ -120,12 +118,12 @@ TEST_F(CAPI, NullPointers) {
   Problem p(1, 1, 1, 8, 8, 16, rng);
   sparsa_tensor t = toC(p.tq);
   int64_t w = 1;
-  EXPECT_EQ(sparsa_kernel_run(nullptr, &t, &t, &t, &t, nullptr, nullptr, &w,
-                              1, 0, 1),
-            SPARSA_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sparsa_kernel_run(nullptr, &t, &t, &t, &t, nullptr, nullptr, &w, 1, 0, 1),
+      SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("kernel must not be null"));
-  EXPECT_EQ(sparsa_kernel_run(kernel, &t, nullptr, &t, &t, nullptr, nullptr,
-                              &w, 1, 0, 1),
+  EXPECT_EQ(sparsa_kernel_run(kernel, &t, nullptr, &t, &t, nullptr, nullptr, &w,
+                              1, 0, 1),
             SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("k tensor must not be null"));
   EXPECT_EQ(run(p, nullptr, nullptr, 1), SPARSA_INVALID_ARGUMENT);
@@ -171,8 +169,7 @@ TEST_F(CAPI, BadTensorsAndParameters) {
     EXPECT_EQ(s, SPARSA_INVALID_ARGUMENT) << text;
     EXPECT_TRUE(errorContains(text)) << sparsa_last_error();
   };
-  expectBad([](Problem &p) { p.tq.rank = 5; }, names, 1,
-            "q must have rank 4");
+  expectBad([](Problem &p) { p.tq.rank = 5; }, names, 1, "q must have rank 4");
   expectBad([](Problem &p) { p.tk.shape[2] = 11; }, names, 1,
             "must equal k shape");
   expectBad([](Problem &p) { p.tq.strides[3] = 3; }, names, 1,
@@ -192,19 +189,19 @@ TEST_F(CAPI, BadTensorsAndParameters) {
   sparsa_tensor q = toC(p.tq);
   int32_t bad = 42; // as a foreign caller could pass it
   std::memcpy(&q.dtype, &bad, sizeof(bad));
-  EXPECT_EQ(sparsa_kernel_run(kernel, &q, &q, &q, &q, nullptr, names, &w, 1,
-                              0, 1),
-            SPARSA_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sparsa_kernel_run(kernel, &q, &q, &q, &q, nullptr, names, &w, 1, 0, 1),
+      SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("unknown dtype 42"));
   sparsa_tensor bf = toC(p.tq);
   bf.dtype = SPARSA_BF16;
   sparsa_tensor ok = toC(p.tk), o = toC(p.to);
-  EXPECT_EQ(sparsa_kernel_run(kernel, &bf, &ok, &ok, &o, nullptr, names, &w,
-                              1, 0, 1),
-            SPARSA_INVALID_ARGUMENT);
+  EXPECT_EQ(
+      sparsa_kernel_run(kernel, &bf, &ok, &ok, &o, nullptr, names, &w, 1, 0, 1),
+      SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("q must be f32"));
-  EXPECT_EQ(sparsa_kernel_run(kernel, &ok, &ok, &ok, &o, nullptr, names, &w,
-                              1, -1.0f, 1),
+  EXPECT_EQ(sparsa_kernel_run(kernel, &ok, &ok, &ok, &o, nullptr, names, &w, 1,
+                              -1.0f, 1),
             SPARSA_INVALID_ARGUMENT);
   EXPECT_TRUE(errorContains("softmax scale"));
   int64_t shape[2] = {2, 3};
@@ -219,15 +216,13 @@ TEST_F(CAPI, CompileErrorsAndLoad) {
   sparsa_kernel *out = nullptr;
   sparsa_options *o = sparsa_options_create();
   ASSERT_EQ(sparsa_options_set_file_name(o, "bad.sparsa"), SPARSA_OK);
-  EXPECT_EQ(sparsa_compile(compiler, "causal &\n", o, &out),
-            SPARSA_SPEC_ERROR);
+  EXPECT_EQ(sparsa_compile(compiler, "causal &\n", o, &out), SPARSA_SPEC_ERROR);
   EXPECT_EQ(out, nullptr);
   EXPECT_TRUE(errorContains("bad.sparsa:"));
   EXPECT_TRUE(errorContains("^"));
   EXPECT_EQ(sparsa_options_set_target(o, "gpu9000"), SPARSA_OK);
   EXPECT_EQ(sparsa_compile(compiler, "causal", o, &out), SPARSA_UNSUPPORTED);
-  EXPECT_EQ(sparsa_compile_file(compiler, "/nonexistent.sparsa", nullptr,
-                                &out),
+  EXPECT_EQ(sparsa_compile_file(compiler, "/nonexistent.sparsa", nullptr, &out),
             SPARSA_NOT_FOUND);
   sparsa_options_free(o);
 
@@ -244,9 +239,9 @@ TEST_F(CAPI, CompileErrorsAndLoad) {
   Problem p(1, 2, 2, 19, 19, 16, rng);
   sparsa_tensor q = toC(p.tq), k = toC(p.tk), v = toC(p.tv), ot = toC(p.to);
   int64_t w = 3;
-  ASSERT_EQ(sparsa_kernel_run(loaded, &q, &k, &v, &ot, nullptr, nullptr, &w,
-                              1, 0, 1),
-            SPARSA_OK)
+  ASSERT_EQ(
+      sparsa_kernel_run(loaded, &q, &k, &v, &ot, nullptr, nullptr, &w, 1, 0, 1),
+      SPARSA_OK)
       << sparsa_last_error();
   EXPECT_TRUE(compareWithReference(
                   p,

@@ -59,8 +59,7 @@ TEST(JITCache, ExactAndStructuralHits) {
   EXPECT_EQ(s.structureHits, 3u);
   EXPECT_EQ(s.entries, 1u);
   EXPECT_EQ(*c.structureKey(a, options()),
-            *c.structureKey("window(3, 3) | (global(0..4) | none)",
-                            options()));
+            *c.structureKey("window(3, 3) | (global(0..4) | none)", options()));
   // Terms in another order: the canonical IR puts its ops in use order.
   EXPECT_EQ(*c.structureKey(a, options()),
             *c.structureKey("global(0..4) | window(3, 3)", options()));
@@ -139,8 +138,7 @@ TEST(JITCache, RuntimeParametersNeverCompile) {
   std::mt19937_64 rng(2);
   for (int64_t w = 0; w < 12; w += 3) {
     Problem p(1, 1, 1, 33, 33, 16, rng);
-    ASSERT_TRUE(k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
-                       Params().set("W", w)));
+    ASSERT_TRUE(k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("W", w)));
     EXPECT_TRUE(compareWithReference(
                     p,
                     [w](int64_t, int64_t q, int64_t kk) {
@@ -176,8 +174,8 @@ TEST(JITCache, ManyThreadsCompileAndRun) {
       for (int r = 0; r < kRounds; ++r) {
         const Spec &s = specs[(t + r) % specs.size()];
         // Alternate spellings so exact and structural paths both race.
-        std::string text = r % 2 ? "# t" + std::to_string(t) + "\n" + s.text
-                                  : s.text;
+        std::string text =
+            r % 2 ? "# t" + std::to_string(t) + "\n" + s.text : s.text;
         auto k = c.compile(text, options());
         if (!k) {
           ++failures;
@@ -203,9 +201,9 @@ TEST(JITCache, ManyThreadsCompileAndRun) {
 }
 
 TEST(JITCache, DiskCacheSurvivesTheCompiler) {
-  std::string dir = testing::TempDir() + "/sparsa-disk-cache-" +
-                    std::to_string(::testing::UnitTest::GetInstance()
-                                       ->random_seed());
+  std::string dir =
+      testing::TempDir() + "/sparsa-disk-cache-" +
+      std::to_string(::testing::UnitTest::GetInstance()->random_seed());
   const char *spec = "param W : runtime\ncausal & window(W, 0) | "
                      "global_cols(0..2)\n";
   auto allowed = [](int64_t, int64_t q, int64_t k) {
@@ -232,8 +230,8 @@ TEST(JITCache, DiskCacheSurvivesTheCompiler) {
     // A new compiler (as in a new process): loaded, not compiled.
     Compiler second;
     ASSERT_TRUE(second.setDiskCache(dir));
-    auto k = second.compile("# same structure\n" + std::string(spec),
-                            options());
+    auto k =
+        second.compile("# same structure\n" + std::string(spec), options());
     ASSERT_TRUE(k) << k.message();
     check(*k);
     EXPECT_EQ(second.cacheStats().compilations, 0u);

@@ -33,12 +33,12 @@ void runAndCheck(const Kernel &kernel, const Allowed &allowed, int64_t nq,
                  int64_t nk, const Params &params, std::mt19937_64 &rng,
                  int64_t Hq = 4, int64_t Hkv = 2, bool withLse = true) {
   Problem p(2, Hq, Hkv, nq, nk, kernel.info().headDim, rng);
-  Status s = kernel.run(p.tq, p.tk, p.tv, p.to, withLse ? &p.tlse : nullptr,
-                        params);
+  Status s =
+      kernel.run(p.tq, p.tk, p.tv, p.to, withLse ? &p.tlse : nullptr, params);
   ASSERT_TRUE(s.isOk()) << s.message();
   Check c = compareWithReference(p, allowed, withLse);
-  EXPECT_TRUE(c.ok()) << "max err " << c.maxErr << ", lse err "
-                      << c.maxLseErr << ", bad empty rows " << c.badEmptyRows
+  EXPECT_TRUE(c.ok()) << "max err " << c.maxErr << ", lse err " << c.maxLseErr
+                      << ", bad empty rows " << c.badEmptyRows
                       << ", non-finite " << c.nonFinite;
 }
 
@@ -104,9 +104,8 @@ TEST(JITCompile, BuilderPatternsMatchTheirDefinition) {
       {!Pattern::blocks(8) & Pattern::prefix(Pattern::param("P") * 2),
        [](int64_t, int64_t q, int64_t k) { return q / 8 != k / 8 && k < 10; },
        Params::positional({5})},
-      {Pattern::causal() &
-           (Pattern::window(Pattern::constant("W", 2), 0) |
-            Pattern::globalCols(IndexSet::from(-3))),
+      {Pattern::causal() & (Pattern::window(Pattern::constant("W", 2), 0) |
+                            Pattern::globalCols(IndexSet::from(-3))),
        [](int64_t, int64_t q, int64_t k) {
          return k <= q && (k >= q - 2 || k >= 37 - 3);
        },

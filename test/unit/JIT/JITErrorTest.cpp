@@ -55,13 +55,11 @@ TEST_F(JITErrors, ValidProblemRuns) {
   Problem p(2, 4, 2, 20, 24, 16, rng);
   Status s = kernel.run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("W", 3));
   ASSERT_TRUE(s.isOk()) << s.message();
-  EXPECT_TRUE(compareWithReference(
-                  p,
-                  [](int64_t, int64_t q, int64_t k) {
-                    return k <= q && k >= q - 3;
-                  },
-                  true)
-                  .ok());
+  EXPECT_TRUE(
+      compareWithReference(
+          p, [](int64_t, int64_t q, int64_t k) { return k <= q && k >= q - 3; },
+          true)
+          .ok());
 }
 
 TEST_F(JITErrors, Rank) {
@@ -123,9 +121,8 @@ TEST_F(JITErrors, Strides) {
 TEST_F(JITErrors, RuntimeParameters) {
   expectError([](Problem &, Params &params) { params = Params(); },
               "kernel 'pattern' takes 1 runtime parameter (W), got 0");
-  expectError(
-      [](Problem &, Params &params) { params = Params().set("V", 1); },
-      "unknown runtime parameter 'V' (kernel 'pattern' takes: W)");
+  expectError([](Problem &, Params &params) { params = Params().set("V", 1); },
+              "unknown runtime parameter 'V' (kernel 'pattern' takes: W)");
   expectError([](Problem &, Params &params) { params.set("W", 4); },
               "runtime parameter 'W' is given twice");
   expectError(
@@ -146,8 +143,7 @@ TEST_F(JITErrors, EmptyHandle) {
 
 TEST(JITOptions, BadOptionsAreErrors) {
   Compiler c;
-  auto expect = [&](CompileOptions o, ErrorCode code,
-                    const std::string &text) {
+  auto expect = [&](CompileOptions o, ErrorCode code, const std::string &text) {
     auto k = c.compile("causal", o);
     ASSERT_FALSE(k);
     EXPECT_EQ(k.code(), code);
@@ -236,10 +232,10 @@ TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
   CompileOptions o;
   o.headDim = 16;
   o.blockQ = o.blockK = 16;
-  auto k = Compiler::global().compile(
-      "param S : runtime\nparam W : runtime\n"
-      "causal & (window(W / 2, 0) | stride(S, 1))\n",
-      o);
+  auto k =
+      Compiler::global().compile("param S : runtime\nparam W : runtime\n"
+                                 "causal & (window(W / 2, 0) | stride(S, 1))\n",
+                                 o);
   ASSERT_TRUE(k) << k.message();
   struct Case {
     int64_t s, w;
@@ -265,8 +261,8 @@ TEST_F(JITErrors, RuntimeParameterValuesTheMaskRejects) {
   // Values on the boundary run and match the definition.
   std::mt19937_64 rng(10);
   Problem p(1, 2, 2, 20, 20, 16, rng);
-  Status s = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
-                    Params().set("S", 2).set("W", 1));
+  Status s =
+      k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("S", 2).set("W", 1));
   ASSERT_TRUE(s.isOk()) << s.message();
   EXPECT_TRUE(compareWithReference(
                   p,

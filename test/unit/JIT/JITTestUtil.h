@@ -31,8 +31,8 @@ struct Problem {
   std::vector<float> q, k, v, o, lse;
   TensorView tq, tk, tv, to, tlse;
 
-  Problem(int64_t B, int64_t Hq, int64_t Hkv, int64_t Nq, int64_t Nk,
-          int64_t D, std::mt19937_64 &rng, bool padded = true)
+  Problem(int64_t B, int64_t Hq, int64_t Hkv, int64_t Nq, int64_t Nk, int64_t D,
+          std::mt19937_64 &rng, bool padded = true)
       : B(B), Hq(Hq), Hkv(Hkv), Nq(Nq), Nk(Nk), D(D) {
     auto make = [&](std::vector<float> &buf, TensorView &t, int64_t H,
                     int64_t N, int64_t Dim, int rank, bool random) {
@@ -127,8 +127,8 @@ inline Check compareWithReference(const Problem &p, const Allowed &allowed,
             continue;
           }
           double want = acc[d] / sum;
-          c.maxErr = std::max(c.maxErr,
-                              std::abs(got - want) / (1.0 + std::abs(want)));
+          c.maxErr =
+              std::max(c.maxErr, std::abs(got - want) / (1.0 + std::abs(want)));
         }
         if (withLse) {
           if (!std::isfinite(lseGot))

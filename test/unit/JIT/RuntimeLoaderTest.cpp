@@ -55,8 +55,7 @@ TEST(RuntimeLoader, LoadsAndRunsAnEmittedLibrary) {
     std::mt19937_64 rng(3);
     for (int64_t w : {0, 4}) {
       Problem p(2, 4, 2, 41, 41, 16, rng);
-      Status r = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse,
-                        Params().set("W", w));
+      Status r = k->run(p.tq, p.tk, p.tv, p.to, &p.tlse, Params().set("W", w));
       ASSERT_TRUE(r) << r.message();
       Check chk = compareWithReference(
           p,
@@ -77,7 +76,8 @@ TEST(RuntimeLoader, LoadsAndRunsAnEmittedLibrary) {
   std::remove(path.c_str());
   std::mt19937_64 rng(4);
   Problem p(1, 1, 1, 8, 8, 16, rng);
-  EXPECT_TRUE(copy.run(p.tq, p.tk, p.tv, p.to, nullptr, Params::positional({2})));
+  EXPECT_TRUE(
+      copy.run(p.tq, p.tk, p.tv, p.to, nullptr, Params::positional({2})));
 }
 
 TEST(RuntimeLoader, LoadErrors) {

@@ -30,9 +30,9 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/TargetSelect.h"
 
 #include "gtest/gtest.h"
@@ -65,8 +65,9 @@ void outline(ModuleOp module, sattn::KernelOp kernel) {
   unsigned np = kernel.getNumParams();
 
   SmallVector<Type> sargs(sattn::KernelOp::kNumScheduleArgs + np, index);
-  auto sched = func::FuncOp::create(b, loc, (kernel.getSymName() + "_schedule").str(),
-                                    b.getFunctionType(sargs, {}));
+  auto sched =
+      func::FuncOp::create(b, loc, (kernel.getSymName() + "_schedule").str(),
+                           b.getFunctionType(sargs, {}));
   sched.getBody().takeBody(kernel.getSchedule());
   sched->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   sched.walk([&](sattn::VisitOp v) {
@@ -86,9 +87,9 @@ void outline(ModuleOp module, sattn::KernelOp kernel) {
   });
 
   SmallVector<Type> pargs(sattn::KernelOp::kNumPredicateArgs + np, index);
-  auto pred = func::FuncOp::create(
-      b, loc, (kernel.getSymName() + "_predicate").str(),
-      b.getFunctionType(pargs, {b.getI64Type()}));
+  auto pred =
+      func::FuncOp::create(b, loc, (kernel.getSymName() + "_predicate").str(),
+                           b.getFunctionType(pargs, {b.getI64Type()}));
   pred.getBody().takeBody(kernel.getPredicate());
   // Widened to i64: an i1 return leaves the upper bits of the register
   // undefined for a C caller.
@@ -117,8 +118,7 @@ SPARSA_CALLS_GENERATED_CODE int64_t callIndexFn(void *fn, ArrayRef<int64_t> a,
 #define SPARSA_CALL(N, ...)                                                    \
   case N:                                                                      \
     if (returnsBool)                                                           \
-      return reinterpret_cast<int64_t (*)(__VA_ARGS__)>(fn)(                   \
-          SPARSA_ARGS_##N);                                                    \
+      return reinterpret_cast<int64_t (*)(__VA_ARGS__)>(fn)(SPARSA_ARGS_##N);  \
     reinterpret_cast<void (*)(__VA_ARGS__)>(fn)(SPARSA_ARGS_##N);              \
     return 0;
 #define SPARSA_ARGS_4 a[0], a[1], a[2], a[3]
@@ -146,17 +146,17 @@ protected:
   }
   ScheduleExecution() {
     test::loadMaskDialects(ctx);
-    ctx.loadDialect<sattn::SAttnDialect, scf::SCFDialect,
-                    LLVM::LLVMDialect>();
+    ctx.loadDialect<sattn::SAttnDialect, scf::SCFDialect, LLVM::LLVMDialect>();
     registerBuiltinDialectTranslation(ctx);
     registerLLVMDialectTranslation(ctx);
   }
 
   /// Converts, compiles and checks one mask module. Returns false (and
   /// records why) when the conversion legitimately refuses the mask.
-  bool check(ModuleOp module, int64_t bq, int64_t bk,
-             const std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>>
-                 &envs);
+  bool
+  check(ModuleOp module, int64_t bq, int64_t bk,
+        const std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>>
+            &envs);
 
   MLIRContext ctx;
 };
@@ -206,8 +206,8 @@ bool ScheduleExecution::check(
 
   std::vector<CompiledPart> parts;
   for (auto k : llvm::to_vector(module.getOps<sattn::KernelOp>())) {
-    parts.push_back({k.getSymName().str(),
-                     static_cast<unsigned>(k.getNumParams()), sizes});
+    parts.push_back(
+        {k.getSymName().str(), static_cast<unsigned>(k.getNumParams()), sizes});
     outline(module, k);
     k.erase();
   }
@@ -266,7 +266,8 @@ bool ScheduleExecution::check(
       continue;
     }
     auto layout = analysis::instantiateLayout(*plan, nq, nk, args);
-    EXPECT_TRUE(bool(layout)) << (layout ? "" : llvm::toString(layout.takeError()));
+    EXPECT_TRUE(bool(layout))
+        << (layout ? "" : llvm::toString(layout.takeError()));
     if (!layout)
       return false;
     EXPECT_EQ(layout->size(), parts.size());
@@ -346,8 +347,10 @@ TEST_F(ScheduleExecution, RandomMasksCoverExactlyTheAllowedPairs) {
     std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>> envs;
     for (int j = 0; j < 3; ++j) {
       int64_t nq = 1 + rng() % 30, nk = j == 0 ? nq : 1 + rng() % 30;
-      envs.push_back({nq, nk, {int64_t(rng() % 6), int64_t(rng() % 6),
-                               int64_t(rng() % 6)}});
+      envs.push_back(
+          {nq,
+           nk,
+           {int64_t(rng() % 6), int64_t(rng() % 6), int64_t(rng() % 6)}});
     }
     if (check(*e.module, bq, bk, envs))
       ++checked;

@@ -22,9 +22,9 @@ static void compareTo(float o[H][N][D], float lse[H][N], float want[H][N][D],
   for (int h = 0; h < H; ++h)
     for (int i = 0; i < N; ++i) {
       for (int d = 0; d < D; ++d)
-        *oErr = fmax(*oErr, isnan(o[h][i][d])
-                                ? INFINITY
-                                : fabs(o[h][i][d] - want[h][i][d]));
+        *oErr =
+            fmax(*oErr, isnan(o[h][i][d]) ? INFINITY
+                                          : fabs(o[h][i][d] - want[h][i][d]));
       *lseErr = fmax(*lseErr, fabs(lse[h][i] - (wantLse[h][i] + lseShift)));
     }
 }
@@ -43,13 +43,12 @@ int main(void) {
       }
     }
   int64_t args[SPARSA_NUM_FIXED_ARGS + WINDOW_NUM_PARAMS] = {
-      1, H, H, N, N,
-      H * N * D, N * D, D, /* q */
-      H * N * D, N * D, D, /* k */
-      H * N * D, N * D, D, /* v */
-      H * N * D, N * D, D, /* o */
-      H * N, N, 1,         /* lse */
-      1, 0, W};            /* has_lse, merge, W */
+      1,         H,     H, N, N, H * N * D, N * D, D, /* q */
+      H * N * D, N * D, D,                            /* k */
+      H * N * D, N * D, D,                            /* v */
+      H * N * D, N * D, D,                            /* o */
+      H * N,     N,     1,                            /* lse */
+      1,         0,     W};                           /* has_lse, merge, W */
   int64_t items = window_work_items(args);
   float scale = 1.0f / sqrtf((float)D);
   window(&q[0][0][0], &k[0][0][0], &v[0][0][0], &o[0][0][0], &lse[0][0], args,
