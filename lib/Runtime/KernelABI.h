@@ -88,8 +88,14 @@ using ParamCheckFn = int64_t (*)(const int64_t *args);
 /// (-fsanitize=function, in the sanitizer builds) reads a type signature
 /// from the 8 bytes before an indirect callee; generated code has none, and
 /// for a JIT function at the start of a freshly mapped page that read
-/// faults (it did in ScheduleExecutionTest's harness).
+/// faults (it did in ScheduleExecutionTest's harness). GCC has no such
+/// check (and warns about the attribute), so the runtime built with g++ on
+/// a GPU host gets none.
+#if defined(__clang__)
 #define SPARSA_CALLS_GENERATED_CODE __attribute__((no_sanitize("function")))
+#else
+#define SPARSA_CALLS_GENERATED_CODE
+#endif
 SPARSA_CALLS_GENERATED_CODE inline void
 callKernel(KernelFn fn, const float *q, const float *k, const float *v,
            float *o, float *lse, const int64_t *args, float scale,
