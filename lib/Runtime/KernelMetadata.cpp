@@ -1,19 +1,79 @@
-//===- KernelMetadata.cpp - write and read AOT kernel metadata ------------===//
+//===- KernelMetadata.cpp - write and read kernel metadata ----------------===//
 //
 // The line format of KernelMetadata.h. The reader is strict (unknown
-// versions, missing fields and malformed numbers are errors) because a
-// wrong head dimension or parameter count would make the kernel read out of
-// bounds.
+// versions and targets, unknown, repeated or missing keys and malformed
+// numbers are errors) because a wrong head dimension, parameter count or
+// grid would make the kernel read out of bounds.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Runtime/KernelMetadata.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
 #include <sstream>
+#include <type_traits>
 
 using namespace sparsa::runtime;
+
+const char *sparsa::runtime::tokenMapKindName(TokenMapKind kind) {
+  switch (kind) {
+  case TokenMapKind::identity:
+    return "identity";
+  case TokenMapKind::residue:
+    return "residue";
+  case TokenMapKind::summaryGather:
+    return "summary_gather";
+  case TokenMapKind::memberGather:
+    return "member_gather";
+  }
+  return "identity";
+}
+
+std::optional<TokenMapKind>
+sparsa::runtime::parseTokenMapKind(const std::string &name) {
+  for (TokenMapKind k :
+       {TokenMapKind::identity, TokenMapKind::residue,
+        TokenMapKind::summaryGather, TokenMapKind::memberGather})
+    if (name == tokenMapKindName(k))
+      return k;
+  return std::nullopt;
+}
+
+int64_t sparsa::runtime::querySpaceBound(const TokenMap &map, int64_t blockQ,
+                                         int64_t n) {
+  auto cdiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  switch (map.kind) {
+  case TokenMapKind::identity:
+    return n;
+  case TokenMapKind::residue:
+    return map.period * cdiv(cdiv(n, map.period), blockQ) * blockQ;
+  case TokenMapKind::summaryGather: {
+    int64_t p = map.period, c = map.count;
+    int64_t tail = n % p - (p - c);
+    return (n / p) * c + std::min(std::max<int64_t>(tail, 0), c);
+  }
+  case TokenMapKind::memberGather:
+    return int64_t(map.members.size());
+  }
+  return n;
+}
+
+bool PartMetadata::operator==(const PartMetadata &o) const {
+  return symbol == o.symbol && headDim == o.headDim && blockQ == o.blockQ &&
+         blockK == o.blockK && coversAllQueries == o.coversAllQueries &&
+         params == o.params && vectorWidth == o.vectorWidth &&
+         threads == o.threads && sharedBytes == o.sharedBytes &&
+         elementType == o.elementType && queryMap == o.queryMap;
+}
+
+bool AttentionMetadata::operator==(const AttentionMetadata &o) const {
+  return name == o.name && target == o.target && parts == o.parts &&
+         paramCheck == o.paramCheck && paramRules == o.paramRules;
+}
 
 std::string
 sparsa::runtime::formatModuleMetadata(const std::vector<std::string> &names) {
@@ -23,17 +83,40 @@ sparsa::runtime::formatModuleMetadata(const std::vector<std::string> &names) {
   return s;
 }
 
+template <typename T> static std::string joined(const std::vector<T> &items) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i)
+      s += ",";
+    if constexpr (std::is_same_v<T, std::string>)
+      s += items[i];
+    else
+      s += std::to_string(items[i]);
+  }
+  return s;
+}
+
 std::string
 sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
-  std::string s = "sparsa-attention 3\nname " + a.name + "\n";
+  std::string s = "sparsa-attention " +
+                  std::to_string(kAttentionMetadataVersion) + "\nname " +
+                  a.name + "\ntarget " + a.target + "\n";
   for (const PartMetadata &p : a.parts) {
     s += "part " + p.symbol + " head_dim=" + std::to_string(p.headDim) +
          " block_q=" + std::to_string(p.blockQ) +
          " block_k=" + std::to_string(p.blockK) +
-         " vector_width=" + std::to_string(p.vectorWidth) +
-         " covers_all_queries=" + (p.coversAllQueries ? "1" : "0") + " params=";
-    for (size_t i = 0; i < p.params.size(); ++i)
-      s += (i ? "," : "") + p.params[i];
+         " covers_all_queries=" + (p.coversAllQueries ? "1" : "0") +
+         " params=" + joined(p.params);
+    if (a.target == "cuda")
+      s += " threads=" + std::to_string(p.threads) +
+           " shared_bytes=" + std::to_string(p.sharedBytes) +
+           " element_type=" + p.elementType +
+           " query_map=" + tokenMapKindName(p.queryMap.kind) +
+           " period=" + std::to_string(p.queryMap.period) +
+           " count=" + std::to_string(p.queryMap.count) +
+           " members=" + joined(p.queryMap.members);
+    else
+      s += " vector_width=" + std::to_string(p.vectorWidth);
     s += "\n";
   }
   if (!a.paramCheck.empty()) {
@@ -73,7 +156,8 @@ bool sparsa::runtime::parseModuleMetadata(const std::string &text,
 }
 
 static bool parseInt(const std::string &s, int64_t &out) {
-  if (s.empty())
+  if (s.empty() || s[0] == '+' ||
+      std::isspace(static_cast<unsigned char>(s[0])))
     return false;
   errno = 0;
   char *end = nullptr;
@@ -84,74 +168,196 @@ static bool parseInt(const std::string &s, int64_t &out) {
   return true;
 }
 
-bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
-                                             AttentionMetadata &out,
-                                             std::string &error) {
-  std::vector<std::string> lines = splitLines(text);
-  if (lines.size() >= 1 && lines[0].rfind("sparsa-attention ", 0) == 0 &&
-      lines[0] != "sparsa-attention 3") {
-    // Version 1 kernels take 21 fixed arguments and cannot merge parts;
-    // version 2 parameter checks take the parameters only (no lengths).
-    error = "the library was built by another sparsa (" + lines[0] +
-            ", this runtime reads version 3): rebuild it";
+static std::vector<std::string> splitList(const std::string &value) {
+  std::vector<std::string> items;
+  if (value.empty())
+    return items;
+  std::string item;
+  std::istringstream is(value);
+  while (std::getline(is, item, ','))
+    items.push_back(item);
+  if (value.back() == ',')
+    items.push_back("");
+  return items;
+}
+
+namespace {
+/// Reads the `key=value` words of one part line against its target's key
+/// set; the first error wins.
+class PartReader {
+public:
+  PartReader(const std::string &symbol, std::string &error)
+      : symbol(symbol), error(error) {}
+
+  bool read(std::istringstream &words, const std::vector<std::string> &keys) {
+    std::string word;
+    while (words >> word) {
+      size_t eq = word.find('=');
+      std::string key = word.substr(0, eq);
+      if (eq == std::string::npos)
+        return fail("malformed word '" + word + "' (expected key=value)");
+      if (std::find(keys.begin(), keys.end(), key) == keys.end())
+        return fail("unknown key '" + key + "'");
+      if (!values.emplace(key, word.substr(eq + 1)).second)
+        return fail("repeated key '" + key + "'");
+    }
+    for (const std::string &key : keys)
+      if (!values.count(key))
+        return fail("missing key '" + key + "'");
+    return true;
+  }
+
+  const std::string &text(const std::string &key) { return values[key]; }
+
+  /// An integer of at least `min`.
+  bool number(const std::string &key, int64_t min, int64_t &out) {
+    if (!parseInt(values[key], out))
+      return fail("malformed number " + key + "=" + values[key]);
+    if (out < min)
+      return fail(key + "=" + values[key] + " is below " + std::to_string(min));
+    return true;
+  }
+
+  bool flag(const std::string &key, bool &out) {
+    const std::string &v = values[key];
+    if (v != "0" && v != "1")
+      return fail("malformed flag " + key + "=" + v + " (expected 0 or 1)");
+    out = v == "1";
+    return true;
+  }
+
+  bool numbers(const std::string &key, std::vector<int64_t> &out) {
+    for (const std::string &item : splitList(values[key])) {
+      int64_t v = 0;
+      if (!parseInt(item, v) || v < 0)
+        return fail("malformed number list " + key + "=" + values[key]);
+      out.push_back(v);
+    }
+    return true;
+  }
+
+  bool names(const std::string &key, std::vector<std::string> &out) {
+    out = splitList(values[key]);
+    for (const std::string &n : out)
+      if (n.empty())
+        return fail("empty name in " + key + "=" + values[key]);
+    return true;
+  }
+
+  bool fail(const std::string &message) {
+    error = "part '" + symbol + "': " + message;
     return false;
   }
-  if (lines.size() < 2 || lines[0] != "sparsa-attention 3" ||
-      lines[1].rfind("name ", 0) != 0) {
-    error = "unsupported attention metadata version";
+
+private:
+  const std::string &symbol;
+  std::string &error;
+  std::map<std::string, std::string> values;
+};
+} // namespace
+
+static bool parsePart(std::istringstream &words, const std::string &symbol,
+                      const std::string &target, PartMetadata &p,
+                      std::string &error) {
+  std::vector<std::string> keys{"head_dim", "block_q", "block_k",
+                                "covers_all_queries", "params"};
+  bool cuda = target == "cuda";
+  if (cuda)
+    keys.insert(keys.end(), {"threads", "shared_bytes", "element_type",
+                             "query_map", "period", "count", "members"});
+  else
+    keys.push_back("vector_width");
+  PartReader r(symbol, error);
+  p.symbol = symbol;
+  if (!r.read(words, keys) || !r.number("head_dim", 1, p.headDim) ||
+      !r.number("block_q", 1, p.blockQ) || !r.number("block_k", 1, p.blockK) ||
+      !r.flag("covers_all_queries", p.coversAllQueries) ||
+      !r.names("params", p.params))
+    return false;
+  if (!cuda)
+    return r.number("vector_width", 1, p.vectorWidth);
+  if (!r.number("threads", 1, p.threads) ||
+      !r.number("shared_bytes", 0, p.sharedBytes) ||
+      !r.number("period", 1, p.queryMap.period) ||
+      !r.number("count", 0, p.queryMap.count) ||
+      !r.numbers("members", p.queryMap.members))
+    return false;
+  p.elementType = r.text("element_type");
+  if (p.elementType != "bf16" && p.elementType != "f16")
+    return r.fail("unknown element_type '" + p.elementType +
+                  "' (expected bf16 or f16)");
+  std::optional<TokenMapKind> kind = parseTokenMapKind(r.text("query_map"));
+  if (!kind)
+    return r.fail("unknown query_map kind '" + r.text("query_map") + "'");
+  p.queryMap.kind = *kind;
+  if (p.queryMap.kind == TokenMapKind::summaryGather &&
+      p.queryMap.count > p.queryMap.period)
+    return r.fail("a summary_gather map's count exceeds its period");
+  return true;
+}
+
+bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
+                                             AttentionMetadata &out,
+                                             std::string &error,
+                                             const char *expectedTarget) {
+  std::vector<std::string> lines = splitLines(text);
+  const std::string header =
+      "sparsa-attention " + std::to_string(kAttentionMetadataVersion);
+  if (lines.empty() || lines[0].rfind("sparsa-attention ", 0) != 0) {
+    error = "not sparsa attention metadata (expected '" + header + "')";
+    return false;
+  }
+  if (lines[0] != header) {
+    // Version 1 kernels take 21 fixed arguments and cannot merge parts;
+    // version 2 parameter checks take the parameters only (no lengths);
+    // version 3 has neither the target line nor the strict key set.
+    error = "the library was built by another sparsa (" + lines[0] +
+            ", this runtime reads version " +
+            std::to_string(kAttentionMetadataVersion) + "): rebuild it";
+    return false;
+  }
+  if (lines.size() < 2 || lines[1].rfind("name ", 0) != 0 ||
+      lines[1].size() == 5) {
+    error = "attention metadata lacks the 'name NAME' line";
     return false;
   }
   out.name = lines[1].substr(5);
-  for (size_t i = 2; i < lines.size(); ++i) {
-    if (lines[i].rfind("check ", 0) == 0) {
-      out.paramCheck = lines[i].substr(6);
+  if (lines.size() < 3 || lines[2].rfind("target ", 0) != 0) {
+    error = "attention metadata of '" + out.name +
+            "' lacks the 'target cpu|cuda' line";
+    return false;
+  }
+  out.target = lines[2].substr(7);
+  if (out.target != "cpu" && out.target != "cuda") {
+    error = "attention '" + out.name + "' has unknown target '" + out.target +
+            "' (expected cpu or cuda)";
+    return false;
+  }
+  if (expectedTarget && out.target != expectedTarget) {
+    error = "attention '" + out.name + "' is compiled for " + out.target +
+            ", not " + expectedTarget;
+    return false;
+  }
+  for (size_t i = 3; i < lines.size(); ++i) {
+    const std::string &line = lines[i];
+    if (line.rfind("check ", 0) == 0 && out.paramCheck.empty()) {
+      out.paramCheck = line.substr(6);
       continue;
     }
-    if (lines[i].rfind("rule ", 0) == 0) {
-      out.paramRules.push_back(lines[i].substr(5));
+    if (line.rfind("rule ", 0) == 0 && !out.paramCheck.empty()) {
+      out.paramRules.push_back(line.substr(5));
       continue;
     }
-    std::istringstream is(lines[i]);
-    std::string word;
+    std::istringstream words(line);
+    std::string word, symbol;
+    if (!(words >> word) || word != "part" || !(words >> symbol) ||
+        !out.paramCheck.empty()) {
+      error = "malformed attention metadata line '" + line + "'";
+      return false;
+    }
     PartMetadata p;
-    if (!(is >> word) || word != "part" || !(is >> p.symbol)) {
-      error = "malformed attention metadata line '" + lines[i] + "'";
+    if (!parsePart(words, symbol, out.target, p, error))
       return false;
-    }
-    int seen = 0;
-    while (is >> word) {
-      size_t eq = word.find('=');
-      std::string key = word.substr(0, eq);
-      std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
-      int64_t v = 0;
-      bool isInt = parseInt(value, v);
-      if (key == "params") {
-        std::string name;
-        std::istringstream ps(value);
-        while (std::getline(ps, name, ','))
-          p.params.push_back(name);
-        seen |= 1;
-        continue;
-      }
-      if (!isInt) {
-        error = "malformed value in '" + word + "'";
-        return false;
-      }
-      if (key == "head_dim")
-        p.headDim = v, seen |= 2;
-      else if (key == "block_q")
-        p.blockQ = v, seen |= 4;
-      else if (key == "block_k")
-        p.blockK = v, seen |= 8;
-      else if (key == "vector_width")
-        p.vectorWidth = v;
-      else if (key == "covers_all_queries")
-        p.coversAllQueries = v != 0;
-    }
-    if (seen != 15 || p.headDim < 1 || p.blockQ < 1 || p.blockK < 1) {
-      error = "incomplete metadata for part '" + p.symbol + "'";
-      return false;
-    }
     out.parts.push_back(std::move(p));
   }
   if (out.parts.empty()) {

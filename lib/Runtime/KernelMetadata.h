@@ -1,17 +1,35 @@
-//===- KernelMetadata.h - self-description of AOT kernel libraries -*- C++
+//===- KernelMetadata.h - the one description of compiled kernels -*- C++
 //-*-===//
 //
-// A shared library built by `sparsac --emit=so` carries two kinds of C
-// string symbols so that libsparsa_runtime can load it without the header:
+// What a host needs to run a compiled attention, for every target: one
+// struct (AttentionMetadata with its PartMetadata), one token-map kind enum
+// and one text serialisation, read back by a strict parser (unknown or
+// missing keys, repeated keys, malformed numbers, unknown versions and
+// targets are errors with a message; nothing defaults to 0). MLIR-free:
+// libsparsa_runtime and the CUDA launcher read it without the compiler.
+//
+//   sparsa-attention 4
+//   name NAME
+//   target cpu|cuda
+//   part SYMBOL head_dim=D block_q=BQ block_k=BK covers_all_queries=0|1
+//        params=P1,P2 <target keys>
+//   check NAME_check_params        (optional, then one "rule TEXT" each)
+//
+// Target keys: cpu `vector_width=VW`; cuda `threads=T shared_bytes=S
+// element_type=bf16|f16 query_map=KIND period=P count=C members=M1,M2`.
+// Every key of the part's target appears exactly once, in any order.
+//
+// A CPU shared library built by `sparsac --emit=so` carries it as C string
+// symbols so that libsparsa_runtime loads it without the header:
 //   sparsa_module_info   "sparsa-module 1\nattention NAME\n..."
-//   NAME_sparsa_info     "sparsa-attention 3\nname NAME\npart SYMBOL
-//                         head_dim=D block_q=BQ block_k=BK vector_width=VW
-//                         covers_all_queries=0|1 params=P1,P2\n...
-//                         check NAME_check_params\nrule TEXT\n..."
-// The writer (lib/Target/CPU) and the reader (the loader) share this file,
-// which is MLIR-free. The attention version changes with the kernel ABI
-// (lib/Runtime/KernelABI.h): 2 added the merge argument, 3 the sequence
-// lengths to the parameter check (it takes the whole argument block).
+//   NAME_sparsa_info     the attention's text above
+// A CUDA build (`--emit=cubin`) writes it into PREFIX.json, one text per
+// attention (lib/Target/CUDA, read by lib/Runtime/CUDARuntime.cpp).
+//
+// The version changes with the kernel ABI (lib/Runtime/KernelABI.h) or the
+// text: 2 added the merge argument, 3 the sequence lengths to the parameter
+// check (it takes the whole argument block), 4 the target line, the CUDA
+// keys and the strict key set.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +37,7 @@
 #define SPARSA_LIB_RUNTIME_KERNELMETADATA_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,32 +45,79 @@ namespace sparsa::runtime {
 
 inline constexpr const char *kModuleInfoSymbol = "sparsa_module_info";
 inline constexpr const char *kAttentionInfoSuffix = "_sparsa_info";
+inline constexpr int kAttentionMetadataVersion = 4;
 
-struct PartMetadata {
-  std::string symbol;
-  int64_t headDim = 0, blockQ = 0, blockK = 0, vectorWidth = 0;
-  bool coversAllQueries = true;
-  std::vector<std::string> params;
+/// How a part's query (or key) tile positions map to tokens: the runtime
+/// mirror of #sattn.token_map, with the dialect's names (identity, residue,
+/// summary_gather, member_gather) as its text form. The numeric values are
+/// part of the CUDA launcher's C API (sparsa_cuda_add_part).
+enum class TokenMapKind : int {
+  identity = 0,
+  residue = 1,
+  summaryGather = 2,
+  memberGather = 3
+};
+const char *tokenMapKindName(TokenMapKind kind);
+std::optional<TokenMapKind> parseTokenMapKind(const std::string &name);
+
+struct TokenMap {
+  TokenMapKind kind = TokenMapKind::identity;
+  int64_t period = 1, count = 0;
+  std::vector<int64_t> members;
+  bool operator==(const TokenMap &o) const {
+    return kind == o.kind && period == o.period && count == o.count &&
+           members == o.members;
+  }
 };
 
+/// Number of positions of the query space of `map` for `n` queries, padded
+/// as the kernels' tiles see it (residue maps round each residue class up
+/// to whole tiles of `blockQ`; member gathers give an upper bound, the
+/// kernel skips tiles past the exact count). The grid of a CUDA part is
+/// ceil(bound / blockQ) tiles.
+int64_t querySpaceBound(const TokenMap &map, int64_t blockQ, int64_t n);
+
+/// One kernel of an attention.
+struct PartMetadata {
+  std::string symbol;
+  int64_t headDim = 0, blockQ = 0, blockK = 0;
+  bool coversAllQueries = true;
+  /// Runtime parameters, in the order the kernel takes them.
+  std::vector<std::string> params;
+  /// cpu: the vector width the kernel was compiled for.
+  int64_t vectorWidth = 0;
+  /// cuda: threads per block, dynamic shared memory, element type of
+  /// Q/K/V/O ("bf16" or "f16") and the query map (the grid).
+  int64_t threads = 0, sharedBytes = 0;
+  std::string elementType;
+  TokenMap queryMap;
+  bool operator==(const PartMetadata &o) const;
+};
+
+/// A compiled attention: its parts run in order, the later ones merging
+/// into O / LSE.
 struct AttentionMetadata {
   std::string name;
+  std::string target; // "cpu" or "cuda"
   std::vector<PartMetadata> parts;
   /// The parameter check (KernelABI.h, kParamCheckSuffix) and its messages,
   /// lines "check SYMBOL" and "rule TEXT"; empty without runtime parameters.
   std::string paramCheck;
   std::vector<std::string> paramRules;
+  bool operator==(const AttentionMetadata &o) const;
 };
 
 std::string formatModuleMetadata(const std::vector<std::string> &attentions);
 std::string formatAttentionMetadata(const AttentionMetadata &attention);
 
-/// Parsers; on failure they return false and set `error`.
+/// Parsers; on failure they return false and set `error`. With
+/// `expectedTarget`, metadata of another target is an error too.
 bool parseModuleMetadata(const std::string &text,
                          std::vector<std::string> &attentions,
                          std::string &error);
 bool parseAttentionMetadata(const std::string &text, AttentionMetadata &out,
-                            std::string &error);
+                            std::string &error,
+                            const char *expectedTarget = nullptr);
 
 } // namespace sparsa::runtime
 

@@ -146,7 +146,7 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
     return notFound("'" + path + "' lacks symbol " + infoSymbol);
   runtime::AttentionMetadata meta;
   std::string error;
-  if (!runtime::parseAttentionMetadata(text, meta, error))
+  if (!runtime::parseAttentionMetadata(text, meta, error, "cpu"))
     return Status(ErrorCode::InvalidArgument, "'" + path + "': " + error);
 
   auto impl = std::make_shared<detail::KernelImpl>();

@@ -56,6 +56,7 @@ void sparsa::cpu::addRuntimeMetadata(llvm::Module &m,
   for (const AttentionInfo &a : attentions) {
     runtime::AttentionMetadata meta;
     meta.name = a.name;
+    meta.target = "cpu";
     meta.paramCheck = a.paramCheck;
     meta.paramRules = a.paramRules;
     for (const std::string &part : a.parts)
@@ -68,7 +69,7 @@ void sparsa::cpu::addRuntimeMetadata(llvm::Module &m,
   }
   for (const KernelInfo &k : kernels)
     if (!grouped.count(k.name))
-      metas.push_back({k.name, {toPart(k)}});
+      metas.push_back({k.name, "cpu", {toPart(k)}, "", {}});
   std::vector<std::string> names;
   for (const runtime::AttentionMetadata &meta : metas) {
     names.push_back(meta.name);
