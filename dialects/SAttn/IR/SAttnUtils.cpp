@@ -40,14 +40,14 @@ Value sparsa::sattn::emitSpaceSize(OpBuilder &b, Location loc, TokenMapAttr map,
     return n;
   case TokenMapKind::residue: {
     Value period = m.c(map.getPeriod());
-    Value stride = m.mul(m.cdiv(m.cdiv(n, period), m.c(tile)), m.c(tile));
+    Value stride = m.mul(m.ceilDiv(m.ceilDiv(n, period), m.c(tile)), m.c(tile));
     return m.mul(period, stride);
   }
   case TokenMapKind::summary_gather: {
     // (n div p) * c + clamp(n mod p - (p - c), 0, c)
     int64_t p = map.getPeriod(), c = map.getCount();
-    Value full = m.mul(m.fdiv(n, m.c(p)), m.c(c));
-    Value tail = m.sub(m.mod(n, m.c(p)), m.c(p - c));
+    Value full = m.mul(m.floorDiv(n, m.c(p)), m.c(c));
+    Value tail = m.sub(m.floorMod(n, m.c(p)), m.c(p - c));
     return m.add(full, m.min(m.max(tail, m.c(0)), m.c(c)));
   }
   case TokenMapKind::member_gather: {
@@ -72,15 +72,15 @@ std::pair<Value, Value> sparsa::sattn::emitTokenAt(OpBuilder &b, Location loc,
     return {pos, m.cmp(P::slt, pos, n)};
   case TokenMapKind::residue: {
     Value period = m.c(map.getPeriod());
-    Value stride = m.mul(m.cdiv(m.cdiv(n, period), m.c(tile)), m.c(tile));
-    Value cls = m.fdiv(pos, stride), idx = m.mod(pos, stride);
+    Value stride = m.mul(m.ceilDiv(m.ceilDiv(n, period), m.c(tile)), m.c(tile));
+    Value cls = m.floorDiv(pos, stride), idx = m.floorMod(pos, stride);
     Value token = m.add(m.mul(idx, period), cls);
     return {token, m.andi(m.cmp(P::slt, cls, period), m.cmp(P::slt, token, n))};
   }
   case TokenMapKind::summary_gather: {
     int64_t p = map.getPeriod(), c = map.getCount();
-    Value token = m.add(m.mul(m.fdiv(pos, m.c(c)), m.c(p)),
-                        m.add(m.c(p - c), m.mod(pos, m.c(c))));
+    Value token = m.add(m.mul(m.floorDiv(pos, m.c(c)), m.c(p)),
+                        m.add(m.c(p - c), m.floorMod(pos, m.c(c))));
     return {token, m.cmp(P::slt, token, n)};
   }
   case TokenMapKind::member_gather: {

@@ -20,13 +20,31 @@
 
 namespace sparsa::sattn {
 
-/// Terse `arith` builders on index (and i1) values at one insertion point,
-/// for the closed forms the sattn passes and backends emit.
+/// The one builder of index arithmetic shared by the schedule expansion and
+/// every backend: terse `arith` ops on `index` (and `i1`) values at one
+/// insertion point.
+///
+/// Division and remainder say their semantics in their names, because the
+/// targets disagree on what is cheap:
+///   * `floorDiv`, `ceilDiv`, `floorMod` round towards -inf / +inf and are
+///     right for any signs (the closed forms of the schedule, where cursors,
+///     residues and offsets can be negative); `floorMod(x, y)` is in
+///     [0, y) for y > 0.
+///   * `divUnsigned`, `remUnsigned`, `ceilDivUnsigned` treat both operands
+///     as unsigned. Use them only where both are known non-negative (thread
+///     and lane ids, counts, sizes): there they equal the floor forms and
+///     cost one instruction on the GPU instead of a sign fix-up. On a
+///     negative operand they are wrong, not merely slow.
+/// Comparisons, `min` and `max` are signed.
 struct IndexArith {
   mlir::OpBuilder &b;
   mlir::Location loc;
   using Value = mlir::Value;
+  using Pred = mlir::arith::CmpIPredicate;
+
   Value c(int64_t v) { return mlir::arith::ConstantIndexOp::create(b, loc, v); }
+  /// `x + v`, or `x` itself when `v` is 0.
+  Value add(Value x, int64_t v) { return v == 0 ? x : add(x, c(v)); }
   Value add(Value x, Value y) {
     return mlir::arith::AddIOp::create(b, loc, x, y);
   }
@@ -36,23 +54,39 @@ struct IndexArith {
   Value mul(Value x, Value y) {
     return mlir::arith::MulIOp::create(b, loc, x, y);
   }
-  Value fdiv(Value x, Value y) {
+
+  // Signed, rounding towards -inf / +inf: right for any signs.
+  Value floorDiv(Value x, Value y) {
     return mlir::arith::FloorDivSIOp::create(b, loc, x, y);
   }
-  Value cdiv(Value x, Value y) {
+  Value ceilDiv(Value x, Value y) {
     return mlir::arith::CeilDivSIOp::create(b, loc, x, y);
   }
-  /// Floor modulo: the result is in [0, y) for y > 0.
-  Value mod(Value x, Value y) { return sub(x, mul(y, fdiv(x, y))); }
+  /// Floor modulo: `x - y * floorDiv(x, y)`, in [0, y) for y > 0.
+  Value floorMod(Value x, Value y) { return sub(x, mul(y, floorDiv(x, y))); }
+
+  // Unsigned: only for operands known to be non-negative.
+  Value divUnsigned(Value x, Value y) {
+    return mlir::arith::DivUIOp::create(b, loc, x, y);
+  }
+  Value remUnsigned(Value x, Value y) {
+    return mlir::arith::RemUIOp::create(b, loc, x, y);
+  }
+  Value ceilDivUnsigned(Value x, Value y) {
+    return mlir::arith::CeilDivUIOp::create(b, loc, x, y);
+  }
+
   Value max(Value x, Value y) {
     return mlir::arith::MaxSIOp::create(b, loc, x, y);
   }
   Value min(Value x, Value y) {
     return mlir::arith::MinSIOp::create(b, loc, x, y);
   }
-  Value cmp(mlir::arith::CmpIPredicate p, Value x, Value y) {
+  Value cmp(Pred p, Value x, Value y) {
     return mlir::arith::CmpIOp::create(b, loc, p, x, y);
   }
+  Value lt(Value x, Value y) { return cmp(Pred::slt, x, y); }
+  Value le(Value x, Value y) { return cmp(Pred::sle, x, y); }
   Value sel(Value cond, Value x, Value y) {
     return mlir::arith::SelectOp::create(b, loc, cond, x, y);
   }

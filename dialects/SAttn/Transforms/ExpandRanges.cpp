@@ -64,13 +64,13 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
     // The first key k >= from * BK with rlo <= k mod p < rhi.
     Value p = r.getPeriod(), rlo = r.getResLo(), rhi = r.getResHi();
     Value k0 = m.mul(from, m.c(ctx.blockK));
-    Value res = m.mod(k0, p);
+    Value res = m.floorMod(k0, p);
     Value inside = m.andi(m.cmp(P::sge, res, rlo), m.cmp(P::slt, res, rhi));
     Value below = m.cmp(P::slt, res, rlo);
     Value k = m.sel(inside, k0,
                     m.sel(below, m.add(k0, m.sub(rlo, res)),
                           m.add(m.add(k0, m.sub(p, res)), rlo)));
-    Value t = m.fdiv(k, m.c(ctx.blockK));
+    Value t = m.floorDiv(k, m.c(ctx.blockK));
     Value ok = m.andi(m.cmp(P::slt, t, hi), m.cmp(P::slt, rlo, rhi));
     return m.sel(ok, t, none);
   }
@@ -90,9 +90,9 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
   Value b = r.getBlock();
   Value rowLo = m.mul(ctx.qt, m.c(ctx.blockQ));
   Value rowHi = m.min(m.add(rowLo, m.c(ctx.blockQ)), ctx.nq);
-  Value qbLo = m.fdiv(rowLo, b);
-  Value qbHi = m.cdiv(rowHi, b);
-  Value numKeyBlocks = m.cdiv(ctx.nk, b);
+  Value qbLo = m.floorDiv(rowLo, b);
+  Value qbHi = m.ceilDiv(rowHi, b);
+  Value numKeyBlocks = m.ceilDiv(ctx.nk, b);
   auto loop = scf::ForOp::create(
       m.b, m.loc, qbLo, qbHi, m.c(1), ValueRange{none},
       [&](OpBuilder &ob, Location loc, Value qb, ValueRange iter) {
@@ -105,8 +105,9 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
         best = in.min(
             best, in.sel(in.andi(all, in.cmp(P::slt, from, hi)), from, none));
         for (Value kb : drawn) {
-          Value tlo = in.fdiv(in.mul(kb, b), in.c(ctx.blockK));
-          Value thi = in.cdiv(in.mul(in.add(kb, in.c(1)), b), in.c(ctx.blockK));
+          Value tlo = in.floorDiv(in.mul(kb, b), in.c(ctx.blockK));
+          Value thi =
+              in.ceilDiv(in.mul(in.add(kb, in.c(1)), b), in.c(ctx.blockK));
           Value cand = in.max(from, tlo);
           Value ok = in.andi(
               in.cmp(P::slt, cand, in.min(thi, hi)),
@@ -150,7 +151,7 @@ LogicalResult Expander::run() {
   ctx.nk = block.getArgument(3);
   ctx.blockQ = tiling.getBlockQ();
   ctx.blockK = tiling.getBlockK();
-  ctx.numKeyTiles = m.cdiv(
+  ctx.numKeyTiles = m.ceilDiv(
       emitSpaceSize(builder, loc, kmap, ctx.nk, ctx.blockK), m.c(ctx.blockK));
 
   for (Operation *op : ranges) {
@@ -163,7 +164,7 @@ LogicalResult Expander::run() {
         Value r = e < 0 ? m.add(ctx.nk, m.c(e)) : m.c(e);
         Value valid =
             m.andi(m.cmp(P::sge, r, m.c(0)), m.cmp(P::slt, r, ctx.nk));
-        list.push_back({m.fdiv(r, m.c(ctx.blockK)), valid});
+        list.push_back({m.floorDiv(r, m.c(ctx.blockK)), valid});
       }
     }
   }

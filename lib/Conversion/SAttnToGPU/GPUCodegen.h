@@ -18,6 +18,7 @@
 #define SPARSA_LIB_CONVERSION_SATTNTOGPU_GPUCODEGEN_H
 
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "dialects/SAttn/IR/SAttnUtils.h"
 #include "lib/Conversion/SAttnToGPU/TileLimits.h"
 
 #include "mlir/IR/Builders.h"
@@ -60,23 +61,12 @@ mlir::FailureOr<Geometry> computeGeometry(KernelOp kernel,
                                           mlir::Type elementType,
                                           int64_t rowsPerWarp = 0);
 
-/// Terse builders on index / f32 / i32 scalars.
-struct Emitter {
-  mlir::OpBuilder &b;
-  mlir::Location loc;
-  mlir::Value idx(int64_t v);
+/// The shared index builder (`sattn::IndexArith`: its division names say
+/// their semantics) plus f32 / i32 scalars and warp shuffles.
+struct Emitter : IndexArith {
+  Emitter(mlir::OpBuilder &b, mlir::Location loc) : IndexArith{b, loc} {}
   mlir::Value i32(int64_t v);
   mlir::Value f32(double v);
-  mlir::Value add(mlir::Value x, mlir::Value y);
-  mlir::Value sub(mlir::Value x, mlir::Value y);
-  mlir::Value mul(mlir::Value x, mlir::Value y);
-  mlir::Value div(mlir::Value x, mlir::Value y); // unsigned
-  mlir::Value rem(mlir::Value x, mlir::Value y); // unsigned
-  mlir::Value min(mlir::Value x, mlir::Value y); // signed
-  mlir::Value lt(mlir::Value x, mlir::Value y);  // signed
-  mlir::Value le(mlir::Value x, mlir::Value y);  // signed
-  mlir::Value sel(mlir::Value c, mlir::Value x, mlir::Value y);
-  mlir::Value andi(mlir::Value x, mlir::Value y);
   mlir::Value fadd(mlir::Value x, mlir::Value y);
   mlir::Value fsub(mlir::Value x, mlir::Value y);
   mlir::Value fmul(mlir::Value x, mlir::Value y);

@@ -114,15 +114,15 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
   const float negInf = -std::numeric_limits<float>::infinity();
   Value zero = e.f32(0.0), minusInf = e.f32(negInf);
   Value firstOfQuad = arith::CmpIOp::create(
-      e.b, e.loc, arith::CmpIPredicate::eq, v.quadCol, e.idx(0));
+      e.b, e.loc, arith::CmpIPredicate::eq, v.quadCol, e.c(0));
   for (int64_t row = 0; row < 2 * g.mTiles; ++row) {
     const int64_t mt = row / 2, i = row % 2;
     Value l =
-        memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.idx(row)});
+        memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.c(row)});
     l = e.fadd(l, e.shuffleXor(l, 1));
     l = e.fadd(l, e.shuffleXor(l, 2));
     Value m =
-        memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.idx(row)});
+        memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{e.c(row)});
     Value any =
         arith::CmpFOp::create(e.b, e.loc, arith::CmpFPredicate::OGT, l, zero);
     Value inv =
@@ -134,16 +134,16 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
       for (int64_t c = 0; c < 2; ++c) {
         Value x = memref::LoadOp::create(
             e.b, e.loc, v.acc,
-            ValueRange{e.idx(4 * (mt * g.headDim / 8 + n) + 2 * i + c)});
+            ValueRange{e.c(4 * (mt * g.headDim / 8 + n) + 2 * i + c)});
         o.push_back(e.fmul(x, inv));
       }
     Value token = rowTokens[row].first, valid = rowTokens[row].second;
     scf::IfOp::create(e.b, e.loc, valid, [&](OpBuilder &, Location) {
       Value rowOff = e.add(oBase, e.mul(token, oStride));
-      Value colOff = e.mul(v.quadCol, e.idx(2));
+      Value colOff = e.mul(v.quadCol, e.c(2));
       Value lAt = e.add(lBase, e.mul(token, lStride));
       auto elementAt = [&](int64_t n) {
-        return e.add(rowOff, e.add(colOff, e.idx(8 * n)));
+        return e.add(rowOff, e.add(colOff, e.c(8 * n)));
       };
       scf::IfOp::create(
           e.b, e.loc, merge,
@@ -222,10 +222,10 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   };
   KernelValues v;
   v.tid = mlir::gpu::ThreadIdOp::create(b, loc, mlir::gpu::Dimension::x);
-  v.lane = e.rem(v.tid, e.idx(32));
-  v.warp = e.div(v.tid, e.idx(32));
-  v.quadRow = e.div(v.lane, e.idx(4));
-  v.quadCol = e.rem(v.lane, e.idx(4));
+  v.lane = e.remUnsigned(v.tid, e.c(32));
+  v.warp = e.divUnsigned(v.tid, e.c(32));
+  v.quadRow = e.divUnsigned(v.lane, e.c(4));
+  v.quadCol = e.remUnsigned(v.lane, e.c(4));
   Value qt = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::x);
   v.head = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::y);
   Value batch = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::z);
@@ -235,14 +235,13 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
     v.params.push_back(arg(abi::kNumFixedArgs + p));
   v.keySpace = emitSpaceSize(b, loc, g.keyMap, v.numKeys, g.blockK);
   Value querySpace = emitSpaceSize(b, loc, g.queryMap, v.numQueries, g.blockQ);
-  Value numTiles =
-      arith::CeilDivUIOp::create(b, loc, querySpace, e.idx(g.blockQ));
+  Value numTiles = e.ceilDivUnsigned(querySpace, e.c(g.blockQ));
   // The host may launch an upper bound of the tile count (gathers).
   auto inRange = scf::IfOp::create(b, loc, e.lt(qt, numTiles), false);
   b.setInsertionPoint(inRange.thenBlock()->getTerminator());
 
-  Value group = e.div(arg(abi::kHeadsQ), arg(abi::kHeadsKV));
-  Value kvHead = e.div(v.head, group);
+  Value group = e.divUnsigned(arg(abi::kHeadsQ), arg(abi::kHeadsKV));
+  Value kvHead = e.divUnsigned(v.head, group);
   auto base = [&](int64_t strideB, int64_t strideH, Value head) {
     return e.add(e.mul(batch, arg(strideB)), e.mul(head, arg(strideH)));
   };
@@ -266,13 +265,12 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
       MemRefType::get({ShapedType::kDynamic}, b.getI8Type(), AffineMap(),
                       workgroup));
   Value qTile = memref::ViewOp::create(b, loc, g.tileType(ctx, g.blockQ),
-                                       v.shared, e.idx(0), ValueRange{});
-  v.numKeyTiles =
-      arith::CeilDivUIOp::create(b, loc, v.keySpace, e.idx(g.blockK));
+                                       v.shared, e.c(0), ValueRange{});
+  v.numKeyTiles = e.ceilDivUnsigned(v.keySpace, e.c(g.blockK));
 
   // Query tile: positions -> rows (clamped / gathered), then fragments.
-  Value q0 = e.mul(qt, e.idx(g.blockQ));
-  Value lastQuery = e.sub(v.numQueries, e.idx(1));
+  Value q0 = e.mul(qt, e.c(g.blockQ));
+  Value lastQuery = e.sub(v.numQueries, e.c(1));
   auto tokenAt = [&](Value pos) -> std::pair<Value, Value> {
     if (g.identityQueries())
       return {pos, e.lt(pos, v.numQueries)};
@@ -280,30 +278,30 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   };
   const int64_t chunksPerRow = g.headDim / 8;
   for (int64_t it = 0; it < g.blockQ * chunksPerRow / g.threads; ++it) {
-    Value chunk = e.add(v.tid, e.idx(it * g.threads));
-    Value r = e.div(chunk, e.idx(chunksPerRow));
-    Value col = e.mul(e.rem(chunk, e.idx(chunksPerRow)), e.idx(8));
+    Value chunk = e.add(v.tid, e.c(it * g.threads));
+    Value r = e.divUnsigned(chunk, e.c(chunksPerRow));
+    Value col = e.mul(e.remUnsigned(chunk, e.c(chunksPerRow)), e.c(8));
     Value pos = e.add(q0, r);
     Value row;
     if (g.identityQueries()) {
       row = e.min(pos, lastQuery);
     } else {
       auto [token, valid] = tokenAt(pos);
-      row = e.sel(valid, token, e.idx(0));
+      row = e.sel(valid, token, e.c(0));
     }
     Value offset = e.add(e.add(qBase, e.mul(row, arg(abi::kQStrideN))), col);
     copyAsync(e, qTile, r, col, query, offset);
   }
   waitGroups(e, commitGroup(e), 0);
   mlir::gpu::BarrierOp::create(b, loc);
-  Value warpRow = e.mul(v.warp, e.idx(g.rowsPerWarp()));
-  Value fragCol = e.mul(e.div(v.lane, e.idx(16)), e.idx(8));
+  Value warpRow = e.mul(v.warp, e.c(g.rowsPerWarp()));
+  Value fragCol = e.mul(e.divUnsigned(v.lane, e.c(16)), e.c(8));
   v.qTile = qTile;
   v.qFragCol = fragCol;
   SmallVector<std::pair<Value, Value>> rowTokens;
   for (int64_t mt = 0; mt < g.mTiles; ++mt) {
     Value fragRow =
-        e.add(warpRow, e.add(e.idx(16 * mt), e.rem(v.lane, e.idx(16))));
+        e.add(warpRow, e.add(e.c(16 * mt), e.remUnsigned(v.lane, e.c(16))));
     v.qFragRows.push_back(fragRow);
     // Two row tiles of D > 64 keep Q in shared memory: its fragments would
     // take 64 more registers and spill.
@@ -311,15 +309,14 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
       v.qFrags.emplace_back();
       for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
         v.qFrags.back().push_back(loadMatrixX4(
-            e, g, qTile, fragRow, e.add(fragCol, e.idx(16 * kk)), false));
+            e, g, qTile, fragRow, e.add(fragCol, e.c(16 * kk)), false));
     }
     for (int64_t i = 0; i < 2; ++i) {
-      Value r = e.add(warpRow, e.add(v.quadRow, e.idx(16 * mt + 8 * i)));
+      Value r = e.add(warpRow, e.add(v.quadRow, e.c(16 * mt + 8 * i)));
       auto [token, valid] = tokenAt(e.add(q0, r));
       rowTokens.push_back({token, valid});
-      v.queryToken.push_back(g.identityQueries()
-                                 ? e.min(token, lastQuery)
-                                 : e.sel(valid, token, e.idx(0)));
+      v.queryToken.push_back(g.identityQueries() ? e.min(token, lastQuery)
+                                                 : e.sel(valid, token, e.c(0)));
     }
   }
 
@@ -336,15 +333,15 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
         b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
     v.prefetch = memref::AllocaOp::create(b, loc, MemRefType::get({2}, index));
   }
-  memref::StoreOp::create(b, loc, e.idx(-1), v.prefetch, ValueRange{e.idx(0)});
-  memref::StoreOp::create(b, loc, e.idx(0), v.prefetch, ValueRange{e.idx(1)});
+  memref::StoreOp::create(b, loc, e.c(-1), v.prefetch, ValueRange{e.c(0)});
+  memref::StoreOp::create(b, loc, e.c(0), v.prefetch, ValueRange{e.c(1)});
   for (int64_t i = 0; i < 2 * g.mTiles; ++i) {
     memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
-                            ValueRange{e.idx(i)});
-    memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.idx(i)});
+                            ValueRange{e.c(i)});
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.c(i)});
   }
   for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
-    memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.idx(i)});
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.c(i)});
   v.scaleLog2 =
       e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs), e.f32(M_LOG2E));
 
@@ -371,9 +368,9 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   // Let a prefetch nobody used land before the block exits.
   waitGroups(e, commitGroup(e), 0);
   Value hasLse = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                       arg(abi::kHasLse), e.idx(0));
+                                       arg(abi::kHasLse), e.c(0));
   Value merge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                      arg(abi::kMerge), e.idx(0));
+                                      arg(abi::kMerge), e.c(0));
   emitEpilogue(e, g, v, rowTokens, out, lse, oBase, arg(abi::kOStrideN), lBase,
                arg(abi::kLseStrideN), hasLse, merge);
   b.setInsertionPointToEnd(&entry);

@@ -43,8 +43,9 @@ struct LaneOffsets {
 } // namespace
 
 static LaneOffsets laneOffsets(Emitter &e, Value lane) {
-  return {e.rem(lane, e.idx(8)), e.mul(e.div(lane, e.idx(16)), e.idx(8)),
-          e.mul(e.rem(e.div(lane, e.idx(8)), e.idx(2)), e.idx(8))};
+  return {e.remUnsigned(lane, e.c(8)),
+          e.mul(e.divUnsigned(lane, e.c(16)), e.c(8)),
+          e.mul(e.remUnsigned(e.divUnsigned(lane, e.c(8)), e.c(2)), e.c(8))};
 }
 
 /// Issues the cp.async copies of one K or V tile; `rows` are the source
@@ -54,9 +55,9 @@ static void copyTile(Emitter &e, const Geometry &g, const KernelValues &v,
                      ArrayRef<Value> rows) {
   const int64_t chunksPerRow = g.headDim / 8;
   for (auto [it, row] : llvm::enumerate(rows)) {
-    Value chunk = e.add(v.tid, e.idx(int64_t(it) * g.threads));
-    Value r = e.div(chunk, e.idx(chunksPerRow));
-    Value col = e.mul(e.rem(chunk, e.idx(chunksPerRow)), e.idx(8));
+    Value chunk = e.add(v.tid, e.c(int64_t(it) * g.threads));
+    Value r = e.divUnsigned(chunk, e.c(chunksPerRow));
+    Value col = e.mul(e.remUnsigned(chunk, e.c(chunksPerRow)), e.c(8));
     Value offset = e.add(e.add(base, e.mul(row, stride)), col);
     copyAsync(e, tile, r, col, flat, offset);
   }
@@ -95,12 +96,11 @@ struct KeyTokens {
       : e(e), g(g), v(v), k0(k0) {
     if (g.keyMap.getKind() != TokenMapKind::residue)
       return;
-    Value period = e.idx(g.keyMap.getPeriod());
-    Value classes = arith::CeilDivUIOp::create(e.b, e.loc, v.numKeys, period);
+    Value period = e.c(g.keyMap.getPeriod());
+    Value classes = e.ceilDivUnsigned(v.numKeys, period);
     Value stride =
-        e.mul(arith::CeilDivUIOp::create(e.b, e.loc, classes, e.idx(g.blockK)),
-              e.idx(g.blockK));
-    cls = e.div(k0, stride);
+        e.mul(e.ceilDivUnsigned(classes, e.c(g.blockK)), e.c(g.blockK));
+    cls = e.divUnsigned(k0, stride);
     first = e.sub(k0, e.mul(cls, stride));
   }
 
@@ -111,9 +111,9 @@ struct KeyTokens {
       return {pos, e.lt(pos, v.numKeys)};
     case TokenMapKind::residue: {
       Value token =
-          e.add(e.mul(e.add(first, offset), e.idx(g.keyMap.getPeriod())), cls);
-      Value valid = e.andi(e.lt(cls, e.idx(g.keyMap.getPeriod())),
-                           e.lt(token, v.numKeys));
+          e.add(e.mul(e.add(first, offset), e.c(g.keyMap.getPeriod())), cls);
+      Value valid =
+          e.andi(e.lt(cls, e.c(g.keyMap.getPeriod())), e.lt(token, v.numKeys));
       return {token, valid};
     }
     default:
@@ -127,18 +127,18 @@ struct KeyTokens {
 static SmallVector<Value> tileRows(Emitter &e, const Geometry &g,
                                    const KernelValues &v, Value kt) {
   const int64_t chunksPerRow = g.headDim / 8;
-  Value k0 = e.mul(kt, e.idx(g.blockK));
-  Value lastKey = e.sub(v.numKeys, e.idx(1));
+  Value k0 = e.mul(kt, e.c(g.blockK));
+  Value lastKey = e.sub(v.numKeys, e.c(1));
   KeyTokens tokens(e, g, v, k0);
   SmallVector<Value> rows;
   for (int64_t it = 0; it < g.blockK * chunksPerRow / g.threads; ++it) {
-    Value chunk = e.add(v.tid, e.idx(it * g.threads));
-    Value offset = e.div(chunk, e.idx(chunksPerRow));
+    Value chunk = e.add(v.tid, e.c(it * g.threads));
+    Value offset = e.divUnsigned(chunk, e.c(chunksPerRow));
     if (g.identityKeys()) {
       rows.push_back(e.min(e.add(k0, offset), lastKey));
     } else {
       auto [token, valid] = tokens.at(offset);
-      rows.push_back(e.sel(valid, token, e.idx(0)));
+      rows.push_back(e.sel(valid, token, e.c(0)));
     }
   }
   return rows;
@@ -149,7 +149,7 @@ static Value slotTile(Emitter &e, const Geometry &g, const KernelValues &v,
                       bool values, Value slot) {
   int64_t first =
       g.blockQ * g.rowStride() * 2 + (values ? 2 : 0) * g.tileBytes();
-  Value shift = e.add(e.idx(first), e.mul(slot, e.idx(g.tileBytes())));
+  Value shift = e.add(e.c(first), e.mul(slot, e.c(g.tileBytes())));
   return memref::ViewOp::create(e.b, e.loc,
                                 g.tileType(e.b.getContext(), g.blockK),
                                 v.shared, shift, ValueRange{});
@@ -174,7 +174,7 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
                      const KernelValues &v, Value kt, TileClass kind) {
   const int64_t bk = g.blockK, d = g.headDim;
   const float negInf = -std::numeric_limits<float>::infinity();
-  Value k0 = e.mul(kt, e.idx(bk));
+  Value k0 = e.mul(kt, e.c(bk));
   mlir::gpu::BarrierOp::create(e.b, e.loc);
 
   // 1. Software pipeline: the previous visit prefetched tile kt + 1 into
@@ -183,28 +183,28 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   // previous visit used. Then tile kt + 1 is prefetched into the other
   // slot. Groups per visit: [K, V, next K, next V] (empty when skipped).
   Value pfTile =
-      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.idx(0)});
+      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.c(0)});
   Value pfSlot =
-      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.idx(1)});
+      memref::LoadOp::create(e.b, e.loc, v.prefetch, ValueRange{e.c(1)});
   Value hit =
       arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq, pfTile, kt);
   Value miss = arith::XOrIOp::create(
       e.b, e.loc, hit, arith::ConstantIntOp::create(e.b, e.loc, 1, 1));
-  Value slot = e.sel(hit, pfSlot, e.sub(e.idx(1), pfSlot));
-  Value other = e.sub(e.idx(1), slot);
+  Value slot = e.sel(hit, pfSlot, e.sub(e.c(1), pfSlot));
+  Value other = e.sub(e.c(1), slot);
   scf::IfOp::create(e.b, e.loc, miss, [&](OpBuilder &, Location) {
     waitGroups(e, commitGroup(e), 0);
     scf::YieldOp::create(e.b, e.loc);
   });
   copyIf(e, g, v, miss, false, kt, slot);
   copyIf(e, g, v, miss, true, kt, slot);
-  Value next = e.add(kt, e.idx(1));
+  Value next = e.add(kt, e.c(1));
   Value more = e.lt(next, v.numKeyTiles);
   copyIf(e, g, v, more, false, next, other);
   Value last = copyIf(e, g, v, more, true, next, other);
-  memref::StoreOp::create(e.b, e.loc, e.sel(more, next, e.idx(-1)), v.prefetch,
-                          ValueRange{e.idx(0)});
-  memref::StoreOp::create(e.b, e.loc, other, v.prefetch, ValueRange{e.idx(1)});
+  memref::StoreOp::create(e.b, e.loc, e.sel(more, next, e.c(-1)), v.prefetch,
+                          ValueRange{e.c(0)});
+  memref::StoreOp::create(e.b, e.loc, other, v.prefetch, ValueRange{e.c(1)});
   Value kTile = slotTile(e, g, v, false, slot);
   Value vTile = slotTile(e, g, v, true, slot);
   waitGroups(e, last, 3);
@@ -222,12 +222,12 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     for (int64_t mt = 0; mt < mts; ++mt)
       q.push_back(v.qFrags.empty()
                       ? loadMatrixX4(e, g, v.qTile, v.qFragRows[mt],
-                                     e.add(v.qFragCol, e.idx(16 * kk)),
+                                     e.add(v.qFragCol, e.c(16 * kk)),
                                      /*transpose=*/false)
                       : v.qFrags[mt][kk]);
-    Value col = e.add(e.idx(16 * kk), lo.bit3x8);
+    Value col = e.add(e.c(16 * kk), lo.bit3x8);
     for (int64_t jp = 0; jp < bk / 16; ++jp) {
-      Value row = e.add(e.idx(16 * jp), e.add(lo.mod8, lo.div16x8));
+      Value row = e.add(e.c(16 * jp), e.add(lo.mod8, lo.div16x8));
       Frag4 f = loadMatrixX4(e, g, kTile, row, col, /*transpose=*/false);
       for (int64_t mt = 0; mt < mts; ++mt) {
         Acc4 &s0 = s[mt * nj + 2 * jp], &s1 = s[mt * nj + 2 * jp + 1];
@@ -249,10 +249,10 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   auto masked = [&](bool predicate) {
     SmallVector<Value> out(scaled);
     KeyTokens tokens(e, g, v, k0);
-    Value colBase = e.mul(v.quadCol, e.idx(2));
+    Value colBase = e.mul(v.quadCol, e.c(2));
     for (int64_t j = 0; j < nj; ++j)
       for (int64_t c = 0; c < 2; ++c) {
-        auto [token, valid] = tokens.at(e.add(colBase, e.idx(8 * j + c)));
+        auto [token, valid] = tokens.at(e.add(colBase, e.c(8 * j + c)));
         for (int64_t mt = 0; mt < mts; ++mt)
           for (int64_t i = 0; i < 2; ++i) {
             Value ok = valid;
@@ -269,7 +269,7 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     scaled = masked(kind == TileClass::partial);
   } else {
     // FULL, identity keys: only the tile holding the sequence end masks.
-    Value inside = e.le(e.add(k0, e.idx(bk)), v.numKeys);
+    Value inside = e.le(e.add(k0, e.c(bk)), v.numKeys);
     SmallVector<Type> types(scaled.size(), e.b.getF32Type());
     auto ifOp = scf::IfOp::create(e.b, e.loc, types, inside, true);
     {
@@ -293,7 +293,7 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
         mx = e.fmax(mx, scaled[at(mt, j, i, c)]);
     mx = e.fmax(mx, e.shuffleXor(mx, 1));
     mx = e.fmax(mx, e.shuffleXor(mx, 2));
-    Value idx = e.idx(row);
+    Value idx = e.c(row);
     Value mOld = memref::LoadOp::create(e.b, e.loc, v.rowMax, ValueRange{idx});
     Value mNew = e.fmax(mOld, e.fmul(mx, v.scaleLog2));
     // A row with nothing allowed so far keeps m = -inf; exponentiate
@@ -332,7 +332,7 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     for (int64_t n = 0; n < nd; ++n)
       for (int64_t r = 0; r < 4; ++r) {
         Value x = memref::LoadOp::create(
-            e.b, e.loc, v.acc, ValueRange{e.idx(4 * (mt * nd + n) + r)});
+            e.b, e.loc, v.acc, ValueRange{e.c(4 * (mt * nd + n) + r)});
         acc[mt * nd + n][r] = e.fmul(x, alpha[2 * mt + r / 2]);
       }
   // On a hit the values came with the previous visit's groups, which the
@@ -343,9 +343,9 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
     scf::YieldOp::create(e.b, e.loc);
   });
   for (int64_t dp = 0; dp < d / 16; ++dp) {
-    Value col = e.add(e.idx(16 * dp), lo.div16x8);
+    Value col = e.add(e.c(16 * dp), lo.div16x8);
     for (int64_t kk = 0; kk < bk / 16; ++kk) {
-      Value row = e.add(e.idx(16 * kk), e.add(lo.mod8, lo.bit3x8));
+      Value row = e.add(e.c(16 * kk), e.add(lo.mod8, lo.bit3x8));
       Frag4 f = loadMatrixX4(e, g, vTile, row, col, /*transpose=*/true);
       for (int64_t mt = 0; mt < mts; ++mt) {
         Acc4 &a0 = acc[mt * nd + 2 * dp], &a1 = acc[mt * nd + 2 * dp + 1];
@@ -357,5 +357,5 @@ void cuda::emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,
   for (int64_t n = 0; n < mts * nd; ++n)
     for (int64_t r = 0; r < 4; ++r)
       memref::StoreOp::create(e.b, e.loc, acc[n][r], v.acc,
-                              ValueRange{e.idx(4 * n + r)});
+                              ValueRange{e.c(4 * n + r)});
 }

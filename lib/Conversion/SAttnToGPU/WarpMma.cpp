@@ -22,44 +22,11 @@ using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cuda;
 
-Value Emitter::idx(int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
 Value Emitter::i32(int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
 }
 Value Emitter::f32(double v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-}
-Value Emitter::add(Value x, Value y) {
-  return arith::AddIOp::create(b, loc, x, y);
-}
-Value Emitter::sub(Value x, Value y) {
-  return arith::SubIOp::create(b, loc, x, y);
-}
-Value Emitter::mul(Value x, Value y) {
-  return arith::MulIOp::create(b, loc, x, y);
-}
-Value Emitter::div(Value x, Value y) {
-  return arith::DivUIOp::create(b, loc, x, y);
-}
-Value Emitter::rem(Value x, Value y) {
-  return arith::RemUIOp::create(b, loc, x, y);
-}
-Value Emitter::min(Value x, Value y) {
-  return arith::MinSIOp::create(b, loc, x, y);
-}
-Value Emitter::lt(Value x, Value y) {
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, y);
-}
-Value Emitter::le(Value x, Value y) {
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, x, y);
-}
-Value Emitter::sel(Value c, Value x, Value y) {
-  return arith::SelectOp::create(b, loc, c, x, y);
-}
-Value Emitter::andi(Value x, Value y) {
-  return arith::AndIOp::create(b, loc, x, y);
 }
 Value Emitter::fadd(Value x, Value y) {
   return arith::AddFOp::create(b, loc, x, y);

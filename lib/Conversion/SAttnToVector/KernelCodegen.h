@@ -12,6 +12,7 @@
 #define SPARSA_LIB_CONVERSION_SATTNTOVECTOR_KERNELCODEGEN_H
 
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "dialects/SAttn/IR/SAttnUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -166,8 +167,8 @@ mlir::Value fillKeyTokens(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value keyRow(mlir::OpBuilder &b, mlir::Location loc,
                    const TileShape &shape, const TileValues &t, mlir::Value j);
 
-// Small builders shared by the files above.
-mlir::Value cstIndex(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+// Small builders shared by the files above (index arithmetic is
+// sattn::IndexArith, shared with the schedule and the CUDA lowering).
 mlir::Value cstF32(mlir::OpBuilder &b, mlir::Location loc, float v);
 mlir::Value splatF32(mlir::OpBuilder &b, mlir::Location loc,
                      const TileShape &shape, float v);

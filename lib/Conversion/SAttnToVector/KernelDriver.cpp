@@ -44,8 +44,8 @@ namespace {
 struct ArgBlock {
   Value flat;
   Value get(OpBuilder &b, Location loc, int64_t i) const {
-    Value v =
-        memref::LoadOp::create(b, loc, flat, ValueRange{cstIndex(b, loc, i)});
+    Value v = memref::LoadOp::create(b, loc, flat,
+                                     ValueRange{IndexArith{b, loc}.c(i)});
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
   }
 };
@@ -53,13 +53,6 @@ struct ArgBlock {
 
 /// 64-byte cache lines of f32.
 static constexpr int64_t kFloatsPerCacheLine = 16;
-
-static Value mul(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::MulIOp::create(b, loc, x, y);
-}
-static Value add(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::AddIOp::create(b, loc, x, y);
-}
 
 static void buildWorkItemsFunction(OpBuilder &b, KernelOp kernel,
                                    const TileShape &shape) {
@@ -74,11 +67,11 @@ static void buildWorkItemsFunction(OpBuilder &b, KernelOp kernel,
   ArgBlock args{flatView(b, loc, fn.getArgument(0))};
   Value space = emitSpaceSize(b, loc, getOrIdentity(ctx, shape.queryMap),
                               args.get(b, loc, rt::kSeqQ), shape.blockQ);
-  Value tiles =
-      arith::CeilDivUIOp::create(b, loc, space, cstIndex(b, loc, shape.blockQ));
-  Value n =
-      mul(b, loc, args.get(b, loc, rt::kBatch), args.get(b, loc, rt::kHeadsQ));
-  func::ReturnOp::create(b, loc, ValueRange{mul(b, loc, n, tiles)});
+  Value tiles = IndexArith{b, loc}.ceilDivUnsigned(
+      space, IndexArith{b, loc}.c(shape.blockQ));
+  Value n = IndexArith{b, loc}.mul(args.get(b, loc, rt::kBatch),
+                                   args.get(b, loc, rt::kHeadsQ));
+  func::ReturnOp::create(b, loc, ValueRange{IndexArith{b, loc}.mul(n, tiles)});
 }
 
 /// Clones the schedule for one work item, calling the tile functions.
@@ -157,23 +150,23 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value batchHeads = get(rt::kHeadsQ), numQ = get(rt::kSeqQ),
         numK = get(rt::kSeqK);
   Value group =
-      arith::DivUIOp::create(rewriter, loc, batchHeads, get(rt::kHeadsKV));
+      IndexArith{rewriter, loc}.divUnsigned(batchHeads, get(rt::kHeadsKV));
   TokenMapAttr queryMap = getOrIdentity(ctx, shape.queryMap);
   TokenMapAttr keyMap = getOrIdentity(ctx, shape.keyMap);
   Value querySpace = emitSpaceSize(rewriter, loc, queryMap, numQ, shape.blockQ);
   Value keySpace = emitSpaceSize(rewriter, loc, keyMap, numK, shape.blockK);
-  Value numTiles = arith::CeilDivUIOp::create(
-      rewriter, loc, querySpace, cstIndex(rewriter, loc, shape.blockQ));
+  Value numTiles = IndexArith{rewriter, loc}.ceilDivUnsigned(
+      querySpace, IndexArith{rewriter, loc}.c(shape.blockQ));
   SmallVector<Value> params;
   for (int64_t p = 0; p < numParams; ++p)
     params.push_back(get(rt::kNumFixedArgs + p));
   Value hasLse =
       arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                            get(rt::kHasLse), cstIndex(rewriter, loc, 0));
+                            get(rt::kHasLse), IndexArith{rewriter, loc}.c(0));
   Value merge = arith::AndIOp::create(
       rewriter, loc, hasLse,
       arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                            get(rt::kMerge), cstIndex(rewriter, loc, 0)));
+                            get(rt::kMerge), IndexArith{rewriter, loc}.c(0)));
   auto stackBuffer = [&](MemRefType t) -> Value {
     return memref::AllocaOp::create(rewriter, loc, t, ValueRange{},
                                     rewriter.getI64IntegerAttr(64));
@@ -186,24 +179,27 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value queryTokens = stackBuffer(shape.queryTokenType(ctx));
   VectorType vec = shape.f32Vec(ctx);
   Value scaleVec = vector::BroadcastOp::create(rewriter, loc, vec, scale);
-  Value c0 = cstIndex(rewriter, loc, 0), c1 = cstIndex(rewriter, loc, 1);
-  Value cVw = cstIndex(rewriter, loc, vw);
-  Value cD = cstIndex(rewriter, loc, shape.headDim);
-  Value cBQ = cstIndex(rewriter, loc, shape.blockQ);
+  Value c0 = IndexArith{rewriter, loc}.c(0),
+        c1 = IndexArith{rewriter, loc}.c(1);
+  Value cVw = IndexArith{rewriter, loc}.c(vw);
+  Value cD = IndexArith{rewriter, loc}.c(shape.headDim);
+  Value cBQ = IndexArith{rewriter, loc}.c(shape.blockQ);
   const float negInf = -std::numeric_limits<float>::infinity();
 
   auto items = scf::ForOp::create(rewriter, loc, a[7], a[8], c1);
   rewriter.setInsertionPointToStart(items.getBody());
   OpBuilder &b = rewriter;
   Value w = items.getInductionVar();
-  Value qt = arith::RemUIOp::create(b, loc, w, numTiles);
-  Value bh = arith::DivUIOp::create(b, loc, w, numTiles);
-  Value h = arith::RemUIOp::create(b, loc, bh, batchHeads);
-  Value bi = arith::DivUIOp::create(b, loc, bh, batchHeads);
-  Value kvh = arith::DivUIOp::create(b, loc, h, group);
+  // Work item, tile, head and batch indices are non-negative.
+  IndexArith m{b, loc};
+  Value qt = m.remUnsigned(w, numTiles);
+  Value bh = m.divUnsigned(w, numTiles);
+  Value h = m.remUnsigned(bh, batchHeads);
+  Value bi = m.divUnsigned(bh, batchHeads);
+  Value kvh = m.divUnsigned(h, group);
   auto base = [&](int64_t strideB, int64_t strideH, Value head) {
-    return add(b, loc, mul(b, loc, bi, get(strideB)),
-               mul(b, loc, head, get(strideH)));
+    return IndexArith{b, loc}.add(IndexArith{b, loc}.mul(bi, get(strideB)),
+                                  IndexArith{b, loc}.mul(head, get(strideH)));
   };
   Value qBase = base(rt::kQStrideB, rt::kQStrideH, h);
   Value kBase = base(rt::kKStrideB, rt::kKStrideH, kvh);
@@ -212,27 +208,27 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value lBase = base(rt::kLseStrideB, rt::kLseStrideH, h);
   Value qStride = get(rt::kQStrideN), oStride = get(rt::kOStrideN),
         lStride = get(rt::kLseStrideN);
-  Value q0 = mul(b, loc, qt, cBQ);
+  Value q0 = IndexArith{b, loc}.mul(qt, cBQ);
   Value lastQ = arith::SubIOp::create(b, loc, numQ, c1);
 
   // Load the (pre-scaled) query tile and reset the softmax state.
   scf::ForOp::create(
       b, loc, c0, cBQ, c1, ValueRange{},
       [&](OpBuilder &nb, Location l, Value i, ValueRange) {
-        Value pos = add(nb, l, q0, i);
+        Value pos = IndexArith{nb, l}.add(q0, i);
         Value row, token;
         if (shape.identityQueries()) {
           row = arith::MinSIOp::create(nb, l, pos, lastQ);
           Value valid = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
                                               pos, numQ);
-          token =
-              arith::SelectOp::create(nb, l, valid, pos, cstIndex(nb, l, -1));
+          token = arith::SelectOp::create(nb, l, valid, pos,
+                                          IndexArith{nb, l}.c(-1));
         } else {
           auto [tok, valid] =
               emitTokenAt(nb, l, queryMap, pos, numQ, shape.blockQ);
           row = arith::SelectOp::create(nb, l, valid, tok, c0);
-          token =
-              arith::SelectOp::create(nb, l, valid, tok, cstIndex(nb, l, -1));
+          token = arith::SelectOp::create(nb, l, valid, tok,
+                                          IndexArith{nb, l}.c(-1));
         }
         memref::StoreOp::create(nb, l, token, queryTokens, ValueRange{i});
         // A merging kernel reads the row's O and LSE back at the end of the
@@ -243,24 +239,29 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
             nb, l, merge,
             arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token, c0));
         scf::IfOp::create(nb, l, prefetch, [&](OpBuilder &pb, Location pl) {
-          Value oRow = add(pb, pl, oBase, mul(pb, pl, token, oStride));
+          Value oRow = IndexArith{pb, pl}.add(
+              oBase, IndexArith{pb, pl}.mul(token, oStride));
           for (int64_t d = 0; d < shape.headDim; d += kFloatsPerCacheLine)
-            memref::PrefetchOp::create(
-                pb, pl, out, ValueRange{add(pb, pl, oRow, cstIndex(pb, pl, d))},
-                /*isWrite=*/false, /*localityHint=*/2,
-                /*isDataCache=*/true);
+            memref::PrefetchOp::create(pb, pl, out,
+                                       ValueRange{IndexArith{pb, pl}.add(
+                                           oRow, IndexArith{pb, pl}.c(d))},
+                                       /*isWrite=*/false, /*localityHint=*/2,
+                                       /*isDataCache=*/true);
           memref::PrefetchOp::create(
               pb, pl, lse,
-              ValueRange{add(pb, pl, lBase, mul(pb, pl, token, lStride))},
+              ValueRange{IndexArith{pb, pl}.add(
+                  lBase, IndexArith{pb, pl}.mul(token, lStride))},
               /*isWrite=*/false, /*localityHint=*/2, /*isDataCache=*/true);
           scf::YieldOp::create(pb, pl);
         });
-        Value rowOff = add(nb, l, qBase, mul(nb, l, row, qStride));
+        Value rowOff =
+            IndexArith{nb, l}.add(qBase, IndexArith{nb, l}.mul(row, qStride));
         scf::ForOp::create(
             nb, l, c0, cD, cVw, ValueRange{},
             [&](OpBuilder &db, Location dl, Value d, ValueRange) {
               Value v = vector::LoadOp::create(
-                  db, dl, vec, query, ValueRange{add(db, dl, rowOff, d)});
+                  db, dl, vec, query,
+                  ValueRange{IndexArith{db, dl}.add(rowOff, d)});
               vector::StoreOp::create(
                   db, dl, arith::MulFOp::create(db, dl, v, scaleVec), qTile,
                   ValueRange{i, d});
@@ -326,8 +327,10 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
         Value inv = arith::SelectOp::create(
             nb, l, any, arith::DivFOp::create(nb, l, cstF32(nb, l, 1.0f), sum),
             zero);
-        Value rowOff = add(nb, l, oBase, mul(nb, l, q, oStride));
-        Value lseAt = add(nb, l, lBase, mul(nb, l, q, lStride));
+        Value rowOff =
+            IndexArith{nb, l}.add(oBase, IndexArith{nb, l}.mul(q, oStride));
+        Value lseAt =
+            IndexArith{nb, l}.add(lBase, IndexArith{nb, l}.mul(q, lStride));
         Value ninf = cstF32(nb, l, negInf);
         auto rowLse = [&](OpBuilder &ib, Location il) -> Value {
           Value m = memref::LoadOp::create(ib, il, rowMax, ValueRange{i});
@@ -346,7 +349,7 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
           scf::ForOp::create(
               ib, il, c0, cD, cVw, ValueRange{},
               [&](OpBuilder &db, Location dl, Value d, ValueRange) {
-                Value at = add(db, dl, rowOff, d);
+                Value at = IndexArith{db, dl}.add(rowOff, d);
                 Value v = arith::MulFOp::create(
                     db, dl,
                     vector::LoadOp::create(db, dl, vec, acc, ValueRange{i, d}),

@@ -101,8 +101,8 @@ static Value emitPerLane(OpBuilder &b, Location loc, Block &block,
   Value init = arith::ConstantOp::create(
       b, loc, maskType, DenseElementsAttr::get(maskType, false));
   auto loop = scf::ForOp::create(
-      b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.vectorWidth),
-      cstIndex(b, loc, 1), ValueRange{init},
+      b, loc, IndexArith{b, loc}.c(0), IndexArith{b, loc}.c(shape.vectorWidth),
+      IndexArith{b, loc}.c(1), ValueRange{init},
       [&](OpBuilder &nb, Location l, Value lane, ValueRange iter) {
         Value query = vector::ExtractOp::create(nb, l, queries,
                                                 ArrayRef<OpFoldResult>{lane});

@@ -36,13 +36,13 @@ void cpu::updateSoftmax(OpBuilder &b, Location loc, const TileShape &shape,
   const float negInf = -std::numeric_limits<float>::infinity();
   VectorType vec = shape.f32Vec(ctx);
   auto bytes = VectorType::get({vw}, b.getI8Type());
-  Value c0 = cstIndex(b, loc, 0), c1 = cstIndex(b, loc, 1);
-  auto vecLoop =
-      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), c1);
+  Value c0 = IndexArith{b, loc}.c(0), c1 = IndexArith{b, loc}.c(1);
+  auto vecLoop = scf::ForOp::create(
+      b, loc, c0, IndexArith{b, loc}.c(shape.blockQ / vw), c1);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(vecLoop.getBody());
   Value c = vecLoop.getInductionVar();
-  Value col = arith::MulIOp::create(b, loc, c, cstIndex(b, loc, vw));
+  Value col = arith::MulIOp::create(b, loc, c, IndexArith{b, loc}.c(vw));
   Value lo = c0, hi = t.keyCount;
   if (masks && masks->useSpans) {
     lo = memref::LoadOp::create(b, loc, masks->vecFirst, ValueRange{c});

@@ -47,7 +47,7 @@ Value cpu::flatView(OpBuilder &b, Location loc, Value base) {
   auto flat = MemRefType::get({ShapedType::kDynamic}, t.getElementType());
   // The extent is never checked by the generated code; it only has to be
   // large enough to make every offset of the caller's tensors valid.
-  Value huge = cstIndex(b, loc, int64_t(1) << 60);
+  Value huge = IndexArith{b, loc}.c(int64_t(1) << 60);
   return memref::ReinterpretCastOp::create(
       b, loc, flat, base, OpFoldResult(b.getIndexAttr(0)),
       ArrayRef<OpFoldResult>{huge}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
@@ -87,7 +87,7 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   t.numKeys = a[15];
   t.keySpace = a[16];
   t.params = a.drop_front(17);
-  Value bk = cstIndex(b, loc, shape.blockK);
+  Value bk = IndexArith{b, loc}.c(shape.blockK);
   t.firstKey = arith::MulIOp::create(b, loc, t.keyTile, bk);
   t.keyCount = arith::MinSIOp::create(
       b, loc, bk, arith::SubIOp::create(b, loc, t.keySpace, t.firstKey));
@@ -106,7 +106,7 @@ func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,
   // identity, loops stop at the sequence end), broadcast over lanes.
   auto holds = [&](OpBuilder &nb, Location l, Value token) -> Value {
     Value ok = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge, token,
-                                     cstIndex(nb, l, 0));
+                                     IndexArith{nb, l}.c(0));
     return vector::BroadcastOp::create(nb, l, keyLanes, ok);
   };
   auto keyHolds = [&](OpBuilder &nb, Location l, Value j) -> Value {

@@ -41,12 +41,6 @@ using namespace mlir;
 using namespace sparsa::sattn;
 using namespace sparsa::sattn::cpu;
 
-static Value addIdx(OpBuilder &b, Location loc, Value x, int64_t c) {
-  if (c == 0)
-    return x;
-  return arith::AddIOp::create(b, loc, x, cstIndex(b, loc, c));
-}
-
 static Value stackBuffer(OpBuilder &b, Location loc, MemRefType t) {
   return memref::AllocaOp::create(b, loc, t, ValueRange{},
                                   b.getI64IntegerAttr(64));
@@ -57,21 +51,21 @@ void cpu::transposeQueryTile(OpBuilder &b, Location loc, const TileShape &shape,
   const int64_t vw = shape.vectorWidth;
   VectorType vec = shape.f32Vec(b.getContext());
   auto square = VectorType::get({vw, vw}, b.getF32Type());
-  Value c0 = cstIndex(b, loc, 0), step = cstIndex(b, loc, vw);
+  Value c0 = IndexArith{b, loc}.c(0), step = IndexArith{b, loc}.c(vw);
   auto rowLoop =
-      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ), step);
+      scf::ForOp::create(b, loc, c0, IndexArith{b, loc}.c(shape.blockQ), step);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value ib = rowLoop.getInductionVar();
   auto dLoop =
-      scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim), step);
+      scf::ForOp::create(b, loc, c0, IndexArith{b, loc}.c(shape.headDim), step);
   b.setInsertionPointToStart(dLoop.getBody());
   Value db = dLoop.getInductionVar();
   Value block = arith::ConstantOp::create(
       b, loc, square, DenseElementsAttr::get(square, b.getF32FloatAttr(0)));
   for (int64_t r = 0; r < vw; ++r) {
-    Value row = vector::LoadOp::create(b, loc, vec, qTile,
-                                       ValueRange{addIdx(b, loc, ib, r), db});
+    Value row = vector::LoadOp::create(
+        b, loc, vec, qTile, ValueRange{IndexArith{b, loc}.add(ib, r), db});
     block = vector::InsertOp::create(b, loc, row, block, ArrayRef<int64_t>{r});
   }
   Value tr =
@@ -79,7 +73,7 @@ void cpu::transposeQueryTile(OpBuilder &b, Location loc, const TileShape &shape,
   for (int64_t r = 0; r < vw; ++r) {
     Value col = vector::ExtractOp::create(b, loc, tr, ArrayRef<int64_t>{r});
     vector::StoreOp::create(b, loc, col, qTrans,
-                            ValueRange{addIdx(b, loc, db, r), ib});
+                            ValueRange{IndexArith{b, loc}.add(db, r), ib});
   }
 }
 
@@ -103,13 +97,14 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
     return arith::ConstantOp::create(
         nb, l, lanes, DenseElementsAttr::get(lanes, nb.getI32IntegerAttr(v)));
   };
-  Value c0 = cstIndex(b, loc, 0);
-  auto vecLoop = scf::ForOp::create(
-      b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), cstIndex(b, loc, 1));
+  Value c0 = IndexArith{b, loc}.c(0);
+  auto vecLoop =
+      scf::ForOp::create(b, loc, c0, IndexArith{b, loc}.c(shape.blockQ / vw),
+                         IndexArith{b, loc}.c(1));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(vecLoop.getBody());
   Value c = vecLoop.getInductionVar();
-  Value col = arith::MulIOp::create(b, loc, c, cstIndex(b, loc, vw));
+  Value col = arith::MulIOp::create(b, loc, c, IndexArith{b, loc}.c(vw));
   // Keys come in increasing order: the first key a lane allows is the
   // smallest, the last one it allows ends its span. The masked-dense
   // baseline keeps only the masks.
@@ -117,7 +112,7 @@ TileMasks cpu::computeTileMasks(OpBuilder &b, Location loc,
   if (m.useSpans)
     init = {splat(b, loc, shape.blockK), splat(b, loc, 0)};
   auto keyLoop = scf::ForOp::create(
-      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), init,
+      b, loc, c0, t.keyCount, IndexArith{b, loc}.c(1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
         Value ok = laneMask(nb, l, j, col);
         assert(ok && "a PARTIAL tile's lane mask is never all-true");
@@ -168,7 +163,7 @@ static std::pair<Value, Value> spanUnion(OpBuilder &b, Location loc,
   };
   Value lo, hi;
   for (int64_t i = 0; i < count; ++i) {
-    Value at = addIdx(b, loc, base, i);
+    Value at = IndexArith{b, loc}.add(base, i);
     Value f = load(first, at), e = load(end, at);
     lo = i == 0 ? f : arith::MinSIOp::create(b, loc, lo, f).getResult();
     hi = i == 0 ? e : arith::MaxSIOp::create(b, loc, hi, e).getResult();
@@ -185,19 +180,20 @@ static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
   VectorType vec = shape.f32Vec(b.getContext());
   SmallVector<Value> rowOffsets;
   for (int64_t r = 0; r < R; ++r) {
-    Value key = keyRow(b, loc, shape, t, addIdx(b, loc, jb, r));
+    Value key = keyRow(b, loc, shape, t, IndexArith{b, loc}.add(jb, r));
     rowOffsets.push_back(arith::AddIOp::create(
         b, loc, t.keyBase, arith::MulIOp::create(b, loc, key, t.keyStride)));
   }
   SmallVector<Value> init(R * C, splatF32(b, loc, shape, 0.0f));
   auto dLoop = scf::ForOp::create(
-      b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.headDim),
-      cstIndex(b, loc, 1), init,
+      b, loc, IndexArith{b, loc}.c(0), IndexArith{b, loc}.c(shape.headDim),
+      IndexArith{b, loc}.c(1), init,
       [&](OpBuilder &nb, Location l, Value d, ValueRange accs) {
         SmallVector<Value> queries;
         for (int64_t c = 0; c < C; ++c)
           queries.push_back(vector::LoadOp::create(
-              nb, l, vec, t.qTrans, ValueRange{d, addIdx(nb, l, col, c * vw)}));
+              nb, l, vec, t.qTrans,
+              ValueRange{d, IndexArith{nb, l}.add(col, c * vw)}));
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
           Value k = memref::LoadOp::create(
@@ -212,9 +208,9 @@ static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
       });
   for (int64_t r = 0; r < R; ++r)
     for (int64_t c = 0; c < C; ++c)
-      vector::StoreOp::create(
-          b, loc, dLoop.getResult(r * C + c), scores,
-          ValueRange{addIdx(b, loc, jb, r), addIdx(b, loc, col, c * vw)});
+      vector::StoreOp::create(b, loc, dLoop.getResult(r * C + c), scores,
+                              ValueRange{IndexArith{b, loc}.add(jb, r),
+                                         IndexArith{b, loc}.add(col, c * vw)});
 }
 
 /// Keys [lo, hi) against the query vectors at `col`: blocks of R keys, then
@@ -222,20 +218,19 @@ static void emitScoreBlock(OpBuilder &b, Location loc, const TileShape &shape,
 static void emitScoreRange(OpBuilder &b, Location loc, const TileShape &shape,
                            const TileValues &t, Value scores, Value lo,
                            Value hi, Value col, int64_t R, int64_t C) {
-  Value cR = cstIndex(b, loc, R);
-  Value count = arith::MaxSIOp::create(
-      b, loc, arith::SubIOp::create(b, loc, hi, lo), cstIndex(b, loc, 0));
-  Value mainEnd = arith::AddIOp::create(
-      b, loc, lo,
-      arith::MulIOp::create(b, loc, arith::DivUIOp::create(b, loc, count, cR),
-                            cR));
+  IndexArith m{b, loc};
+  Value cR = m.c(R);
+  // count >= 0, so the unsigned division is the floor.
+  Value count = m.max(m.sub(hi, lo), m.c(0));
+  Value mainEnd = m.add(lo, m.mul(m.divUnsigned(count, cR), cR));
   scf::ForOp::create(b, loc, lo, mainEnd, cR, ValueRange{},
                      [&](OpBuilder &nb, Location l, Value jb, ValueRange) {
                        emitScoreBlock(nb, l, shape, t, scores, jb, col, R, C);
                        scf::YieldOp::create(nb, l);
                      });
   if (R > 1)
-    scf::ForOp::create(b, loc, mainEnd, hi, cstIndex(b, loc, 1), ValueRange{},
+    scf::ForOp::create(b, loc, mainEnd, hi, IndexArith{b, loc}.c(1),
+                       ValueRange{},
                        [&](OpBuilder &nb, Location l, Value j, ValueRange) {
                          emitScoreBlock(nb, l, shape, t, scores, j, col, 1, C);
                          scf::YieldOp::create(nb, l);
@@ -250,13 +245,14 @@ Value cpu::computeScores(OpBuilder &b, Location loc, const TileShape &shape,
   const int64_t R = spans ? shape.spanRows : shape.scoreRows;
   const int64_t C = spans ? shape.spanCols : shape.scoreCols;
   Value scores = stackBuffer(b, loc, shape.scoreType(ctx));
-  Value c0 = cstIndex(b, loc, 0);
-  auto groupLoop = scf::ForOp::create(
-      b, loc, c0, cstIndex(b, loc, shape.blockQ / vw), cstIndex(b, loc, C));
+  Value c0 = IndexArith{b, loc}.c(0);
+  auto groupLoop =
+      scf::ForOp::create(b, loc, c0, IndexArith{b, loc}.c(shape.blockQ / vw),
+                         IndexArith{b, loc}.c(C));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(groupLoop.getBody());
   Value cb = groupLoop.getInductionVar();
-  Value col = arith::MulIOp::create(b, loc, cb, cstIndex(b, loc, vw));
+  Value col = arith::MulIOp::create(b, loc, cb, IndexArith{b, loc}.c(vw));
   // All valid keys, or the union of the spans of the group's query vectors.
   Value lo = c0, hi = t.keyCount;
   if (spans)
@@ -273,19 +269,19 @@ Value cpu::packValueTile(OpBuilder &b, Location loc, const TileShape &shape,
       b, loc,
       MemRefType::get({shape.blockK, shape.headDim}, Float32Type::get(ctx)));
   VectorType vec = shape.f32Vec(ctx);
-  Value c0 = cstIndex(b, loc, 0);
+  Value c0 = IndexArith{b, loc}.c(0);
   scf::ForOp::create(
-      b, loc, c0, t.keyCount, cstIndex(b, loc, 1), ValueRange{},
+      b, loc, c0, t.keyCount, IndexArith{b, loc}.c(1), ValueRange{},
       [&](OpBuilder &nb, Location l, Value j, ValueRange) {
         Value row = keyRow(nb, l, shape, t, j);
         Value at = arith::AddIOp::create(
             nb, l, t.valueBase,
             arith::MulIOp::create(nb, l, row, t.valueStride));
         for (int64_t d = 0; d < shape.headDim; d += vw) {
-          Value v = vector::LoadOp::create(nb, l, vec, t.values,
-                                           ValueRange{addIdx(nb, l, at, d)});
+          Value v = vector::LoadOp::create(
+              nb, l, vec, t.values, ValueRange{IndexArith{nb, l}.add(at, d)});
           vector::StoreOp::create(nb, l, v, packed,
-                                  ValueRange{j, cstIndex(nb, l, d)});
+                                  ValueRange{j, IndexArith{nb, l}.c(d)});
         }
         scf::YieldOp::create(nb, l);
       });
@@ -298,9 +294,9 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   MLIRContext *ctx = b.getContext();
   const int64_t vw = shape.vectorWidth, R = shape.pvRows, C = shape.pvCols;
   VectorType vec = shape.f32Vec(ctx);
-  Value c0 = cstIndex(b, loc, 0);
-  auto rowLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.blockQ),
-                                    cstIndex(b, loc, R));
+  Value c0 = IndexArith{b, loc}.c(0);
+  auto rowLoop = scf::ForOp::create(
+      b, loc, c0, IndexArith{b, loc}.c(shape.blockQ), IndexArith{b, loc}.c(R));
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(rowLoop.getBody());
   Value ib = rowLoop.getInductionVar();
@@ -309,42 +305,46 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
   Value jLo = c0, jHi = t.keyCount;
   if (masks && masks->useSpans)
     std::tie(jLo, jHi) = spanUnion(b, loc, masks->first, masks->end, ib, R);
-  auto dLoop = scf::ForOp::create(b, loc, c0, cstIndex(b, loc, shape.headDim),
-                                  cstIndex(b, loc, C * vw));
+  auto dLoop =
+      scf::ForOp::create(b, loc, c0, IndexArith{b, loc}.c(shape.headDim),
+                         IndexArith{b, loc}.c(C * vw));
   b.setInsertionPointToStart(dLoop.getBody());
   Value dc = dLoop.getInductionVar();
   SmallVector<Value> init;
   for (int64_t r = 0; r < R; ++r) {
-    Value row = addIdx(b, loc, ib, r);
+    Value row = IndexArith{b, loc}.add(ib, r);
     Value alpha = memref::LoadOp::create(b, loc, rescale, ValueRange{row});
     Value ab = vector::BroadcastOp::create(b, loc, vec, alpha);
     for (int64_t c = 0; c < C; ++c) {
       Value a = vector::LoadOp::create(
-          b, loc, vec, t.acc, ValueRange{row, addIdx(b, loc, dc, c * vw)});
+          b, loc, vec, t.acc,
+          ValueRange{row, IndexArith{b, loc}.add(dc, c * vw)});
       init.push_back(arith::MulFOp::create(b, loc, a, ab));
     }
   }
   Value rowBase = arith::AddIOp::create(b, loc, t.valueBase, dc);
   auto jLoop = scf::ForOp::create(
-      b, loc, jLo, jHi, cstIndex(b, loc, 1), init,
+      b, loc, jLo, jHi, IndexArith{b, loc}.c(1), init,
       [&](OpBuilder &nb, Location l, Value j, ValueRange accs) {
         SmallVector<Value> vals;
         if (packedV) {
           for (int64_t c = 0; c < C; ++c)
             vals.push_back(vector::LoadOp::create(
-                nb, l, vec, packedV, ValueRange{j, addIdx(nb, l, dc, c * vw)}));
+                nb, l, vec, packedV,
+                ValueRange{j, IndexArith{nb, l}.add(dc, c * vw)}));
         } else {
           Value row = keyRow(nb, l, shape, t, j);
           Value at = arith::AddIOp::create(
               nb, l, rowBase, arith::MulIOp::create(nb, l, row, t.valueStride));
           for (int64_t c = 0; c < C; ++c)
             vals.push_back(vector::LoadOp::create(
-                nb, l, vec, t.values, ValueRange{addIdx(nb, l, at, c * vw)}));
+                nb, l, vec, t.values,
+                ValueRange{IndexArith{nb, l}.add(at, c * vw)}));
         }
         SmallVector<Value> next(accs.begin(), accs.end());
         for (int64_t r = 0; r < R; ++r) {
-          Value p = memref::LoadOp::create(nb, l, probs,
-                                           ValueRange{j, addIdx(nb, l, ib, r)});
+          Value p = memref::LoadOp::create(
+              nb, l, probs, ValueRange{j, IndexArith{nb, l}.add(ib, r)});
           Value pb = vector::BroadcastOp::create(nb, l, vec, p);
           // In a PARTIAL tile a key the row may not see has p = 0, and
           // 0 * V is NaN where V is NaN or Inf (padding, a preallocated
@@ -366,7 +366,7 @@ void cpu::accumulateValues(OpBuilder &b, Location loc, const TileShape &shape,
       });
   for (int64_t r = 0; r < R; ++r)
     for (int64_t c = 0; c < C; ++c)
-      vector::StoreOp::create(
-          b, loc, jLoop.getResult(r * C + c), t.acc,
-          ValueRange{addIdx(b, loc, ib, r), addIdx(b, loc, dc, c * vw)});
+      vector::StoreOp::create(b, loc, jLoop.getResult(r * C + c), t.acc,
+                              ValueRange{IndexArith{b, loc}.add(ib, r),
+                                         IndexArith{b, loc}.add(dc, c * vw)});
 }

@@ -127,10 +127,6 @@ bool TileShape::identityKeys() const {
   return !keyMap || keyMap.getKind() == TokenMapKind::identity;
 }
 
-Value cpu::cstIndex(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 Value cpu::cstF32(OpBuilder &b, Location loc, float v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }

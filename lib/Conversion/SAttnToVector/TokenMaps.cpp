@@ -28,14 +28,14 @@ Value cpu::fillKeyTokens(OpBuilder &b, Location loc, const TileShape &shape,
                                          ValueRange{}, b.getI64IntegerAttr(64));
   Value allValid = arith::ConstantIntOp::create(b, loc, 1, 1);
   auto loop = scf::ForOp::create(
-      b, loc, cstIndex(b, loc, 0), cstIndex(b, loc, shape.blockK),
-      cstIndex(b, loc, 1), ValueRange{allValid},
+      b, loc, IndexArith{b, loc}.c(0), IndexArith{b, loc}.c(shape.blockK),
+      IndexArith{b, loc}.c(1), ValueRange{allValid},
       [&](OpBuilder &nb, Location l, Value j, ValueRange iter) {
         Value pos = arith::AddIOp::create(nb, l, t.firstKey, j);
         auto [token, valid] =
             emitTokenAt(nb, l, shape.keyMap, pos, t.numKeys, shape.blockK);
-        Value stored =
-            arith::SelectOp::create(nb, l, valid, token, cstIndex(nb, l, -1));
+        Value stored = arith::SelectOp::create(nb, l, valid, token,
+                                               IndexArith{nb, l}.c(-1));
         memref::StoreOp::create(nb, l, stored, t.keyTokens, ValueRange{j});
         scf::YieldOp::create(
             nb, l, ValueRange{arith::AndIOp::create(nb, l, iter[0], valid)});
@@ -46,10 +46,11 @@ Value cpu::fillKeyTokens(OpBuilder &b, Location loc, const TileShape &shape,
 Value cpu::keyRow(OpBuilder &b, Location loc, const TileShape &shape,
                   const TileValues &t, Value j) {
   if (!t.keyTokens) {
-    Value last = arith::SubIOp::create(b, loc, t.numKeys, cstIndex(b, loc, 1));
+    Value last =
+        arith::SubIOp::create(b, loc, t.numKeys, IndexArith{b, loc}.c(1));
     return arith::MinSIOp::create(
         b, loc, arith::AddIOp::create(b, loc, t.firstKey, j), last);
   }
   Value token = memref::LoadOp::create(b, loc, t.keyTokens, ValueRange{j});
-  return arith::MaxSIOp::create(b, loc, token, cstIndex(b, loc, 0));
+  return arith::MaxSIOp::create(b, loc, token, IndexArith{b, loc}.c(0));
 }
