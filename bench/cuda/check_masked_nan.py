@@ -14,7 +14,6 @@ NaN at the last key (which only the last row sees), and
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -33,9 +32,8 @@ def main():
     a = p.parse_args()
     rt = sparsa_cuda.Runtime(a.lib)
     path = os.path.join(a.out, "example_causal_d128.json")
-    meta = json.load(open(path))["kernels"][0]
-    bq, bk = meta["block_q"], meta["block_k"]
     att = sparsa_cuda.Attention(rt, path)
+    bq, bk = att.tiles[0]
     failed = 0
     gen = torch.Generator(device="cuda")
     gen.manual_seed(7)

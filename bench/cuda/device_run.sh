@@ -6,6 +6,7 @@ set -o pipefail
 mode=${1:-all}; shift
 OUT=${OUT:-/tmp/sparsa-out}; mkdir -p "$OUT"
 g++ -O2 -std=c++17 -shared -fPIC -I. lib/Runtime/CUDARuntime.cpp \
+    lib/Runtime/KernelMetadata.cpp \
     -o /tmp/libsparsa_cuda.so -ldl || exit 1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm \
     --format=csv,noheader

@@ -1,7 +1,9 @@
 """Loads sparsa's CUDA kernels (image + JSON metadata from
 sparsac --target=cuda --emit=cubin) through lib/Runtime/CUDARuntime.cpp, a
 driver-API launcher built as a shared library, and runs them on torch
-tensors on the current stream."""
+tensors on the current stream. The JSON's `metadata` text of an attention
+(lib/Runtime/KernelMetadata.h) goes to the launcher as it is: the launcher
+parses and verifies it, so nothing here re-reads the kernels' fields."""
 
 import ctypes
 import json
@@ -10,8 +12,6 @@ import os
 import torch
 
 FIXED_ARGS = 22  # lib/Runtime/CUDAKernelABI.h: kNumFixedArgs
-MAP_KINDS = {"identity": 0, "residue": 1, "summary_gather": 2,
-             "member_gather": 3}
 
 
 class Runtime:
@@ -19,12 +19,16 @@ class Runtime:
         self.lib = ctypes.CDLL(path)
         L = self.lib
         L.sparsa_cuda_last_error.restype = ctypes.c_char_p
-        L.sparsa_cuda_load.restype = ctypes.c_void_p
-        L.sparsa_cuda_load.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
-        L.sparsa_cuda_add_part.argtypes = [
-            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64,
-            ctypes.c_int64, ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
-            ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.c_int]
+        L.sparsa_cuda_load_attention.restype = ctypes.c_void_p
+        L.sparsa_cuda_load_attention.argtypes = [
+            ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p]
+        for f in (L.sparsa_cuda_head_dim, L.sparsa_cuda_num_params,
+                  L.sparsa_cuda_num_parts):
+            f.restype = ctypes.c_int64
+            f.argtypes = [ctypes.c_void_p]
+        L.sparsa_cuda_part_tiles.argtypes = [
+            ctypes.c_void_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64),
+            ctypes.POINTER(ctypes.c_int64)]
         L.sparsa_cuda_run.argtypes = [
             ctypes.c_void_p] + [ctypes.c_void_p] * 5 + [
             ctypes.c_float, ctypes.POINTER(ctypes.c_int64),
@@ -42,25 +46,21 @@ class Attention:
         meta = json.load(open(json_path))
         image = open(os.path.join(os.path.dirname(json_path), meta["image"]),
                      "rb").read()
-        self.handle = rt.lib.sparsa_cuda_load(image, len(image))
-        if not self.handle:
-            raise RuntimeError(rt.error())
-        kernels = {k["name"]: k for k in meta["kernels"]}
         att = meta["attentions"][0]
         self.name = att["name"]
-        self.kernels = [kernels[p] for p in att["parts"]]
-        self.head_dim = self.kernels[0]["head_dim"]
-        self.num_params = self.kernels[0]["num_params"]
-        for k in self.kernels:
-            m = k["query_map"]
-            members = (ctypes.c_int64 * max(1, len(m["members"])))(
-                *m["members"])
-            if rt.lib.sparsa_cuda_add_part(
-                    self.handle, k["name"].encode(), k["block_q"],
-                    k["threads"], k["shared_bytes"], MAP_KINDS[m["kind"]],
-                    m["period"], m["count"], members, len(m["members"]),
-                    int(k["covers_all_queries"])) != 0:
+        self.handle = rt.lib.sparsa_cuda_load_attention(
+            image, len(image), att["metadata"].encode())
+        if not self.handle:
+            raise RuntimeError(rt.error())
+        self.head_dim = rt.lib.sparsa_cuda_head_dim(self.handle)
+        self.num_params = rt.lib.sparsa_cuda_num_params(self.handle)
+        # (block_q, block_k) of every part, in launch order.
+        self.tiles = []
+        for i in range(rt.lib.sparsa_cuda_num_parts(self.handle)):
+            bq, bk = ctypes.c_int64(), ctypes.c_int64()
+            if rt.lib.sparsa_cuda_part_tiles(self.handle, i, bq, bk) != 0:
                 raise RuntimeError(rt.error())
+            self.tiles.append((bq.value, bk.value))
 
     def __call__(self, q, k, v, o, lse=None, scale=None, params=()):
         B, Hq, Nq, D = q.shape

@@ -14,7 +14,6 @@
 #include <memory>
 
 using namespace sparsa::runtime;
-using namespace sparsa::runtime::cuda;
 
 namespace {
 using CUresult = int;
@@ -109,11 +108,12 @@ bool check(Driver *d, CUresult r, const char *what) {
 }
 
 struct Part {
-  PartInfo info;
+  PartMetadata info;
   void *function = nullptr;
 };
 
 struct Loaded {
+  AttentionMetadata meta;
   void *module = nullptr;
   std::vector<Part> parts;
   CUdeviceptr scratch = 0;
@@ -121,76 +121,73 @@ struct Loaded {
 };
 } // namespace
 
-int64_t sparsa::runtime::cuda::querySpaceBound(const PartInfo &part,
-                                               int64_t n) {
-  auto cdiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  switch (part.mapKind) {
-  case MapKind::identity:
-    return n;
-  case MapKind::residue:
-    return part.period * cdiv(cdiv(n, part.period), part.blockQ) * part.blockQ;
-  case MapKind::summaryGather: {
-    int64_t p = part.period, c = part.count;
-    int64_t tail = n % p - (p - c);
-    return (n / p) * c + std::min(std::max<int64_t>(tail, 0), c);
-  }
-  case MapKind::memberGather:
-    return int64_t(part.members.size());
-  }
-  return n;
-}
-
 extern "C" const char *sparsa_cuda_last_error(void) {
   return lastError.c_str();
 }
 
 extern "C" int sparsa_cuda_probe(void) { return driver() ? 0 : -1; }
 
-extern "C" void *sparsa_cuda_load(const void *image, size_t size) {
+extern "C" void *sparsa_cuda_load_attention(const void *image, size_t size,
+                                            const char *metadata) {
+  auto loaded = std::make_unique<Loaded>();
+  std::string error;
+  if (!parseAttentionMetadata(metadata ? metadata : "", loaded->meta, error,
+                              "cuda")) {
+    setError("invalid kernel metadata: " + error);
+    return nullptr;
+  }
+  for (const PartMetadata &part : loaded->meta.parts)
+    if (part.headDim != loaded->meta.parts[0].headDim ||
+        part.params != loaded->meta.parts[0].params) {
+      setError("invalid kernel metadata: parts of '" + loaded->meta.name +
+               "' disagree on head dimension or parameters");
+      return nullptr;
+    }
   Driver *d = driver();
   if (!d)
     return nullptr;
   // PTX must be NUL-terminated for cuModuleLoadData.
   std::string copy(static_cast<const char *>(image), size);
-  auto loaded = std::make_unique<Loaded>();
   if (!check(d, d->moduleLoadData(&loaded->module, copy.c_str()),
              "cuModuleLoadData"))
     return nullptr;
+  for (const PartMetadata &info : loaded->meta.parts) {
+    Part part{info, nullptr};
+    // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+    if (!check(d,
+               d->moduleGetFunction(&part.function, loaded->module,
+                                    info.symbol.c_str()),
+               "cuModuleGetFunction") ||
+        !check(d, d->funcSetAttribute(part.function, 8, int(info.sharedBytes)),
+               "cuFuncSetAttribute")) {
+      d->moduleUnload(loaded->module);
+      return nullptr;
+    }
+    loaded->parts.push_back(std::move(part));
+  }
   return loaded.release();
 }
 
-extern "C" int sparsa_cuda_add_part(void *handle, const char *kernel,
-                                    int64_t blockQ, int64_t threads,
-                                    int64_t sharedBytes, int mapKind,
-                                    int64_t period, int64_t count,
-                                    const int64_t *members, int64_t numMembers,
-                                    int coversAll) {
-  Driver *d = driver();
-  if (!d)
-    return 1;
-  auto *loaded = static_cast<Loaded *>(handle);
-  Part part;
-  part.info.kernel = kernel;
-  part.info.blockQ = blockQ;
-  part.info.threads = threads;
-  part.info.sharedBytes = sharedBytes;
-  if (mapKind < 0 || mapKind > 3 || blockQ <= 0 || threads <= 0)
-    return setError("invalid part description of kernel " +
-                    std::string(kernel)),
-           1;
-  part.info.mapKind = static_cast<MapKind>(mapKind);
-  part.info.period = period;
-  part.info.count = count;
-  part.info.members.assign(members, members + numMembers);
-  part.info.coversAllQueries = coversAll != 0;
-  if (!check(d, d->moduleGetFunction(&part.function, loaded->module, kernel),
-             "cuModuleGetFunction"))
-    return 1;
-  // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
-  if (!check(d, d->funcSetAttribute(part.function, 8, int(sharedBytes)),
-             "cuFuncSetAttribute"))
-    return 1;
-  loaded->parts.push_back(std::move(part));
+extern "C" int64_t sparsa_cuda_head_dim(void *handle) {
+  return static_cast<Loaded *>(handle)->meta.parts.front().headDim;
+}
+
+extern "C" int64_t sparsa_cuda_num_params(void *handle) {
+  return int64_t(
+      static_cast<Loaded *>(handle)->meta.parts.front().params.size());
+}
+
+extern "C" int64_t sparsa_cuda_num_parts(void *handle) {
+  return int64_t(static_cast<Loaded *>(handle)->meta.parts.size());
+}
+
+extern "C" int sparsa_cuda_part_tiles(void *handle, int64_t part,
+                                      int64_t *blockQ, int64_t *blockK) {
+  const auto &parts = static_cast<Loaded *>(handle)->meta.parts;
+  if (part < 0 || part >= int64_t(parts.size()))
+    return setError("no part " + std::to_string(part)), 1;
+  *blockQ = parts[size_t(part)].blockQ;
+  *blockK = parts[size_t(part)].blockK;
   return 0;
 }
 
@@ -248,8 +245,10 @@ extern "C" int sparsa_cuda_run(void *handle, void *q, void *k, void *v, void *o,
     args[kMerge] = (i > 0 || !part.info.coversAllQueries) ? 1 : 0;
     if (merging)
       args[kHasLse] = 1;
-    int64_t tiles = (querySpaceBound(part.info, seqQ) + part.info.blockQ - 1) /
-                    part.info.blockQ;
+    int64_t tiles =
+        (querySpaceBound(part.info.queryMap, part.info.blockQ, seqQ) +
+         part.info.blockQ - 1) /
+        part.info.blockQ;
     if (tiles == 0)
       continue;
     void *lseArg = reinterpret_cast<void *>(lsePtr);

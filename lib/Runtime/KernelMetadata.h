@@ -49,8 +49,7 @@ inline constexpr int kAttentionMetadataVersion = 4;
 
 /// How a part's query (or key) tile positions map to tokens: the runtime
 /// mirror of #sattn.token_map, with the dialect's names (identity, residue,
-/// summary_gather, member_gather) as its text form. The numeric values are
-/// part of the CUDA launcher's C API (sparsa_cuda_add_part).
+/// summary_gather, member_gather) as its text form.
 enum class TokenMapKind : int {
   identity = 0,
   residue = 1,

@@ -2,10 +2,10 @@
 //
 // The back end of the CUDA pipeline: compiles a module (mask dialect or
 // expanded sattn kernels) through buildCUDAPipeline into one PTX or cubin
-// image holding every kernel, plus what a host needs to launch them: each
-// kernel's tile sizes, threads, shared memory, query map (for the grid) and
-// parameter names, and the parts of every attention. The launch ABI is
-// lib/Runtime/CUDAKernelABI.h; lib/Runtime/CUDARuntime.h consumes this.
+// image holding every kernel, plus what a host needs to launch them: the
+// kernel metadata of lib/Runtime/KernelMetadata.h (each part's tile sizes,
+// threads, shared memory, query map for the grid, parameter names). The launch
+// ABI is lib/Runtime/CUDAKernelABI.h; lib/Runtime/CUDARuntime.h consumes this.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +13,7 @@
 #define SPARSA_LIB_TARGET_CUDA_CUDATARGET_H
 
 #include "lib/Pipelines/CUDAPipeline.h"
+#include "lib/Runtime/KernelMetadata.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
@@ -24,26 +25,6 @@
 
 namespace sparsa::cuda {
 
-/// Launch metadata of one kernel (its `sparsa.cuda` attribute).
-struct KernelInfo {
-  std::string name;
-  int64_t blockQ = 0, blockK = 0, headDim = 0, threads = 0, sharedBytes = 0;
-  int64_t numParams = 0;
-  std::vector<std::string> paramNames;
-  /// Query token map: kind (identity, residue, summary_gather,
-  /// member_gather), period, count, members.
-  std::string queryMapKind = "identity";
-  int64_t queryMapPeriod = 1, queryMapCount = 0;
-  std::vector<int64_t> queryMapMembers;
-  bool coversAllQueries = true;
-  std::string elementType = "bf16";
-};
-
-struct AttentionInfo {
-  std::string name;
-  std::vector<std::string> parts;
-};
-
 /// A compiled module: the image and how to launch what it holds.
 struct CompiledModule {
   /// PTX text (format isa), cubin / fatbin bytes, or (format llvm) the
@@ -52,17 +33,28 @@ struct CompiledModule {
   std::string image;
   std::string format; // isa, bin, fatbin, llvm
   std::string chip;
-  std::vector<KernelInfo> kernels;
-  std::vector<AttentionInfo> attentions;
+  /// Every attention with its parts (lib/Runtime/KernelMetadata.h, target
+  /// "cuda"); a kernel of no `sattn.attention` is an attention of one part.
+  std::vector<runtime::AttentionMetadata> attentions;
 };
 
+/// Reads and verifies one kernel's `sparsa.cuda` attribute (written by
+/// convert-sattn-to-gpu): every key with its type, no other key, a bf16 or
+/// f16 element type and as many parameter names as num_params.
+llvm::Expected<runtime::PartMetadata>
+readLaunchMetadata(llvm::StringRef kernel, mlir::DictionaryAttr meta);
+
 /// Runs buildCUDAPipeline on `module` (modified in place) and collects the
-/// image and metadata. `options.stopAfter` must be "binary".
+/// image and metadata. `options.stopAfter` must be "binary". A kernel whose
+/// `sparsa.cuda` attribute lacks a key or holds a value of the wrong type
+/// is an error (the verifier of the launch metadata).
 llvm::Expected<CompiledModule>
 compileModule(mlir::ModuleOp module, const CUDAPipelineOptions &options);
 
-/// The metadata as JSON (`image` names the image file, relative to the
-/// JSON's folder; bench/cuda/sparsa_cuda.py reads it).
+/// The metadata as JSON: `image` (the image file, relative to the JSON's
+/// folder), `format`, `chip` and `attentions`, each {`name`, `metadata`:
+/// the text of formatAttentionMetadata}, which bench/cuda/sparsa_cuda.py
+/// hands to sparsa_cuda_load_attention (lib/Runtime/CUDARuntime.h).
 void writeMetadataJSON(const CompiledModule &compiled, llvm::StringRef image,
                        llvm::raw_ostream &os);
 

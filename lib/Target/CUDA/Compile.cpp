@@ -20,6 +20,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <set>
+
 using namespace mlir;
 using namespace sparsa;
 using namespace sparsa::cuda;
@@ -28,33 +30,118 @@ static llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static KernelInfo readKernel(gpu::GPUFuncOp fn, DictionaryAttr meta) {
-  KernelInfo k;
-  k.name = fn.getName().str();
+/// The keys of a kernel's `sparsa.cuda` attribute (KernelEntry.cpp).
+static constexpr llvm::StringLiteral kLaunchKeys[] = {
+    "block_q",     "block_k",      "head_dim",
+    "threads",     "shared_bytes", "num_params",
+    "param_names", "query_map",    "covers_all_queries",
+    "element_type"};
+
+/// The entry `key` of `meta` as a T, or null after a complaint.
+template <typename T, typename Complain>
+static T entry(DictionaryAttr meta, StringRef key, Complain &complain) {
+  auto a = meta.getAs<T>(key);
+  if (!a)
+    complain(meta.contains(key)
+                 ? "holds a value of another type at '" + key + "'"
+                 : "lacks '" + key + "'");
+  return a;
+}
+
+llvm::Expected<runtime::PartMetadata>
+sparsa::cuda::readLaunchMetadata(StringRef kernel, DictionaryAttr meta) {
+  std::string error;
+  auto complain = [&](const llvm::Twine &what) {
+    if (error.empty())
+      error =
+          ("kernel '" + kernel + "': its sparsa.cuda attribute " + what).str();
+  };
+  for (NamedAttribute named : meta)
+    if (!llvm::is_contained(kLaunchKeys, named.getName().strref()))
+      complain("has the unknown key '" + named.getName().strref() + "'");
   auto i64 = [&](StringRef key) {
-    auto a = meta.getAs<IntegerAttr>(key);
+    auto a = entry<IntegerAttr>(meta, key, complain);
     return a ? a.getInt() : int64_t(0);
   };
+  runtime::PartMetadata k;
+  k.symbol = kernel.str();
   k.blockQ = i64("block_q");
   k.blockK = i64("block_k");
   k.headDim = i64("head_dim");
   k.threads = i64("threads");
   k.sharedBytes = i64("shared_bytes");
-  k.numParams = i64("num_params");
-  if (auto names = meta.getAs<ArrayAttr>("param_names"))
-    for (auto n : names.getAsRange<StringAttr>())
-      k.paramNames.push_back(n.str());
-  if (auto map = meta.getAs<sattn::TokenMapAttr>("query_map")) {
-    k.queryMapKind = sattn::stringifyTokenMapKind(map.getKind()).str();
-    k.queryMapPeriod = map.getPeriod();
-    k.queryMapCount = map.getCount();
-    k.queryMapMembers.assign(map.getMembers().begin(), map.getMembers().end());
+  int64_t numParams = i64("num_params");
+  if (auto names = entry<ArrayAttr>(meta, "param_names", complain))
+    for (Attribute n : names) {
+      auto name = dyn_cast<StringAttr>(n);
+      if (!name) {
+        complain("holds a parameter name that is not a string");
+        break;
+      }
+      k.params.push_back(name.str());
+    }
+  if (auto map = entry<sattn::TokenMapAttr>(meta, "query_map", complain)) {
+    // The runtime's TokenMapKind reads the dialect's names.
+    auto kind = runtime::parseTokenMapKind(
+        sattn::stringifyTokenMapKind(map.getKind()).str());
+    if (!kind)
+      complain("holds an unknown query map kind");
+    k.queryMap = {
+        kind.value_or(runtime::TokenMapKind::identity), map.getPeriod(),
+        map.getCount(),
+        std::vector<int64_t>(map.getMembers().begin(), map.getMembers().end())};
   }
-  if (auto covers = meta.getAs<BoolAttr>("covers_all_queries"))
+  if (auto covers = entry<BoolAttr>(meta, "covers_all_queries", complain))
     k.coversAllQueries = covers.getValue();
-  if (auto t = meta.getAs<TypeAttr>("element_type"))
-    k.elementType = t.getValue().isBF16() ? "bf16" : "f16";
+  if (auto t = entry<TypeAttr>(meta, "element_type", complain)) {
+    if (t.getValue().isBF16())
+      k.elementType = "bf16";
+    else if (t.getValue().isF16())
+      k.elementType = "f16";
+    else
+      complain("holds an element type other than bf16 or f16");
+  }
+  if (error.empty() && numParams != int64_t(k.params.size()))
+    complain("has num_params " + llvm::Twine(numParams) + " but " +
+             llvm::Twine(k.params.size()) + " parameter names");
+  if (!error.empty())
+    return fail(error);
   return k;
+}
+
+/// The attentions of the module attribute `sparsa.attentions` with their
+/// parts' metadata, in order; a kernel of none is an attention of one part.
+static llvm::Error
+groupAttentions(ModuleOp module, std::vector<runtime::PartMetadata> &kernels,
+                std::vector<runtime::AttentionMetadata> &out) {
+  std::set<std::string> grouped;
+  auto atts = module->getAttrOfType<DictionaryAttr>("sparsa.attentions");
+  for (NamedAttribute entry :
+       atts ? atts.getValue() : ArrayRef<NamedAttribute>{}) {
+    runtime::AttentionMetadata a;
+    a.name = entry.getName().str();
+    a.target = "cuda";
+    auto parts = dyn_cast<ArrayAttr>(entry.getValue());
+    for (Attribute p : parts ? parts.getValue() : ArrayRef<Attribute>{}) {
+      auto name = dyn_cast<StringAttr>(p);
+      auto it = llvm::find_if(kernels, [&](const runtime::PartMetadata &k) {
+        return name && k.symbol == name.getValue();
+      });
+      if (it == kernels.end())
+        return fail("attention '" + a.name +
+                    "' names a part that is no "
+                    "kernel of the module");
+      a.parts.push_back(*it);
+      grouped.insert(it->symbol);
+    }
+    if (a.parts.empty())
+      return fail("attention '" + a.name + "' has no parts");
+    out.push_back(std::move(a));
+  }
+  for (const runtime::PartMetadata &k : kernels)
+    if (!grouped.count(k.symbol))
+      out.push_back({k.symbol, "cuda", {k}, "", {}});
+  return llvm::Error::success();
 }
 
 llvm::Expected<CompiledModule>
@@ -72,20 +159,24 @@ sparsa::cuda::compileModule(ModuleOp module,
   CompiledModule out;
   out.format = options.format;
   out.chip = options.chip;
+  std::vector<runtime::PartMetadata> kernels;
+  llvm::Error error = llvm::Error::success();
   module.walk([&](gpu::GPUFuncOp fn) {
-    if (auto meta = fn->getAttrOfType<DictionaryAttr>("sparsa.cuda"))
-      out.kernels.push_back(readKernel(fn, meta));
+    auto meta = fn->getAttrOfType<DictionaryAttr>("sparsa.cuda");
+    if (!meta || error)
+      return;
+    auto k = readLaunchMetadata(fn.getName(), meta);
+    if (!k)
+      error = k.takeError();
+    else
+      kernels.push_back(std::move(*k));
   });
-  if (out.kernels.empty())
+  if (error)
+    return std::move(error);
+  if (kernels.empty())
     return fail("the module holds no attention kernel");
-  if (auto atts = module->getAttrOfType<DictionaryAttr>("sparsa.attentions"))
-    for (NamedAttribute entry : atts) {
-      AttentionInfo a;
-      a.name = entry.getName().str();
-      for (auto p : cast<ArrayAttr>(entry.getValue()).getAsRange<StringAttr>())
-        a.parts.push_back(p.str());
-      out.attentions.push_back(std::move(a));
-    }
+  if (llvm::Error e = groupAttentions(module, kernels, out.attentions))
+    return e;
 
   PassManager pm2(ctx);
   buildCUDANVVMStage(pm2, options);
@@ -118,41 +209,13 @@ sparsa::cuda::compileModule(ModuleOp module,
 void sparsa::cuda::writeMetadataJSON(const CompiledModule &compiled,
                                      llvm::StringRef image,
                                      llvm::raw_ostream &os) {
-  llvm::json::Array kernels;
-  for (const KernelInfo &k : compiled.kernels) {
-    llvm::json::Array names, members;
-    for (const std::string &n : k.paramNames)
-      names.push_back(n);
-    for (int64_t m : k.queryMapMembers)
-      members.push_back(m);
-    kernels.push_back(llvm::json::Object{
-        {"name", k.name},
-        {"block_q", k.blockQ},
-        {"block_k", k.blockK},
-        {"head_dim", k.headDim},
-        {"threads", k.threads},
-        {"shared_bytes", k.sharedBytes},
-        {"num_params", k.numParams},
-        {"param_names", std::move(names)},
-        {"query_map", llvm::json::Object{{"kind", k.queryMapKind},
-                                         {"period", k.queryMapPeriod},
-                                         {"count", k.queryMapCount},
-                                         {"members", std::move(members)}}},
-        {"covers_all_queries", k.coversAllQueries},
-        {"element_type", k.elementType}});
-  }
   llvm::json::Array attentions;
-  for (const AttentionInfo &a : compiled.attentions) {
-    llvm::json::Array parts;
-    for (const std::string &p : a.parts)
-      parts.push_back(p);
-    attentions.push_back(
-        llvm::json::Object{{"name", a.name}, {"parts", std::move(parts)}});
-  }
+  for (const runtime::AttentionMetadata &a : compiled.attentions)
+    attentions.push_back(llvm::json::Object{
+        {"name", a.name}, {"metadata", runtime::formatAttentionMetadata(a)}});
   llvm::json::Object root{{"image", image},
                           {"format", compiled.format},
                           {"chip", compiled.chip},
-                          {"kernels", std::move(kernels)},
                           {"attentions", std::move(attentions)}};
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }
