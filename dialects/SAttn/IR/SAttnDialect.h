@@ -24,7 +24,25 @@
 #define GET_ATTRDEF_CLASSES
 #include "dialects/SAttn/IR/SAttnAttrs.h.inc"
 
+namespace sparsa::sattn {
+class KernelOp;
+namespace detail {
+/// The verifier of KeyTileRangeOpInterface: the op sits directly in a
+/// kernel's schedule block.
+mlir::LogicalResult verifyKeyTileRange(mlir::Operation *op);
+} // namespace detail
+} // namespace sparsa::sattn
+
+#include "dialects/SAttn/IR/SAttnOpInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/SAttn/IR/SAttnOps.h.inc"
+
+namespace sparsa::sattn {
+/// Fails, with an error on each, when `kernel`'s schedule still holds key-tile
+/// ranges: every lowering needs them expanded by sattn-expand-ranges first.
+/// `pass` names the lowering in the message.
+mlir::LogicalResult verifyRangesExpanded(KernelOp kernel, llvm::StringRef pass);
+} // namespace sparsa::sattn
 
 #endif // SPARSA_DIALECTS_SATTN_IR_SATTNDIALECT_H

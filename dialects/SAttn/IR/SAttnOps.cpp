@@ -13,6 +13,8 @@
 using namespace mlir;
 using namespace sparsa::sattn;
 
+#include "dialects/SAttn/IR/SAttnOpInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/SAttn/IR/SAttnOps.cpp.inc"
 
@@ -66,7 +68,7 @@ LogicalResult KernelOp::verifyRegions() {
   if (r.wasInterrupted())
     return failure();
   WalkResult misplaced = getPredicate().walk([&](Operation *op) {
-    if (isa<RangeOp, VisitOp>(op)) {
+    if (isa<KeyTileRangeOpInterface, VisitOp>(op)) {
       op->emitOpError() << "must be in a schedule region";
       return WalkResult::interrupt();
     }
@@ -88,7 +90,7 @@ static KernelOp scheduleOwner(Operation *op) {
 
 /// Ranges declare the key tiles of the whole query tile, so they sit
 /// directly in the schedule block, where `sattn-expand-ranges` finds them.
-static LogicalResult verifyRangeLike(Operation *op) {
+LogicalResult sparsa::sattn::detail::verifyKeyTileRange(Operation *op) {
   KernelOp k = scheduleOwner(op);
   if (!k)
     return op->emitOpError() << "must be in a kernel's schedule region";
@@ -98,9 +100,18 @@ static LogicalResult verifyRangeLike(Operation *op) {
   return success();
 }
 
-LogicalResult RangeOp::verify() { return verifyRangeLike(*this); }
-LogicalResult PeriodicRangeOp::verify() { return verifyRangeLike(*this); }
-LogicalResult MemberRangeOp::verify() { return verifyRangeLike(*this); }
+TileClass RangeOp::getTileClass() { return getKind(); }
+
+LogicalResult sparsa::sattn::verifyRangesExpanded(KernelOp kernel,
+                                                  StringRef pass) {
+  bool ok = true;
+  kernel.getSchedule().walk([&](KeyTileRangeOpInterface range) {
+    range->emitOpError() << "must be expanded by sattn-expand-ranges before "
+                         << pass;
+    ok = false;
+  });
+  return success(ok);
+}
 
 LogicalResult RandomRangeOp::verify() {
   int64_t count = static_cast<int64_t>(getCount());
@@ -110,7 +121,7 @@ LogicalResult RandomRangeOp::verify() {
     return emitOpError() << "count " << count
                          << " exceeds the supported maximum "
                          << kMaxRandomCount;
-  return verifyRangeLike(*this);
+  return success();
 }
 
 LogicalResult AttentionOp::verify() {

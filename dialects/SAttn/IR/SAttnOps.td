@@ -74,14 +74,56 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
   }];
 }
 
-def SAttn_RangeOp : SAttn_Op<"range"> {
+//===----------------------------------------------------------------------===//
+// Key-tile ranges
+//===----------------------------------------------------------------------===//
+
+def SAttn_KeyTileRangeOpInterface : OpInterface<"KeyTileRangeOpInterface"> {
+  let cppNamespace = "::sparsa::sattn";
+  let description = [{
+    A declarative set of key tiles of the current query tile: the tiles in
+    `[lo, hi)` (clamped to the existing tiles) that the op's own closed form
+    selects, all of one tile class. Every range op of a schedule implements
+    it; the schedule's visit set is the union of its ranges, a tile being
+    FULL when a FULL range holds it.
+
+    What passes and backends may rely on, whatever the range kind:
+    * the op sits directly in its kernel's schedule block (checked by the
+      interface's verifier), so it describes the whole query tile;
+    * `getLo()` / `getHi()` bound its tiles and `getTileClass()` is its
+      class;
+    * `sattn-expand-ranges` replaces all of them by one sweep, and every
+      lowering rejects a kernel that still holds one
+      (`verifyRangesExpanded`), with the same message on every target.
+  }];
+  let methods = [
+    InterfaceMethod<"First key tile the range may hold (before clamping).",
+      "::mlir::Value", "getLo">,
+    InterfaceMethod<"End (exclusive) of the key tiles the range may hold.",
+      "::mlir::Value", "getHi">,
+    InterfaceMethod<"The class every tile of the range is visited with.",
+      "::sparsa::sattn::TileClass", "getTileClass", (ins), [{}], [{
+        return ::sparsa::sattn::TileClass::partial;
+      }]>,
+  ];
+  let verify = [{
+    return ::sparsa::sattn::detail::verifyKeyTileRange($_op);
+  }];
+}
+
+def SAttn_RangeOp : SAttn_Op<"range", [
+    DeclareOpInterfaceMethods<SAttn_KeyTileRangeOpInterface,
+                              ["getTileClass"]>]> {
   let summary = "Key tiles [lo, hi) of the current query tile";
   let description = [{
     Declares that key tiles `lo <= kt < hi` (clamped to the existing tiles)
     are visited with the given class. Several ranges of one schedule may
     overlap: the visited set is their union, visited once each in increasing
     order, and a tile is FULL if any FULL range holds it, PARTIAL otherwise.
-    `sattn-expand-ranges` turns the ranges into that sweep.
+    `sattn-expand-ranges` turns the ranges into that sweep. Every range op
+    implements `KeyTileRangeOpInterface` (bounds, tile class, placement
+    directly in the schedule block); this one is the only kind whose tiles
+    may be FULL.
 
     ```mlir
     sattn.range %lo to %hi full
@@ -89,16 +131,16 @@ def SAttn_RangeOp : SAttn_Op<"range"> {
   }];
   let arguments = (ins Index:$lo, Index:$hi, SAttn_TileClassAttr:$kind);
   let assemblyFormat = "$lo `to` $hi `` $kind attr-dict";
-  let hasVerifier = 1;
 }
 
-def SAttn_PeriodicRangeOp : SAttn_Op<"periodic_range"> {
+def SAttn_PeriodicRangeOp : SAttn_Op<"periodic_range", [
+    SAttn_KeyTileRangeOpInterface]> {
   let summary = "Key tiles of [lo, hi) holding a key of some residues";
   let description = [{
     The PARTIAL key tiles `kt` in `[lo, hi)` that hold a key position `k`
     with `rlo <= k mod period < rhi` (e.g. the summary columns of the
     "fixed" pattern). Joins the union of the schedule's ranges like
-    `sattn.range`.
+    `sattn.range` (a `KeyTileRangeOpInterface`, PARTIAL).
 
     ```mlir
     sattn.periodic_range %lo to %hi period %p residues %rlo to %rhi
@@ -109,15 +151,15 @@ def SAttn_PeriodicRangeOp : SAttn_Op<"periodic_range"> {
   let assemblyFormat = [{
     $lo `to` $hi `period` $period `residues` $res_lo `to` $res_hi attr-dict
   }];
-  let hasVerifier = 1;
 }
 
-def SAttn_MemberRangeOp : SAttn_Op<"member_range"> {
+def SAttn_MemberRangeOp : SAttn_Op<"member_range", [
+    SAttn_KeyTileRangeOpInterface]> {
   let summary = "Key tiles of [lo, hi) holding one of a list of keys";
   let description = [{
     The PARTIAL key tiles in `[lo, hi)` that hold one of `members`
     (negative members count from the end of the key sequence; members
-    outside it are ignored).
+    outside it are ignored). A `KeyTileRangeOpInterface`, PARTIAL.
 
     ```mlir
     sattn.member_range %lo to %hi members [0, 17, -1]
@@ -125,15 +167,16 @@ def SAttn_MemberRangeOp : SAttn_Op<"member_range"> {
   }];
   let arguments = (ins Index:$lo, Index:$hi, DenseI64ArrayAttr:$members);
   let assemblyFormat = "$lo `to` $hi `members` $members attr-dict";
-  let hasVerifier = 1;
 }
 
-def SAttn_RandomRangeOp : SAttn_Op<"random_range"> {
+def SAttn_RandomRangeOp : SAttn_Op<"random_range", [
+    SAttn_KeyTileRangeOpInterface]> {
   let summary = "Key tiles of the random blocks drawn for this query tile";
   let description = [{
     The PARTIAL key tiles in `[lo, hi)` that overlap a key block drawn for
     one of the query blocks (of `block` queries) the current query tile
-    holds, by the `mask.random_blocks` draw with `count` and `seed`.
+    holds, by the `mask.random_blocks` draw with `count` and `seed`. A
+    `KeyTileRangeOpInterface`, PARTIAL.
 
     ```mlir
     sattn.random_range %lo to %hi block %b count 3 seed 42

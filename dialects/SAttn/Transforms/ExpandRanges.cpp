@@ -57,6 +57,7 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
   auto [lo, hi] = bounds.lookup(range);
   Value none = ctx.numKeyTiles;
   Value from = m.max(cur, lo);
+  // Every tile of [lo, hi): the plain range (either class).
   if (isa<RangeOp>(range))
     return m.sel(m.cmp(P::slt, from, hi), from, none);
 
@@ -124,7 +125,7 @@ LogicalResult Expander::run() {
   Block &block = kernel.getScheduleBlock();
   SmallVector<Operation *> ranges;
   for (Operation &op : block)
-    if (isa<RangeOp, PeriodicRangeOp, MemberRangeOp, RandomRangeOp>(op))
+    if (isa<KeyTileRangeOpInterface>(op))
       ranges.push_back(&op);
   if (ranges.empty())
     return success();
@@ -155,8 +156,9 @@ LogicalResult Expander::run() {
       emitSpaceSize(builder, loc, kmap, ctx.nk, ctx.blockK), m.c(ctx.blockK));
 
   for (Operation *op : ranges) {
-    Value lo = m.max(op->getOperand(0), m.c(0));
-    Value hi = m.min(op->getOperand(1), ctx.numKeyTiles);
+    auto range = cast<KeyTileRangeOpInterface>(op);
+    Value lo = m.max(range.getLo(), m.c(0));
+    Value hi = m.min(range.getHi(), ctx.numKeyTiles);
     bounds[op] = {lo, hi};
     if (auto mr = dyn_cast<MemberRangeOp>(op)) {
       auto &list = members[op];
@@ -194,8 +196,7 @@ LogicalResult Expander::run() {
     Value kt = after->getArgument(0);
     Value full = arith::ConstantIntOp::create(builder, loc, 0, 1);
     for (Operation *op : ranges) {
-      auto r = dyn_cast<RangeOp>(op);
-      if (!r || r.getKind() != TileClass::full)
+      if (cast<KeyTileRangeOpInterface>(op).getTileClass() != TileClass::full)
         continue;
       auto [lo, hi] = bounds.lookup(op);
       full =

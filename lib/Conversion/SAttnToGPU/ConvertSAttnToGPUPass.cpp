@@ -44,13 +44,8 @@ struct ConvertSAttnToGPUPass
     bool ok = true;
     SmallVector<std::pair<KernelOp, cuda::Geometry>> kernels;
     module.walk([&](KernelOp kernel) {
-      kernel.getSchedule().walk([&](Operation *op) {
-        if (isa<RangeOp, PeriodicRangeOp, MemberRangeOp, RandomRangeOp>(op)) {
-          op->emitOpError() << "must be expanded by sattn-expand-ranges "
-                               "before convert-sattn-to-gpu";
-          ok = false;
-        }
-      });
+      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-gpu")))
+        ok = false;
       FailureOr<cuda::Geometry> g =
           cuda::computeGeometry(kernel, element, rowsPerWarp);
       if (failed(g))

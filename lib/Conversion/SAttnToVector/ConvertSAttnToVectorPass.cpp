@@ -27,11 +27,8 @@ struct ConvertSAttnToVectorPass
   void runOnOperation() override {
     bool ok = true;
     getOperation().walk([&](KernelOp kernel) {
-      kernel.getSchedule().walk([&](RangeOp range) {
-        range.emitOpError() << "must be expanded by sattn-expand-ranges before "
-                               "convert-sattn-to-vector";
+      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-vector")))
         ok = false;
-      });
       if (failed(cpu::computeTileShape(kernel)))
         ok = false;
     });

@@ -18,7 +18,8 @@ struct LowerKernelPattern : OpRewritePattern<KernelOp> {
   LogicalResult matchAndRewrite(KernelOp kernel,
                                 PatternRewriter &rewriter) const override {
     bool hasRanges = false;
-    kernel.getSchedule().walk([&](RangeOp) { hasRanges = true; });
+    kernel.getSchedule().walk(
+        [&](KeyTileRangeOpInterface) { hasRanges = true; });
     if (hasRanges)
       return rewriter.notifyMatchFailure(kernel, "ranges are not expanded");
     FailureOr<cpu::TileShape> shape = cpu::computeTileShape(kernel);

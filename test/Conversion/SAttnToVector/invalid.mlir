@@ -99,6 +99,27 @@ sattn.kernel @ranges attributes {tiling = #sattn.tiling<block_q = 64, block_k = 
 
 // -----
 
+// Every key-tile range kind is a precondition failure, not only sattn.range
+// (the same check as convert-sattn-to-gpu's).
+sattn.kernel @other_ranges attributes {tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">, head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  // expected-error @+1 {{'sattn.periodic_range' op must be expanded by sattn-expand-ranges before convert-sattn-to-vector}}
+  sattn.periodic_range %c0 to %qt period %c4 residues %c0 to %c4
+  // expected-error @+1 {{'sattn.member_range' op must be expanded by sattn-expand-ranges before convert-sattn-to-vector}}
+  sattn.member_range %c0 to %qt members [0, -1]
+  // expected-error @+1 {{'sattn.random_range' op must be expanded by sattn-expand-ranges before convert-sattn-to-vector}}
+  sattn.random_range %c0 to %qt block %c4 count 2 seed 7
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
 // expected-error @+1 {{'sattn.kernel' op tile buffers of 9717760 bytes (block 512 x 512, head dimension 1024) exceed the cpu stack budget of 1048576 bytes}}
 sattn.kernel @huge attributes {tiling = #sattn.tiling<block_q = 512, block_k = 512, vector_width = 16, target = "cpu">, head_dim = 1024 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):

@@ -245,3 +245,47 @@ sattn.attention @a parts [@k1, @k2]
 
 // expected-error @below {{unknown token map field 'stride'}}
 "test.t"() {t = #sattn.token_map<residue, stride = 4>} : () -> ()
+
+// -----
+
+// KeyTileRangeOpInterface's verifier holds for every range kind.
+sattn.kernel @k attributes {head_dim = 8 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %true = arith.constant true
+  scf.if %true {
+    // expected-error @below {{'sattn.periodic_range' op must be directly in the schedule block, not nested in control flow}}
+    sattn.periodic_range %c0 to %qt period %c4 residues %c0 to %c4
+  }
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+sattn.kernel @k attributes {head_dim = 8 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %qt step %c1 {
+    // expected-error @below {{'sattn.member_range' op must be directly in the schedule block, not nested in control flow}}
+    sattn.member_range %i to %qt members [3]
+  }
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+func.func @outside(%a: index) {
+  // expected-error @below {{'sattn.random_range' op must be in a kernel's schedule region}}
+  sattn.random_range %a to %a block %a count 1 seed 0
+  return
+}
