@@ -13,8 +13,10 @@
 #define SPARSA_LIB_TARGET_CPU_CPUTARGET_H
 
 #include "lib/Runtime/KernelABI.h"
+#include "lib/Runtime/KernelMetadata.h"
 #include "lib/Runtime/RunAttention.h"
 
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -38,17 +40,17 @@ class ExecutionEngine;
 
 namespace sparsa::cpu {
 
-/// What a lowered kernel was compiled for (from its `sparsa.kernel`
-/// attribute, written by convert-sattn-to-vector).
-struct KernelInfo {
-  std::string name;
-  int64_t blockQ = 0, blockK = 0, headDim = 0, vectorWidth = 0;
-  std::vector<std::string> paramNames;
-  bool coversAllQueries = true;
-};
+/// What a lowered kernel was compiled for, read back with a verifier from
+/// its `sparsa.kernel` attribute (written by convert-sattn-to-vector) into
+/// the one kernel metadata struct of every target (symbol, tiles, head
+/// dimension, vector width, parameters, covers_all_queries): a missing,
+/// unknown or mistyped key is an error, never a 0.
+llvm::Expected<runtime::PartMetadata>
+readKernelMetadata(llvm::StringRef symbol, mlir::DictionaryAttr meta);
 
 /// The kernels of a module in the func or LLVM dialect.
-std::vector<KernelInfo> collectKernels(mlir::ModuleOp module);
+llvm::Expected<std::vector<runtime::PartMetadata>>
+collectKernels(mlir::ModuleOp module);
 
 /// An attention made of several kernels (`sattn.attention`), recorded by
 /// convert-sattn-to-vector in the module attribute `sparsa.attentions`.
@@ -100,13 +102,13 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 
 /// A C header declaring the entry points of `kernels` (ABI, parameters,
 /// block sizes).
-std::string emitHeader(llvm::ArrayRef<KernelInfo> kernels,
+std::string emitHeader(llvm::ArrayRef<runtime::PartMetadata> kernels,
                        llvm::ArrayRef<AttentionInfo> attentions = {});
 
 /// Adds the symbols libsparsa_runtime loads a kernel library by
 /// (`sparsa_module_info`, `NAME_sparsa_info`; lib/Runtime/KernelMetadata.h).
 void addRuntimeMetadata(llvm::Module &module,
-                        llvm::ArrayRef<KernelInfo> kernels,
+                        llvm::ArrayRef<runtime::PartMetadata> kernels,
                         llvm::ArrayRef<AttentionInfo> attentions);
 
 /// What emitToFile writes.
@@ -130,7 +132,7 @@ public:
   /// kernel name gives that kernel alone.
   llvm::Expected<std::vector<runtime::CompiledKernel>>
   lookupAttention(llvm::StringRef name);
-  const std::vector<KernelInfo> &kernels() const { return infos; }
+  const std::vector<runtime::PartMetadata> &kernels() const { return infos; }
   const std::vector<AttentionInfo> &attentions() const { return groups; }
   /// The parameter check of attention `name`, or null when it has none.
   runtime::ParamCheckFn lookupParamCheck(llvm::StringRef name);
@@ -138,7 +140,7 @@ public:
 private:
   JITModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
-  std::vector<KernelInfo> infos;
+  std::vector<runtime::PartMetadata> infos;
   std::vector<AttentionInfo> groups;
 };
 

@@ -36,12 +36,14 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
                                      ec.message());
     return out;
   };
+  auto kernels = collectKernels(module);
+  if (!kernels)
+    return kernels.takeError();
   if (kind == EmitKind::Header) {
     auto out = open(path, true);
     if (!out)
       return out.takeError();
-    (*out)->os() << emitHeader(collectKernels(module),
-                               collectAttentions(module));
+    (*out)->os() << emitHeader(*kernels, collectAttentions(module));
     (*out)->keep();
     return llvm::Error::success();
   }
@@ -49,8 +51,7 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
   auto llvmModule = translateToLLVMIR(module, ctx, tm);
   if (!llvmModule)
     return llvmModule.takeError();
-  addRuntimeMetadata(**llvmModule, collectKernels(module),
-                     collectAttentions(module));
+  addRuntimeMetadata(**llvmModule, *kernels, collectAttentions(module));
   if (kind == EmitKind::LLVMIR || kind == EmitKind::Assembly ||
       kind == EmitKind::Object) {
     auto out = open(path, kind != EmitKind::Object);

@@ -16,38 +16,81 @@
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
-using sparsa::cpu::KernelInfo;
+using sparsa::runtime::PartMetadata;
 
-static void readInfo(Operation *op, StringRef name,
-                     std::vector<KernelInfo> &out) {
-  auto dict = op->getAttrOfType<DictionaryAttr>("sparsa.kernel");
-  if (!dict)
-    return;
-  KernelInfo info;
-  info.name = name.str();
-  auto get = [&](StringRef key) {
-    auto a = dict.getAs<IntegerAttr>(key);
-    return a ? a.getInt() : 0;
+/// The keys of a kernel's `sparsa.kernel` attribute (KernelDriver.cpp).
+static constexpr llvm::StringLiteral kKernelKeys[] = {
+    "block_q",      "block_k",     "head_dim",
+    "vector_width", "param_names", "covers_all_queries"};
+
+llvm::Expected<PartMetadata>
+sparsa::cpu::readKernelMetadata(StringRef symbol, DictionaryAttr meta) {
+  std::string error;
+  auto complain = [&](const llvm::Twine &what) {
+    if (error.empty())
+      error = ("kernel '" + symbol + "': its sparsa.kernel attribute " + what)
+                  .str();
   };
-  info.blockQ = get("block_q");
-  info.blockK = get("block_k");
-  info.headDim = get("head_dim");
-  info.vectorWidth = get("vector_width");
-  if (auto covers = dict.getAs<BoolAttr>("covers_all_queries"))
-    info.coversAllQueries = covers.getValue();
-  if (auto names = dict.getAs<ArrayAttr>("param_names"))
-    for (Attribute a : names)
-      info.paramNames.push_back(cast<StringAttr>(a).str());
-  out.push_back(std::move(info));
+  for (NamedAttribute named : meta)
+    if (!llvm::is_contained(kKernelKeys, named.getName().strref()))
+      complain("has the unknown key '" + named.getName().strref() + "'");
+  auto get = [&](StringRef key) -> Attribute {
+    Attribute a = meta.get(key);
+    if (!a)
+      complain("lacks '" + key + "'");
+    return a;
+  };
+  auto i64 = [&](StringRef key) {
+    Attribute a = get(key);
+    auto i = dyn_cast_or_null<IntegerAttr>(a);
+    if (a && !i)
+      complain("holds a value of another type at '" + key + "'");
+    return i ? i.getInt() : int64_t(0);
+  };
+  PartMetadata info;
+  info.symbol = symbol.str();
+  info.blockQ = i64("block_q");
+  info.blockK = i64("block_k");
+  info.headDim = i64("head_dim");
+  info.vectorWidth = i64("vector_width");
+  if (Attribute a = get("covers_all_queries")) {
+    if (auto covers = dyn_cast<BoolAttr>(a))
+      info.coversAllQueries = covers.getValue();
+    else
+      complain("holds a value of another type at 'covers_all_queries'");
+  }
+  if (Attribute a = get("param_names")) {
+    auto names = dyn_cast<ArrayAttr>(a);
+    for (Attribute n : names ? names.getValue() : ArrayRef<Attribute>{}) {
+      auto name = dyn_cast<StringAttr>(n);
+      if (!name) {
+        complain("holds a parameter name that is not a string");
+        break;
+      }
+      info.params.push_back(name.str());
+    }
+    if (!names)
+      complain("holds a value of another type at 'param_names'");
+  }
+  if (!error.empty())
+    return llvm::createStringError(error);
+  return info;
 }
 
-std::vector<KernelInfo> sparsa::cpu::collectKernels(ModuleOp module) {
-  std::vector<KernelInfo> out;
+llvm::Expected<std::vector<PartMetadata>>
+sparsa::cpu::collectKernels(ModuleOp module) {
+  std::vector<PartMetadata> out;
   for (Operation &op : module.getBody()->getOperations()) {
-    if (auto fn = dyn_cast<LLVM::LLVMFuncOp>(op))
-      readInfo(fn, fn.getSymName(), out);
-    else if (auto fn = dyn_cast<func::FuncOp>(op))
-      readInfo(fn, fn.getSymName(), out);
+    auto meta = op.getAttrOfType<DictionaryAttr>("sparsa.kernel");
+    auto symbol =
+        op.getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName());
+    if (!meta || !symbol ||
+        !(isa<LLVM::LLVMFuncOp>(op) || isa<func::FuncOp>(op)))
+      continue;
+    auto info = readKernelMetadata(symbol.getValue(), meta);
+    if (!info)
+      return info.takeError();
+    out.push_back(std::move(*info));
   }
   return out;
 }
@@ -85,7 +128,7 @@ sparsa::cpu::collectAttentions(ModuleOp module) {
   return out;
 }
 
-std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
+std::string sparsa::cpu::emitHeader(llvm::ArrayRef<PartMetadata> kernels,
                                     llvm::ArrayRef<AttentionInfo> attentions) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -109,28 +152,28 @@ std::string sparsa::cpu::emitHeader(llvm::ArrayRef<KernelInfo> kernels,
         "   parallel. */\n"
         "#define SPARSA_NUM_FIXED_ARGS "
      << sparsa::runtime::kNumFixedArgs << "\n\n";
-  for (const KernelInfo &k : kernels) {
-    std::string upper = llvm::StringRef(k.name).upper();
-    os << "/* " << k.name << ": head_dim " << k.headDim << ", block "
+  for (const PartMetadata &k : kernels) {
+    std::string upper = llvm::StringRef(k.symbol).upper();
+    os << "/* " << k.symbol << ": head_dim " << k.headDim << ", block "
        << k.blockQ << " x " << k.blockK << ", " << k.vectorWidth
        << " f32 lanes; parameters: ";
-    if (k.paramNames.empty())
+    if (k.params.empty())
       os << "none";
-    for (size_t i = 0; i < k.paramNames.size(); ++i)
-      os << (i ? ", " : "") << k.paramNames[i] << " = args["
+    for (size_t i = 0; i < k.params.size(); ++i)
+      os << (i ? ", " : "") << k.params[i] << " = args["
          << sparsa::runtime::kNumFixedArgs + i << "]";
     os << " */\n";
     os << "#define " << upper << "_HEAD_DIM " << k.headDim << "\n";
     os << "#define " << upper << "_BLOCK_Q " << k.blockQ << "\n";
-    os << "#define " << upper << "_NUM_PARAMS " << k.paramNames.size() << "\n";
+    os << "#define " << upper << "_NUM_PARAMS " << k.params.size() << "\n";
     if (!k.coversAllQueries)
-      os << "/* " << k.name << " writes only the rows of the queries it "
+      os << "/* " << k.symbol << " writes only the rows of the queries it "
          << "gathers: clear O (0) and LSE (-inf) first. */\n";
-    os << "void " << k.name
+    os << "void " << k.symbol
        << "(const float *q, const float *k, const float *v, float *o,\n"
           "    float *lse, const int64_t *args, float scale, int64_t begin,\n"
           "    int64_t end);\n";
-    os << "int64_t " << k.name << "_work_items(const int64_t *args);\n\n";
+    os << "int64_t " << k.symbol << "_work_items(const int64_t *args);\n\n";
   }
   for (const AttentionInfo &a : attentions) {
     if (a.paramCheck.empty())

@@ -26,7 +26,10 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
   if (!tm)
     return tm.takeError();
   std::unique_ptr<JITModule> jit(new JITModule());
-  jit->infos = collectKernels(module);
+  auto kernels = collectKernels(module);
+  if (!kernels)
+    return kernels.takeError();
+  jit->infos = std::move(*kernels);
   jit->groups = collectAttentions(module);
   llvm::Error translateError = llvm::Error::success();
   auto builder = [&](Operation *op,
@@ -60,9 +63,9 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
 
 llvm::Expected<sparsa::runtime::CompiledKernel>
 JITModule::lookup(llvm::StringRef name) {
-  const KernelInfo *info = nullptr;
-  for (const KernelInfo &k : infos)
-    if (k.name == name)
+  const runtime::PartMetadata *info = nullptr;
+  for (const runtime::PartMetadata &k : infos)
+    if (k.symbol == name)
       info = &k;
   if (!info)
     return llvm::createStringError("no kernel named '" + name.str() + "'");
@@ -76,7 +79,7 @@ JITModule::lookup(llvm::StringRef name) {
   k.entry = reinterpret_cast<runtime::KernelFn>(*entry);
   k.workItems = reinterpret_cast<runtime::WorkItemsFn>(*count);
   k.headDim = info->headDim;
-  k.numParams = static_cast<int64_t>(info->paramNames.size());
+  k.numParams = static_cast<int64_t>(info->params.size());
   k.coversAllQueries = info->coversAllQueries;
   return k;
 }

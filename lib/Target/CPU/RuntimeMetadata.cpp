@@ -31,27 +31,16 @@ static void addString(llvm::Module &m, const std::string &symbol,
   g->setAlignment(llvm::Align(1));
 }
 
-void sparsa::cpu::addRuntimeMetadata(llvm::Module &m,
-                                     llvm::ArrayRef<KernelInfo> kernels,
-                                     llvm::ArrayRef<AttentionInfo> attentions) {
+void sparsa::cpu::addRuntimeMetadata(
+    llvm::Module &m, llvm::ArrayRef<runtime::PartMetadata> kernels,
+    llvm::ArrayRef<AttentionInfo> attentions) {
   std::vector<runtime::AttentionMetadata> metas;
   std::set<std::string> grouped;
-  auto partOf = [&](const std::string &name) -> const KernelInfo * {
-    for (const KernelInfo &k : kernels)
-      if (k.name == name)
+  auto partOf = [&](const std::string &name) -> const runtime::PartMetadata * {
+    for (const runtime::PartMetadata &k : kernels)
+      if (k.symbol == name)
         return &k;
     return nullptr;
-  };
-  auto toPart = [](const KernelInfo &k) {
-    runtime::PartMetadata p;
-    p.symbol = k.name;
-    p.headDim = k.headDim;
-    p.blockQ = k.blockQ;
-    p.blockK = k.blockK;
-    p.vectorWidth = k.vectorWidth;
-    p.coversAllQueries = k.coversAllQueries;
-    p.params = k.paramNames;
-    return p;
   };
   for (const AttentionInfo &a : attentions) {
     runtime::AttentionMetadata meta;
@@ -60,16 +49,16 @@ void sparsa::cpu::addRuntimeMetadata(llvm::Module &m,
     meta.paramCheck = a.paramCheck;
     meta.paramRules = a.paramRules;
     for (const std::string &part : a.parts)
-      if (const KernelInfo *k = partOf(part)) {
-        meta.parts.push_back(toPart(*k));
+      if (const runtime::PartMetadata *k = partOf(part)) {
+        meta.parts.push_back(*k);
         grouped.insert(part);
       }
     if (!meta.parts.empty())
       metas.push_back(std::move(meta));
   }
-  for (const KernelInfo &k : kernels)
-    if (!grouped.count(k.name))
-      metas.push_back({k.name, "cpu", {toPart(k)}, "", {}});
+  for (const runtime::PartMetadata &k : kernels)
+    if (!grouped.count(k.symbol))
+      metas.push_back({k.symbol, "cpu", {k}, "", {}});
   std::vector<std::string> names;
   for (const runtime::AttentionMetadata &meta : metas) {
     names.push_back(meta.name);
