@@ -87,7 +87,7 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
                   "code generation failed: " + llvm::toString(jit.takeError()));
   std::string name = fn.getSymName().str();
   bool known = false;
-  for (const cpu::AttentionInfo &a : (*jit)->attentions())
+  for (const runtime::AttentionMetadata &a : (*jit)->attentions())
     if (a.name == name) {
       known = true;
       compiled->paramRules = a.paramRules;
@@ -104,9 +104,9 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
   compiled->pipelineSeconds = seconds(t0, t1);
   compiled->llvmSeconds = seconds(t1, Clock::now());
   compiled->headDim = o.headDim;
-  if (!(*jit)->kernels().empty()) {
-    compiled->blockQ = (*jit)->kernels().front().blockQ;
-    compiled->blockK = (*jit)->kernels().front().blockK;
+  if (!(*jit)->attentions().empty()) {
+    compiled->blockQ = (*jit)->attentions().front().parts.front().blockQ;
+    compiled->blockK = (*jit)->attentions().front().parts.front().blockK;
   }
   for (const runtime::CompiledKernel &k : compiled->parts)
     if (k.headDim != o.headDim ||

@@ -157,7 +157,7 @@ ParamChecker::ParamChecker() : impl(std::make_unique<Impl>()) {
                                llvm::toString(parts.takeError()));
     c.parts = std::move(*parts);
     c.paramCheck = c.jit->lookupParamCheck(name);
-    for (const cpu::AttentionInfo &a : c.jit->attentions())
+    for (const runtime::AttentionMetadata &a : c.jit->attentions())
       if (a.name == name)
         c.rules = a.paramRules;
     impl->patterns.push_back(std::move(c));

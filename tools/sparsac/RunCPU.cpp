@@ -49,7 +49,7 @@ static std::string checkRuntimeValues(cpu::JITModule &jit,
                                       const std::string &name, func::FuncOp fn,
                                       const ConcreteShape &shape) {
   std::vector<std::string> rules, names;
-  for (const cpu::AttentionInfo &a : jit.attentions())
+  for (const runtime::AttentionMetadata &a : jit.attentions())
     if (a.name == name)
       rules = a.paramRules;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {

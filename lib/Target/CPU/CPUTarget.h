@@ -52,17 +52,14 @@ readKernelMetadata(llvm::StringRef symbol, mlir::DictionaryAttr meta);
 llvm::Expected<std::vector<runtime::PartMetadata>>
 collectKernels(mlir::ModuleOp module);
 
-/// An attention made of several kernels (`sattn.attention`), recorded by
-/// convert-sattn-to-vector in the module attribute `sparsa.attentions`.
-struct AttentionInfo {
-  std::string name;
-  std::vector<std::string> parts;
-  /// NAME_check_params when the module has it (patterns with runtime
-  /// parameters), with one message per constraint.
-  std::string paramCheck;
-  std::vector<std::string> paramRules;
-};
-std::vector<AttentionInfo> collectAttentions(mlir::ModuleOp module);
+/// The attentions of a module with their parts' metadata (target "cpu"):
+/// those of the module attribute `sparsa.attentions` (written by
+/// convert-sattn-to-vector for `sattn.attention`), in order, each with its
+/// parameter check NAME_check_params and one message per rule when the
+/// module has one; then every kernel of no attention as an attention of
+/// one part named after it. A part that names no kernel is an error.
+llvm::Expected<std::vector<runtime::AttentionMetadata>>
+collectAttentions(mlir::ModuleOp module);
 
 /// Registers the LLVM IR translations of the dialects the pipeline emits.
 void registerCPUTranslations(mlir::DialectRegistry &registry);
@@ -102,14 +99,12 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 
 /// A C header declaring the entry points of `kernels` (ABI, parameters,
 /// block sizes).
-std::string emitHeader(llvm::ArrayRef<runtime::PartMetadata> kernels,
-                       llvm::ArrayRef<AttentionInfo> attentions = {});
+std::string emitHeader(llvm::ArrayRef<runtime::AttentionMetadata> attentions);
 
 /// Adds the symbols libsparsa_runtime loads a kernel library by
 /// (`sparsa_module_info`, `NAME_sparsa_info`; lib/Runtime/KernelMetadata.h).
 void addRuntimeMetadata(llvm::Module &module,
-                        llvm::ArrayRef<runtime::PartMetadata> kernels,
-                        llvm::ArrayRef<AttentionInfo> attentions);
+                        llvm::ArrayRef<runtime::AttentionMetadata> attentions);
 
 /// What emitToFile writes.
 enum class EmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
@@ -132,16 +127,17 @@ public:
   /// kernel name gives that kernel alone.
   llvm::Expected<std::vector<runtime::CompiledKernel>>
   lookupAttention(llvm::StringRef name);
-  const std::vector<runtime::PartMetadata> &kernels() const { return infos; }
-  const std::vector<AttentionInfo> &attentions() const { return groups; }
+  /// Every attention of the module (collectAttentions).
+  const std::vector<runtime::AttentionMetadata> &attentions() const {
+    return groups;
+  }
   /// The parameter check of attention `name`, or null when it has none.
   runtime::ParamCheckFn lookupParamCheck(llvm::StringRef name);
 
 private:
   JITModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
-  std::vector<runtime::PartMetadata> infos;
-  std::vector<AttentionInfo> groups;
+  std::vector<runtime::AttentionMetadata> groups;
 };
 
 } // namespace sparsa::cpu

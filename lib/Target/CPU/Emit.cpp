@@ -36,14 +36,14 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
                                      ec.message());
     return out;
   };
-  auto kernels = collectKernels(module);
-  if (!kernels)
-    return kernels.takeError();
+  auto attentions = collectAttentions(module);
+  if (!attentions)
+    return attentions.takeError();
   if (kind == EmitKind::Header) {
     auto out = open(path, true);
     if (!out)
       return out.takeError();
-    (*out)->os() << emitHeader(*kernels, collectAttentions(module));
+    (*out)->os() << emitHeader(*attentions);
     (*out)->keep();
     return llvm::Error::success();
   }
@@ -51,7 +51,7 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
   auto llvmModule = translateToLLVMIR(module, ctx, tm);
   if (!llvmModule)
     return llvmModule.takeError();
-  addRuntimeMetadata(**llvmModule, *kernels, collectAttentions(module));
+  addRuntimeMetadata(**llvmModule, *attentions);
   if (kind == EmitKind::LLVMIR || kind == EmitKind::Assembly ||
       kind == EmitKind::Object) {
     auto out = open(path, kind != EmitKind::Object);

@@ -26,11 +26,10 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
   if (!tm)
     return tm.takeError();
   std::unique_ptr<JITModule> jit(new JITModule());
-  auto kernels = collectKernels(module);
-  if (!kernels)
-    return kernels.takeError();
-  jit->infos = std::move(*kernels);
-  jit->groups = collectAttentions(module);
+  auto attentions = collectAttentions(module);
+  if (!attentions)
+    return attentions.takeError();
+  jit->groups = std::move(*attentions);
   llvm::Error translateError = llvm::Error::success();
   auto builder = [&](Operation *op,
                      llvm::LLVMContext &ctx) -> std::unique_ptr<llvm::Module> {
@@ -64,9 +63,10 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
 llvm::Expected<sparsa::runtime::CompiledKernel>
 JITModule::lookup(llvm::StringRef name) {
   const runtime::PartMetadata *info = nullptr;
-  for (const runtime::PartMetadata &k : infos)
-    if (k.symbol == name)
-      info = &k;
+  for (const runtime::AttentionMetadata &a : groups)
+    for (const runtime::PartMetadata &k : a.parts)
+      if (k.symbol == name)
+        info = &k;
   if (!info)
     return llvm::createStringError("no kernel named '" + name.str() + "'");
   auto entry = engine->lookup(name);
@@ -86,7 +86,7 @@ JITModule::lookup(llvm::StringRef name) {
 
 sparsa::runtime::ParamCheckFn
 JITModule::lookupParamCheck(llvm::StringRef name) {
-  for (const AttentionInfo &a : groups) {
+  for (const runtime::AttentionMetadata &a : groups) {
     if (a.name != name || a.paramCheck.empty())
       continue;
     auto fn = engine->lookup(a.paramCheck);
@@ -102,9 +102,12 @@ JITModule::lookupParamCheck(llvm::StringRef name) {
 llvm::Expected<std::vector<sparsa::runtime::CompiledKernel>>
 JITModule::lookupAttention(llvm::StringRef name) {
   std::vector<std::string> names{name.str()};
-  for (const AttentionInfo &a : groups)
-    if (a.name == name)
-      names = a.parts;
+  for (const runtime::AttentionMetadata &a : groups)
+    if (a.name == name) {
+      names.clear();
+      for (const runtime::PartMetadata &p : a.parts)
+        names.push_back(p.symbol);
+    }
   std::vector<runtime::CompiledKernel> parts;
   for (const std::string &part : names) {
     auto k = lookup(part);

@@ -15,8 +15,6 @@
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/Module.h"
 
-#include <set>
-
 using namespace sparsa;
 
 static void addString(llvm::Module &m, const std::string &symbol,
@@ -32,35 +30,9 @@ static void addString(llvm::Module &m, const std::string &symbol,
 }
 
 void sparsa::cpu::addRuntimeMetadata(
-    llvm::Module &m, llvm::ArrayRef<runtime::PartMetadata> kernels,
-    llvm::ArrayRef<AttentionInfo> attentions) {
-  std::vector<runtime::AttentionMetadata> metas;
-  std::set<std::string> grouped;
-  auto partOf = [&](const std::string &name) -> const runtime::PartMetadata * {
-    for (const runtime::PartMetadata &k : kernels)
-      if (k.symbol == name)
-        return &k;
-    return nullptr;
-  };
-  for (const AttentionInfo &a : attentions) {
-    runtime::AttentionMetadata meta;
-    meta.name = a.name;
-    meta.target = "cpu";
-    meta.paramCheck = a.paramCheck;
-    meta.paramRules = a.paramRules;
-    for (const std::string &part : a.parts)
-      if (const runtime::PartMetadata *k = partOf(part)) {
-        meta.parts.push_back(*k);
-        grouped.insert(part);
-      }
-    if (!meta.parts.empty())
-      metas.push_back(std::move(meta));
-  }
-  for (const runtime::PartMetadata &k : kernels)
-    if (!grouped.count(k.symbol))
-      metas.push_back({k.symbol, "cpu", {k}, "", {}});
+    llvm::Module &m, llvm::ArrayRef<runtime::AttentionMetadata> attentions) {
   std::vector<std::string> names;
-  for (const runtime::AttentionMetadata &meta : metas) {
+  for (const runtime::AttentionMetadata &meta : attentions) {
     names.push_back(meta.name);
     addString(m, meta.name + runtime::kAttentionInfoSuffix,
               runtime::formatAttentionMetadata(meta));

@@ -44,6 +44,13 @@ struct CompiledModule {
 llvm::Expected<runtime::PartMetadata>
 readLaunchMetadata(llvm::StringRef kernel, mlir::DictionaryAttr meta);
 
+/// The attentions of the module attribute `sparsa.attentions` with their
+/// parts' metadata, in order; a kernel of none is an attention of one part.
+/// A part that names no kernel is an error.
+llvm::Error groupAttentions(mlir::ModuleOp module,
+                            llvm::ArrayRef<runtime::PartMetadata> kernels,
+                            std::vector<runtime::AttentionMetadata> &out);
+
 /// Runs buildCUDAPipeline on `module` (modified in place) and collects the
 /// image and metadata. `options.stopAfter` must be "binary". A kernel whose
 /// `sparsa.cuda` attribute lacks a key or holds a value of the wrong type

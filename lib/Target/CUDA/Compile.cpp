@@ -109,11 +109,10 @@ sparsa::cuda::readLaunchMetadata(StringRef kernel, DictionaryAttr meta) {
   return k;
 }
 
-/// The attentions of the module attribute `sparsa.attentions` with their
-/// parts' metadata, in order; a kernel of none is an attention of one part.
-static llvm::Error
-groupAttentions(ModuleOp module, std::vector<runtime::PartMetadata> &kernels,
-                std::vector<runtime::AttentionMetadata> &out) {
+llvm::Error
+sparsa::cuda::groupAttentions(ModuleOp module,
+                              llvm::ArrayRef<runtime::PartMetadata> kernels,
+                              std::vector<runtime::AttentionMetadata> &out) {
   std::set<std::string> grouped;
   auto atts = module->getAttrOfType<DictionaryAttr>("sparsa.attentions");
   for (NamedAttribute entry :

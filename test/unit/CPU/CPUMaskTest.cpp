@@ -75,7 +75,7 @@ bool checkMask(MLIRContext &ctx, ModuleOp module, int64_t block, int64_t d,
     ++multiPart;
   runtime::ParamCheckFn check = (*jit)->lookupParamCheck("m");
   std::vector<std::string> rules, names{"a", "b", "c"};
-  for (const cpu::AttentionInfo &a : (*jit)->attentions())
+  for (const runtime::AttentionMetadata &a : (*jit)->attentions())
     if (a.name == "m")
       rules = a.paramRules;
   for (const Env &env : envs) {

@@ -9,7 +9,9 @@
 #include "lib/Target/CPU/CPUTarget.h"
 
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
 
@@ -78,6 +80,16 @@ TEST_F(KernelMetadataRead, Errors) {
                           "block_q = 64 : i64, threads = 128 : i64")),
             "kernel 'p_part0': its sparsa.kernel attribute has the unknown "
             "key 'threads'");
+}
+
+TEST_F(KernelMetadataRead, AttentionsNameKernels) {
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(
+      "module attributes {sparsa.attentions = {a = [\"a_part0\"]}} {}", &ctx);
+  ASSERT_TRUE(m);
+  auto atts = sparsa::cpu::collectAttentions(*m);
+  ASSERT_FALSE(atts);
+  EXPECT_EQ(llvm::toString(atts.takeError()),
+            "attention 'a' names a part that is no kernel of the module");
 }
 
 } // namespace

@@ -12,7 +12,9 @@
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
 
@@ -89,6 +91,27 @@ TEST_F(LaunchMetadata, Errors) {
   EXPECT_EQ(error(changed("[\"W\"]", "[3]")),
             "kernel 'p_part0': its sparsa.cuda attribute holds a parameter "
             "name that is not a string");
+}
+
+TEST_F(LaunchMetadata, Attentions) {
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(
+      "module attributes {sparsa.attentions = {a = [\"a_part0\"]}} {}", &ctx);
+  ASSERT_TRUE(m);
+  auto part = sparsa::cuda::readLaunchMetadata("a_part0", dict(kValid));
+  ASSERT_TRUE(bool(part)) << llvm::toString(part.takeError());
+  auto lone = sparsa::cuda::readLaunchMetadata("b", dict(kValid));
+  ASSERT_TRUE(bool(lone)) << llvm::toString(lone.takeError());
+  std::vector<sparsa::runtime::AttentionMetadata> out;
+  ASSERT_FALSE(bool(sparsa::cuda::groupAttentions(*m, {*part, *lone}, out)));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].name, "a");
+  EXPECT_EQ(out[0].target, "cuda");
+  EXPECT_EQ(out[0].parts.size(), 1u);
+  EXPECT_EQ(out[1].name, "b");
+  out.clear();
+  llvm::Error e = sparsa::cuda::groupAttentions(*m, {*lone}, out);
+  EXPECT_EQ(llvm::toString(std::move(e)),
+            "attention 'a' names a part that is no kernel of the module");
 }
 
 } // namespace
