@@ -92,7 +92,7 @@ def main():
         default = ",_bq64,_r16,_bq64_r16" if D <= 64 else ",_bq64,_r32,_bq64_r32"
         for suffix in (a.variants or default).split(","):
             cand = sparsa_cuda.Attention(
-                rt, os.path.join(a.out, f"bench_{pat}_d{D}{suffix}.json"))
+                rt, os.path.join(a.out, f"bench_{pat}_d{D}{suffix}.so"))
             variants[suffix or "_bq128"] = (
                 time_ms(lambda: cand(q, k, v, o)), cand)
         best = min(variants, key=lambda s: variants[s][0])

@@ -1,8 +1,8 @@
 """Compiles every pattern the CUDA checks and benchmarks use into
 bench/cuda/out (the folder carried to the GPU machine): for each, the
-.sparsa spec, its mask IR (sparsac --emit=mlir) and the cubin + launch
-metadata (sparsac --target=cuda --emit=cubin -o NAME: NAME.cubin and
-NAME.json), plus manifest.json.
+.sparsa spec, its mask IR (sparsac --emit=mlir) and the kernel library
+libsparsa_runtime loads (sparsac --target=cuda --emit=so -o NAME.so), plus
+manifest.json.
 
   python3 bench/cuda/build_kernels.py --sparsac PATH [--random N]
           [--only bench]
@@ -38,8 +38,8 @@ def compile_one(a, out, name, spec, head_dim, dtype="bf16", block_q=0,
         return "sparsac: " + mlir.stderr.strip()[:300]
     with open(base + ".mlir", "w") as f:
         f.write(mlir.stdout)
-    cmd = [a.sparsac, base + ".sparsa", "--target=cuda", "--emit=cubin",
-           f"--head-dim={head_dim}", f"--dtype={dtype}", "-o", base]
+    cmd = [a.sparsac, base + ".sparsa", "--target=cuda", "--emit=so",
+           f"--head-dim={head_dim}", f"--dtype={dtype}", "-o", base + ".so"]
     if block_q:  # the key tile stays the policy's 64
         cmd.append(f"--block={block_q},64")
     if rows:
@@ -77,7 +77,7 @@ def main():
                         "head_dim": head_dim, "dtype": dtype,
                         "params": params or {}, "heads": heads,
                         "seed": seed, "spec": spec,
-                        "json": name + ".json"})
+                        "so": name + ".so"})
 
     for pat, node in masks.BENCH.items():
         for d in (128, 64):

@@ -8,7 +8,7 @@ under the mask evaluated by masks.py (the pattern language's definition,
 independent of the compiler). Passes when ||O - ref|| / ||ref|| <= 8e-3
 (bf16; 4e-3 for f16), no element is NaN, and the LSE matches.
 
-  python3 bench/cuda/check.py --lib libsparsa_cuda.so [--out DIR]
+  python3 bench/cuda/check.py --lib libsparsa_runtime.so [--out DIR]
 """
 
 import argparse
@@ -116,7 +116,7 @@ def main():
     for entry in manifest["entries"]:
         if a.filter and a.filter not in entry["name"]:
             continue
-        att = sparsa_cuda.Attention(rt, os.path.join(a.out, entry["json"]))
+        att = sparsa_cuda.Attention(rt, os.path.join(a.out, entry["so"]))
         node = node_of(entry)
         for (b, h, hkv, n, strided_q, with_lse) in shapes(entry):
             ok, msg = run_check(att, entry, node, b, h, hkv, n, strided_q,

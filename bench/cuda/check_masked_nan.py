@@ -10,7 +10,7 @@ NaN at the last key (which only the last row sees), and
   * the rows of the last query tile that do not see the key are counted
     and reported: they may be NaN on the GPU.
 
-  python3 bench/cuda/check_masked_nan.py --lib libsparsa_cuda.so
+  python3 bench/cuda/check_masked_nan.py --lib libsparsa_runtime.so
 """
 
 import argparse
@@ -31,7 +31,7 @@ def main():
         os.path.dirname(os.path.abspath(__file__)), "out"))
     a = p.parse_args()
     rt = sparsa_cuda.Runtime(a.lib)
-    path = os.path.join(a.out, "example_causal_d128.json")
+    path = os.path.join(a.out, "example_causal_d128.so")
     att = sparsa_cuda.Attention(rt, path)
     bq, bk = att.tiles[0]
     failed = 0

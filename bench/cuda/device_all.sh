@@ -6,7 +6,7 @@
 OUT=${OUT:-/tmp/sparsa-out}; mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 bash bench/cuda/device_run.sh check
-L=/tmp/libsparsa_cuda.so
+L=/tmp/libsparsa_runtime.so
 for cfg in "16384 2 128" "16384 2 64" "65536 1 128" "65536 1 64"; do
   set -- $cfg
   timeout ${BENCH_TIMEOUT:-150} python3 bench/cuda/bench.py --lib $L \

@@ -32,13 +32,23 @@ class CompilerImpl;
 } // namespace detail
 
 struct CompileOptions {
-  /// "cpu" (the only JIT target so far).
+  /// "cpu" (the host CPU) or "cuda" (an NVIDIA GPU, sm_80 or newer).
   std::string target = "cpu";
+  /// cuda: the GPU architecture ("sm_80", "sm_90", "sm_90a", ...); empty:
+  /// that of CUDA device 0 when there is one, else sm_90. A cubin is built
+  /// when the CUDA toolkit's ptxas is found, else PTX that the driver
+  /// compiles when the kernel first runs.
+  std::string cudaArch;
+  /// Element type of Q, K, V and O: empty for the target's default (f32
+  /// on the CPU, the only one there; bf16 on a GPU, or "f16").
+  std::string dtype;
+  /// cuda: query rows per warp, 16 or 32; 0 lets the head dimension choose.
+  int64_t rowsPerWarp = 0;
   /// Head dimension D the kernel is specialized for.
   int64_t headDim = 128;
   /// Tile sizes; 0 lets the tiling policy choose.
   int64_t blockQ = 0, blockK = 0;
-  /// f32 vector lanes; 0 = the host's widest.
+  /// cpu: f32 vector lanes; 0 = the host's widest.
   int64_t vectorWidth = 0;
   /// Apply the layout plan (token permutations, gathered columns).
   bool layout = true;

@@ -1,11 +1,13 @@
 //===- Kernel.h - a compiled attention kernel -------------------*- C++ -*-===//
 //
-// A Kernel is a cheap, copyable, thread-safe handle to compiled code: from
-// the JIT (sparsa::Compiler, libsparsa) or from a shared library built by
-// `sparsac --emit=so` (sparsa::loadKernel, libsparsa_runtime). run() checks
-// every argument (ranks, shapes, strides, dtypes, head counts, head
-// dimension, runtime parameters) and reports a Status instead of touching
-// memory it was not given. Runs from many threads at once are allowed.
+// A Kernel is a cheap, copyable, thread-safe handle to compiled code for
+// the CPU or a CUDA GPU: from the JIT (sparsa::Compiler, libsparsa) or from
+// a shared library built by `sparsac --emit=so` (sparsa::loadKernel,
+// libsparsa_runtime). run() checks every argument (devices, ranks, shapes,
+// strides, dtypes, alignment, head counts, head dimension, runtime
+// parameters; for CUDA kernels also that each tensor is device memory of
+// one device) and reports a Status instead of touching memory it was not
+// given. Runs from many threads at once are allowed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +35,13 @@ struct KernelAccess;
 struct KernelInfo {
   /// The pattern's name (entry points are NAME_partN).
   std::string name;
+  /// "cpu" or "cuda".
   std::string target = "cpu";
+  /// The element type of Q, K, V and O: F32 on the CPU, BF16 or F16 on a
+  /// GPU (LSE is always F32).
+  DType dtype = DType::F32;
+  /// cuda: the GPU architecture of the image ("sm_90", ...).
+  std::string cudaArch;
   int64_t headDim = 0;
   int64_t blockQ = 0, blockK = 0;
   /// Runtime parameters, in the order run() takes them by position.
@@ -82,9 +90,14 @@ struct RunOptions {
   static constexpr unsigned kMaxThreads = 1024;
   /// Softmax scale, 0 < scale <= kMaxScale; 0 means 1/sqrt(D).
   float scale = 0;
-  /// Threads of the call, the caller included, at most kMaxThreads; 0 = all
-  /// hardware threads.
+  /// CPU kernels: threads of the call, the caller included, at most
+  /// kMaxThreads; 0 = all hardware threads.
   unsigned threads = 0;
+  /// CUDA kernels: the CUstream to enqueue on (null: the legacy default
+  /// stream). run() returns once the kernels are enqueued; the outputs are
+  /// ready when the stream gets there, and a fault inside a kernel shows
+  /// at the next synchronisation, as with any CUDA launch.
+  void *stream = nullptr;
 };
 
 /// Tile statistics of one head.
@@ -127,6 +140,9 @@ public:
   /// out = attention(q, k, v) under the pattern; `lse` may be null. Shapes:
   /// q, out [B, Hq, Nq, D]; k, v [B, Hkv, Nk, D] with Hq % Hkv == 0;
   /// lse [B, Hq, Nq]. Rows with no allowed key give 0 and lse = -inf.
+  /// CUDA kernels take device tensors of info().dtype (lse f32) whose
+  /// pointers are 16-byte aligned with B, H and N strides that are
+  /// multiples of 8 (lse: 4-byte aligned), and run on options.stream.
   /// Outputs (out, lse) may share no byte with an input or with each other
   /// (inputs may overlap). Inputs must keep scale * q.k and Nk * |v| within
   /// f32 range; larger values give inf or NaN (they are not scanned).

@@ -37,6 +37,22 @@ sparsa_status sparsa_options_set_target(sparsa_options *options,
   return capi::succeed();
 }
 
+sparsa_status sparsa_options_set_cuda_arch(sparsa_options *options,
+                                           const char *arch) {
+  SPARSA_CHECK_NOT_NULL(options)
+  SPARSA_CHECK_NOT_NULL(arch)
+  options->options.cudaArch = arch;
+  return capi::succeed();
+}
+
+sparsa_status sparsa_options_set_dtype(sparsa_options *options,
+                                       const char *dtype) {
+  SPARSA_CHECK_NOT_NULL(options)
+  SPARSA_CHECK_NOT_NULL(dtype)
+  options->options.dtype = dtype;
+  return capi::succeed();
+}
+
 sparsa_status sparsa_options_set_head_dim(sparsa_options *options,
                                           int64_t head_dim) {
   SPARSA_CHECK_NOT_NULL(options)

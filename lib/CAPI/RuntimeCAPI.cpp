@@ -75,10 +75,17 @@ const char *sparsa_version(void) { return sparsa::version(); }
 
 sparsa_tensor sparsa_tensor_f32(float *data, int32_t rank,
                                 const int64_t *shape) {
+  return sparsa_tensor_dense(data, SPARSA_F32, SPARSA_DEVICE_CPU, rank, shape);
+}
+
+sparsa_tensor sparsa_tensor_dense(void *data, sparsa_dtype dtype,
+                                  sparsa_device device, int32_t rank,
+                                  const int64_t *shape) {
   sparsa_tensor t;
   std::memset(&t, 0, sizeof(t));
   t.data = data;
-  t.dtype = SPARSA_F32;
+  t.dtype = dtype;
+  t.device = device;
   if (rank < 0 || rank > 4 || (rank > 0 && !shape)) {
     t.rank = -1;
     return t;
@@ -111,6 +118,12 @@ void sparsa_kernel_free(sparsa_kernel *kernel) { delete kernel; }
 
 const char *sparsa_kernel_name(const sparsa_kernel *k) {
   return k ? k->kernel.info().name.c_str() : nullptr;
+}
+const char *sparsa_kernel_target(const sparsa_kernel *k) {
+  return k ? k->kernel.info().target.c_str() : nullptr;
+}
+sparsa_dtype sparsa_kernel_dtype(const sparsa_kernel *k) {
+  return static_cast<sparsa_dtype>(k ? k->kernel.info().dtype : DType::F32);
 }
 int64_t sparsa_kernel_head_dim(const sparsa_kernel *k) {
   return k ? k->kernel.info().headDim : 0;
@@ -165,8 +178,17 @@ static bool toView(const char *what, const sparsa_tensor *t, TensorView &out) {
                    std::to_string(static_cast<long long>(dtype)));
     return false;
   }
+  std::underlying_type_t<sparsa_device> device;
+  std::memcpy(&device, &t->device, sizeof(device));
+  if (device != SPARSA_DEVICE_CPU && device != SPARSA_DEVICE_CUDA) {
+    capi::fail(SPARSA_INVALID_ARGUMENT,
+               std::string(what) + " has an unknown device " +
+                   std::to_string(static_cast<long long>(device)));
+    return false;
+  }
   out.data = t->data;
   out.dtype = static_cast<DType>(dtype);
+  out.device = static_cast<Device>(device);
   out.rank = t->rank;
   if (t->rank >= 0 && t->rank <= TensorView::kMaxRank)
     for (int i = 0; i < t->rank; ++i) {
@@ -184,6 +206,16 @@ sparsa_kernel_run(const sparsa_kernel *kernel, const sparsa_tensor *q,
                   const sparsa_tensor *out, const sparsa_tensor *lse,
                   const char *const *param_names, const int64_t *param_values,
                   size_t param_count, float scale, uint32_t threads) {
+  return sparsa_kernel_run_on_stream(kernel, q, k, v, out, lse, param_names,
+                                     param_values, param_count, scale, threads,
+                                     nullptr);
+}
+
+sparsa_status sparsa_kernel_run_on_stream(
+    const sparsa_kernel *kernel, const sparsa_tensor *q, const sparsa_tensor *k,
+    const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
+    const char *const *param_names, const int64_t *param_values,
+    size_t param_count, float scale, uint32_t threads, void *stream) {
   if (!kernel)
     return capi::fail(SPARSA_INVALID_ARGUMENT, "kernel must not be null");
   TensorView vq, vk, vv, vo, vl;
@@ -197,6 +229,7 @@ sparsa_kernel_run(const sparsa_kernel *kernel, const sparsa_tensor *q,
   RunOptions options;
   options.scale = scale;
   options.threads = threads;
+  options.stream = stream;
   Status s =
       kernel->kernel.run(vq, vk, vv, vo, lse ? &vl : nullptr, params, options);
   return s ? capi::succeed() : capi::fail(s);

@@ -8,10 +8,12 @@
 
 #include "lib/Analysis/PatternStats.h"
 #include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Pipelines/CUDAPipeline.h"
 #include "lib/Runtime/KernelImpl.h"
 #include "lib/Runtime/LibraryFile.h"
 #include "lib/Spec/SpecParser.h"
 #include "lib/Target/CPU/CPUTarget.h"
+#include "lib/Target/CUDA/CUDATarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -61,6 +63,95 @@ static Status lower(ParsedPattern &parsed, ModuleOp module,
   return Status::ok();
 }
 
+/// The CUDA pipeline options of `o` (defaults resolved: resolveDefaults):
+/// a cubin when ptxas is at hand, else PTX for the driver to compile.
+static void setCUDAOptions(CUDAPipelineOptions &options,
+                           const CompileOptions &o) {
+  options.fromMask = true;
+  options.headDim = o.headDim;
+  options.blockQ = o.blockQ;
+  options.blockK = o.blockK;
+  options.layout = o.layout;
+  options.elementType = o.dtype;
+  options.rowsPerWarp = o.rowsPerWarp;
+  options.chip = o.cudaArch;
+  options.optLevel = o.optLevel;
+  options.format = cudaToolkitHasPtxas("") ? "bin" : "isa";
+}
+
+/// Compiles `parsed` for the GPU: the image, its metadata and the host
+/// code of the parameter check; diagnostics of the pipeline into the
+/// Status.
+static Result<cuda::CompiledModule>
+compileCUDA(ParsedPattern &parsed, ModuleOp module, const CompileOptions &o) {
+  std::string diagnostics;
+  DiagnosticCapture capture(parsed, diagnostics);
+  CUDAPipelineOptions options;
+  setCUDAOptions(options, o);
+  auto compiled = cuda::compileModule(module, options);
+  if (!compiled)
+    return Status(ErrorCode::CompileError,
+                  llvm::toString(compiled.takeError()) +
+                      (diagnostics.empty() ? "" : "\n" + diagnostics));
+  return std::move(*compiled);
+}
+
+/// The metadata of attention `name` in `compiled`.
+static const runtime::AttentionMetadata *
+findAttention(const cuda::CompiledModule &compiled, llvm::StringRef name) {
+  for (const runtime::AttentionMetadata &a : compiled.attentions)
+    if (a.name == name)
+      return &a;
+  return nullptr;
+}
+
+static Result<std::shared_ptr<CompiledPattern>>
+generateCUDACode(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
+                 std::shared_ptr<CompiledPattern> out, llvm::StringRef name) {
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  OwningOpRef<ModuleOp> lowered = parsed->module->clone();
+  Result<cuda::CompiledModule> compiled = compileCUDA(*parsed, *lowered, o);
+  if (!compiled)
+    return compiled.status();
+  auto t1 = Clock::now();
+  const runtime::AttentionMetadata *meta = findAttention(*compiled, name);
+  if (!meta)
+    return Status(ErrorCode::Internal,
+                  "the CUDA module has no attention '" + name.str() + "'");
+  {
+    auto jit = cpu::JITModule::create(*compiled->host, o.optLevel);
+    if (!jit)
+      return Status(ErrorCode::CompileError,
+                    "code generation of the parameter check failed: " +
+                        llvm::toString(jit.takeError()));
+    if (!meta->paramCheck.empty()) {
+      out->paramCheck = reinterpret_cast<runtime::ParamCheckFn>(
+          (*jit)->lookupFunction(meta->paramCheck));
+      if (!out->paramCheck)
+        return Status(ErrorCode::Internal, "no parameter check " +
+                                               meta->paramCheck +
+                                               " in the host code");
+      out->paramRules = meta->paramRules;
+    }
+    out->jit = std::move(*jit);
+    out->cuda =
+        std::make_shared<runtime::cuda::Attention>(*meta, compiled->image);
+    out->blockQ = meta->parts.front().blockQ;
+    out->blockK = meta->parts.front().blockK;
+    for (const runtime::PartMetadata &p : meta->parts)
+      if (p.headDim != o.headDim || p.params.size() != out->params.size())
+        return Status(ErrorCode::Internal,
+                      "compiled part disagrees with the pattern's interface");
+  }
+  out->pipelineSeconds = std::chrono::duration<double>(t1 - t0).count();
+  out->llvmSeconds = std::chrono::duration<double>(Clock::now() - t1).count();
+  out->headDim = o.headDim;
+  out->layout = o.layout;
+  out->parsed = std::move(parsed);
+  return out;
+}
+
 Result<std::shared_ptr<CompiledPattern>>
 jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
                   const CompileOptions &o) {
@@ -72,6 +163,9 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
     auto name = fn.getArgAttrOfType<StringAttr>(i, spec::kParamAttrName);
     compiled->params.push_back(name ? name.str() : "arg" + std::to_string(i));
   }
+  if (o.target == "cuda")
+    return generateCUDACode(std::move(parsed), o, std::move(compiled),
+                            fn.getSymName());
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
@@ -170,12 +264,21 @@ Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
                        const std::string &name) {
   auto impl = std::make_shared<detail::KernelImpl>();
   impl->info.name = name;
-  impl->info.target = "cpu";
+  impl->info.target = compiled->cuda ? "cuda" : "cpu";
+  if (compiled->cuda) {
+    const runtime::AttentionMetadata &meta = compiled->cuda->metadata();
+    impl->info.dtype =
+        meta.parts.front().elementType == "bf16" ? DType::BF16 : DType::F16;
+    impl->info.cudaArch = meta.chip;
+    impl->info.numParts = static_cast<int>(meta.parts.size());
+    impl->cuda = compiled->cuda;
+  }
   impl->info.headDim = compiled->headDim;
   impl->info.blockQ = compiled->blockQ;
   impl->info.blockK = compiled->blockK;
   impl->info.params = compiled->params;
-  impl->info.numParts = static_cast<int>(compiled->parts.size());
+  if (!compiled->cuda)
+    impl->info.numParts = static_cast<int>(compiled->parts.size());
   impl->parts = compiled->parts;
   impl->paramCheck = compiled->paramCheck;
   impl->paramRules = compiled->paramRules;
@@ -189,8 +292,22 @@ Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
   return detail::KernelAccess::make(std::move(impl));
 }
 
+/// Writes the CUDA library of `parsed` (a module it lowers in place).
+static Status emitCUDALibrary(ParsedPattern &parsed, ModuleOp module,
+                              const CompileOptions &o,
+                              const std::string &path) {
+  Result<cuda::CompiledModule> compiled = compileCUDA(parsed, module, o);
+  if (!compiled)
+    return compiled.status();
+  if (llvm::Error e = cuda::writeSharedLibrary(*compiled, path))
+    return Status(ErrorCode::CompileError, llvm::toString(std::move(e)));
+  return Status::ok();
+}
+
 Status jit::emitSharedLibrary(ParsedPattern &parsed, const CompileOptions &o,
                               const std::string &path) {
+  if (o.target == "cuda")
+    return emitCUDALibrary(parsed, *parsed.module, o, path);
   if (Status s = lower(parsed, *parsed.module, o); !s)
     return s;
   auto tm = cpu::createHostTargetMachine();
@@ -227,6 +344,7 @@ fromLibrary(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
   const sparsa::detail::KernelImpl *impl =
       sparsa::detail::KernelAccess::get(*k);
   compiled->parts = impl->parts;
+  compiled->cuda = impl->cuda;
   compiled->paramCheck = impl->paramCheck;
   compiled->paramRules = impl->paramRules;
   compiled->params = impl->info.params;
@@ -316,20 +434,26 @@ jit::compileThroughDisk(std::shared_ptr<ParsedPattern> parsed,
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   OwningOpRef<ModuleOp> lowered = parsed->module->clone();
-  if (Status s = lower(*parsed, *lowered, o); !s)
-    return s;
-  auto t1 = Clock::now();
-  auto tm = cpu::createHostTargetMachine();
-  if (!tm)
-    return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
-  // emitToFile writes the library atomically (unique temporary, rename);
-  // the key file follows, so a reader never pairs a key with a library
-  // other than the one it records.
+  // The library is written atomically (unique temporary, rename); the key
+  // file follows, so a reader never pairs a key with a library other than
+  // the one it records.
   bool written = true;
-  if (llvm::Error e = cpu::emitToFile(*lowered, cpu::EmitKind::SharedLibrary,
-                                      soPath, **tm)) {
-    llvm::consumeError(std::move(e));
-    written = false;
+  auto t1 = Clock::now();
+  if (o.target == "cuda") {
+    // A pattern that allows nothing has no library: compiled in memory.
+    written = emitCUDALibrary(*parsed, *lowered, o, soPath).isOk();
+  } else {
+    if (Status s = lower(*parsed, *lowered, o); !s)
+      return s;
+    t1 = Clock::now();
+    auto tm = cpu::createHostTargetMachine();
+    if (!tm)
+      return Status(ErrorCode::CompileError, llvm::toString(tm.takeError()));
+    if (llvm::Error e = cpu::emitToFile(*lowered, cpu::EmitKind::SharedLibrary,
+                                        soPath, **tm)) {
+      llvm::consumeError(std::move(e));
+      written = false;
+    }
   }
   std::string image;
   uint64_t hash = 0;

@@ -3,7 +3,9 @@
 // The second half of a JIT compilation: the CPU pipeline (the same
 // buildCPUPipeline sparsac uses) on a copy of the canonical module, ORC code
 // generation through lib/Target/CPU's JITModule, and the Kernel handles
-// that share the result. The canonical module is kept for exact statistics.
+// that share the result. For CUDA the CUDA pipeline (lib/Target/CUDA's
+// compileModule) builds the device image, and the JITModule holds the host
+// parameter check. The canonical module is kept for exact statistics.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +13,7 @@
 #define SPARSA_LIB_JIT_CODEGEN_H
 
 #include "lib/JIT/FrontEnd.h"
+#include "lib/Runtime/CUDAAttention.h"
 #include "lib/Runtime/RunAttention.h"
 #include "sparsa/Kernel.h"
 
@@ -33,6 +36,8 @@ struct CompiledPattern {
   /// Or: the kernel loaded from a disk-cache library (keeps it mapped).
   Kernel loaded;
   std::vector<runtime::CompiledKernel> parts;
+  /// CUDA: the image and its launcher (the host check is in `jit`).
+  std::shared_ptr<const runtime::cuda::Attention> cuda;
   std::vector<std::string> params;
   /// The generated check of runtime parameter values, and its messages.
   runtime::ParamCheckFn paramCheck = nullptr;

@@ -78,8 +78,9 @@ Result<Kernel> Compiler::compileFile(const std::string &path,
 }
 
 Status Compiler::emitSharedLibrary(const std::string &spec,
-                                   const CompileOptions &options,
+                                   const CompileOptions &given,
                                    const std::string &outputPath) {
+  const CompileOptions options = detail::resolveDefaults(given);
   std::string name = options.name.empty() ? "pattern" : options.name;
   auto parsed = jit::parsePattern(spec, options, name);
   if (!parsed)
@@ -88,7 +89,8 @@ Status Compiler::emitSharedLibrary(const std::string &spec,
 }
 
 Result<std::string> Compiler::structureKey(const std::string &spec,
-                                           const CompileOptions &options) {
+                                           const CompileOptions &given) {
+  const CompileOptions options = detail::resolveDefaults(given);
   auto parsed = jit::parsePattern(spec, options);
   if (!parsed)
     return parsed.status();

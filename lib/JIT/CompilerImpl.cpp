@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/JIT/CompilerImpl.h"
+#include "lib/Runtime/CUDADriver.h"
 
 #include <algorithm>
 #include <chrono>
@@ -95,8 +96,30 @@ CompilerImpl::compileStructure(std::shared_ptr<jit::ParsedPattern> parsed,
   return compiled;
 }
 
+/// The target's defaults made explicit, so requests that mean the same
+/// code share cache entries: the element type, and for CUDA the
+/// architecture of device 0 (sm_90 without one).
+CompileOptions detail::resolveDefaults(const CompileOptions &given) {
+  CompileOptions o = given;
+  if (o.target == "cpu" && o.dtype.empty())
+    o.dtype = "f32";
+  if (o.target != "cuda")
+    return o;
+  if (o.dtype.empty())
+    o.dtype = "bf16";
+  if (o.cudaArch.empty()) {
+    std::string why;
+    const runtime::cuda::Driver *d = runtime::cuda::driver(why);
+    o.cudaArch = d ? runtime::cuda::deviceArch(*d, 0) : "";
+    if (o.cudaArch.empty())
+      o.cudaArch = "sm_90";
+  }
+  return o;
+}
+
 Result<Kernel> CompilerImpl::compile(const std::string &spec,
-                                     const CompileOptions &options) {
+                                     const CompileOptions &given) {
+  const CompileOptions options = resolveDefaults(given);
   std::string key = requestKey(spec, options);
   {
     std::lock_guard<std::mutex> lock(mutex_);

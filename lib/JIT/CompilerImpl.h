@@ -49,6 +49,11 @@ private:
   std::string diskCache_;
 };
 
+/// `given` with the target's defaults made explicit (dtype; for CUDA the
+/// architecture of device 0, else sm_90), so that requests meaning the
+/// same code share cache entries.
+CompileOptions resolveDefaults(const CompileOptions &given);
+
 /// The exact-request key.
 std::string requestKey(const std::string &spec, const CompileOptions &o);
 

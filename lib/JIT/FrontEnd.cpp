@@ -9,10 +9,14 @@
 
 #include "dialects/Mask/Transforms/Passes.h"
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Conversion/MaskToSAttn/Passes.h"
+#include "lib/Conversion/SAttnToGPU/TileLimits.h"
 #include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Pipelines/CUDAPipeline.h"
 #include "lib/Spec/SpecDiagnostics.h"
 #include "lib/Spec/SpecParser.h"
 #include "lib/Target/CPU/CPUTarget.h"
+#include "lib/Target/CUDA/CUDATarget.h"
 #include "sparsa/Runtime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -42,6 +46,7 @@ std::unique_ptr<MLIRContext> jit::makeContext() {
   registry.insert<sattn::SAttnDialect>();
   registerCPUDialects(registry);
   cpu::registerCPUTranslations(registry);
+  registerCUDADialects(registry);
   auto ctx =
       std::make_unique<MLIRContext>(registry, MLIRContext::Threading::DISABLED);
   return ctx;
@@ -51,10 +56,38 @@ Status jit::checkOptions(const CompileOptions &o) {
   auto invalid = [](std::string m) {
     return Status(ErrorCode::InvalidArgument, std::move(m));
   };
-  if (o.target != "cpu")
-    return Status(ErrorCode::Unsupported, "target '" + o.target +
-                                              "' is not supported by the JIT "
-                                              "(supported: cpu)");
+  if (o.target != "cpu" && o.target != "cuda")
+    return Status(ErrorCode::Unsupported,
+                  "target '" + o.target +
+                      "' is not supported by the JIT (supported: cpu, cuda)");
+  if (o.target == "cpu") {
+    if (!o.dtype.empty() && o.dtype != "f32")
+      return invalid("dtype '" + o.dtype +
+                     "' is not supported on the CPU (its kernels are f32)");
+    if (!o.cudaArch.empty() || o.rowsPerWarp != 0)
+      return invalid("cudaArch and rowsPerWarp apply to target 'cuda'");
+  } else {
+    if (!o.dtype.empty() && o.dtype != "bf16" && o.dtype != "f16")
+      return invalid("dtype '" + o.dtype +
+                     "' is not supported on a GPU (expected bf16 or f16)");
+    if (!o.cudaArch.empty())
+      if (llvm::Error e = cuda::checkChip(o.cudaArch))
+        return invalid("cudaArch: " + llvm::toString(std::move(e)));
+    if (o.vectorWidth != 0)
+      return invalid("vectorWidth applies to target 'cpu'");
+    if (o.rowsPerWarp != 0 && o.rowsPerWarp != 16 && o.rowsPerWarp != 32)
+      return invalid("rows per warp " + std::to_string(o.rowsPerWarp) +
+                     " must be 16 or 32 (or 0 for the head dimension's)");
+    auto [bq, bk] = o.blockQ || o.blockK ? std::pair(o.blockQ, o.blockK)
+                                         : defaultTileSizes("cuda");
+    if (bq > 0 && bk > 0)
+      if (std::string why =
+              sattn::cuda::checkTileShape(bq, bk, o.headDim, o.rowsPerWarp);
+          !why.empty())
+        return invalid("head dimension " + std::to_string(o.headDim) +
+                       ", tiles " + std::to_string(bq) + "x" +
+                       std::to_string(bk) + ": " + why);
+  }
   if (o.headDim < 1 || o.headDim > 1024)
     return invalid("head dimension " + std::to_string(o.headDim) +
                    " must be in [1, 1024]");
@@ -132,8 +165,10 @@ jit::parsePattern(const std::string &text, const CompileOptions &options,
 }
 
 std::string jit::codeOptionsKey(const CompileOptions &o) {
-  return o.target + ";d=" + std::to_string(o.headDim) +
-         ";bq=" + std::to_string(o.blockQ) + ";bk=" + std::to_string(o.blockK) +
+  return o.target + ";arch=" + o.cudaArch + ";dtype=" + o.dtype +
+         ";rpw=" + std::to_string(o.rowsPerWarp) +
+         ";d=" + std::to_string(o.headDim) + ";bq=" + std::to_string(o.blockQ) +
+         ";bk=" + std::to_string(o.blockK) +
          ";vw=" + std::to_string(o.vectorWidth) +
          ";layout=" + (o.layout ? "1" : "0") + ";O" +
          std::to_string(o.optLevel);

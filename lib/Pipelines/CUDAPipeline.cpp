@@ -96,6 +96,12 @@ static std::string resolveToolkit(StringRef option) {
   return "/usr/local/cuda";
 }
 
+bool sparsa::cudaToolkitHasPtxas(StringRef toolkit) {
+  llvm::SmallString<256> ptxas(resolveToolkit(toolkit));
+  llvm::sys::path::append(ptxas, "bin", "ptxas");
+  return llvm::sys::fs::can_execute(ptxas);
+}
+
 void sparsa::buildCUDABinaryStage(OpPassManager &pm,
                                   const CUDAPipelineOptions &options) {
   std::string toolkit = resolveToolkit(options.toolkit);
@@ -117,7 +123,11 @@ void sparsa::buildCUDAPipeline(OpPassManager &pm,
                                const CUDAPipelineOptions &options) {
   StringRef stop = options.stopAfter;
   if (options.fromMask) {
-    buildMaskToSAttnStage(pm, options.frontStage("cuda"));
+    // The parameter check is host code beside the gpu.module (lib/Target/CUDA
+    // compiles it for the CPU).
+    MaskToSAttnOptions front = options.frontStage("cuda");
+    front.paramCheck = true;
+    buildMaskToSAttnStage(pm, front);
     if (stop == "sattn")
       return;
   }

@@ -65,6 +65,11 @@ void buildCUDANVVMStage(mlir::OpPassManager &pm,
 /// nvvm-attach-target + gpu-module-to-binary.
 void buildCUDABinaryStage(mlir::OpPassManager &pm,
                           const CUDAPipelineOptions &options);
+/// Whether the CUDA toolkit at `toolkit` (empty: as the binary stage finds
+/// it: $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT, the ptxas on $PATH, else
+/// /usr/local/cuda) has a ptxas to build cubins with.
+bool cudaToolkitHasPtxas(llvm::StringRef toolkit);
+
 /// The whole pipeline, honouring `stopAfter`.
 void buildCUDAPipeline(mlir::OpPassManager &pm,
                        const CUDAPipelineOptions &options);

@@ -37,15 +37,47 @@ std::string shapeString(const TensorView &t) {
   return s + "]";
 }
 
-/// Checks one view: fp32, the expected rank, non-null, positive extents,
-/// non-negative strides, a contiguous last dimension (rank 4) and, for
-/// outputs, rows that never overlap.
-Status checkView(const char *what, const TensorView &t, int rank, bool output) {
+const char *dtypeName(DType t) {
+  switch (t) {
+  case DType::F32:
+    return "f32";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
+  case DType::F64:
+    return "f64";
+  }
+  return "an unknown dtype";
+}
+
+const char *deviceName(Device d) {
+  return d == Device::CPU ? "host (cpu)" : d == Device::CUDA ? "cuda" : "?";
+}
+
+/// What a view must be: its element type, its device, and for CUDA
+/// kernels the alignment their 16-byte vector loads need.
+struct ViewRule {
+  DType dtype;
+  Device device;
+  int64_t alignBytes = 0;     // of the data pointer; 0: none
+  int64_t strideMultiple = 1; // of every stride but the last dimension's
+};
+
+/// Checks one view: its dtype and device, the expected rank, non-null,
+/// positive extents, non-negative strides, a contiguous last dimension
+/// (rank 4), alignment and, for outputs, rows that never overlap.
+Status checkView(const char *what, const TensorView &t, int rank, bool output,
+                 const ViewRule &rule, const std::string &target) {
   std::string name(what);
-  if (t.dtype != DType::F32)
-    return invalid(name + " must be f32 (dtype " +
-                   std::to_string(static_cast<int>(t.dtype)) +
-                   " is not supported on the CPU)");
+  if (t.device != rule.device)
+    return invalid(name + " is " + deviceName(t.device) + " memory; a " +
+                   target + " kernel needs " + deviceName(rule.device) +
+                   " memory");
+  if (t.dtype != rule.dtype)
+    return invalid(name + " must be " + dtypeName(rule.dtype) + ", got " +
+                   dtypeName(t.dtype) + " (the " + target +
+                   " kernel was compiled for " + dtypeName(rule.dtype) + ")");
   if (t.rank != rank)
     return invalid(name + " must have rank " + std::to_string(rank) + ", got " +
                    std::to_string(t.rank));
@@ -62,7 +94,8 @@ Status checkView(const char *what, const TensorView &t, int rank, bool output) {
                      " must be non-negative");
     int64_t extent;
     if (__builtin_mul_overflow(t.shape[i] - 1, t.strides[i], &extent) ||
-        __builtin_add_overflow(maxOffset, extent, &maxOffset))
+        __builtin_add_overflow(maxOffset, extent, &maxOffset) ||
+        __builtin_mul_overflow(maxOffset + 1, elementBytes(t.dtype), &extent))
       return invalid(name + " strides overflow 64-bit offsets");
   }
   if (rank == 4 && t.strides[3] != 1)
@@ -70,6 +103,17 @@ Status checkView(const char *what, const TensorView &t, int rank, bool output) {
                    " head dimension must be contiguous (stride 1), "
                    "got stride " +
                    std::to_string(t.strides[3]));
+  if (rule.alignBytes &&
+      reinterpret_cast<uintptr_t>(t.data) % uint64_t(rule.alignBytes) != 0)
+    return invalid(name + " data must be " + std::to_string(rule.alignBytes) +
+                   "-byte aligned for the " + target + " kernel's loads");
+  for (int i = 0; i + 1 < rank && rule.strideMultiple > 1; ++i)
+    if (t.shape[i] > 1 && t.strides[i] % rule.strideMultiple != 0)
+      return invalid(name + " stride " + std::to_string(t.strides[i]) +
+                     " of dimension " + std::to_string(i) +
+                     " must be a multiple of " +
+                     std::to_string(rule.strideMultiple) + " (rows of the " +
+                     target + " kernel's loads are 16-byte aligned)");
   if (output) {
     // Distinct indices must map to distinct elements: sorted by stride,
     // each dimension must step over everything inside the previous ones.
@@ -108,8 +152,8 @@ ByteRange byteRange(const TensorView &t) {
   for (int i = 0; i < t.rank; ++i)
     maxOffset += (t.shape[i] - 1) * t.strides[i];
   uintptr_t first = reinterpret_cast<uintptr_t>(t.data);
-  return {first, first + static_cast<uintptr_t>(maxOffset) * sizeof(float) +
-                     sizeof(float) - 1};
+  uintptr_t size = static_cast<uintptr_t>(elementBytes(t.dtype));
+  return {first, first + static_cast<uintptr_t>(maxOffset) * size + size - 1};
 }
 
 /// Outputs are written while inputs are still read (by other tiles, other
@@ -119,17 +163,19 @@ ByteRange byteRange(const TensorView &t) {
 Status checkNoAliasing(const TensorView &q, const TensorView &k,
                        const TensorView &v, const TensorView &out,
                        const TensorView *lse) {
+  // By position, not by address: the caller may pass one view twice.
   std::pair<const char *, const TensorView *> outputs[] = {{"out", &out},
                                                            {"lse", lse}};
   std::pair<const char *, const TensorView *> others[] = {
       {"q", &q}, {"k", &k}, {"v", &v}, {"out", &out}};
-  for (auto [outName, output] : outputs) {
+  for (int i = 0; i < 2; ++i) {
+    auto [outName, output] = outputs[i];
     if (!output)
       continue;
     ByteRange a = byteRange(*output);
-    for (auto [name, other] : others) {
-      if (other == output)
-        break; // `out` against the inputs only; `lse` against all four
+    // `out` against the inputs, `lse` against them and `out`.
+    for (int j = 0; j < 3 + i; ++j) {
+      auto [name, other] = others[j];
       ByteRange b = byteRange(*other);
       if (a.first <= b.last && b.first <= a.last)
         return invalid(std::string(outName) + " overlaps " + name +
@@ -161,6 +207,41 @@ Status checkParamValues(const detail::KernelImpl &K,
     return Status::ok();
   return invalid("runtime parameters rejected by kernel '" + K.info.name +
                  "': " + error);
+}
+
+runtime::cuda::DeviceTensor deviceTensor(const TensorView &t) {
+  return {t.data, t.strides[0], t.strides[1], t.strides[2]};
+}
+
+/// Enqueues a CUDA kernel whose arguments passed every host-side check; the
+/// launcher checks what needs the driver (device memory, one device, the
+/// architecture, shared memory).
+Status runCUDA(const runtime::cuda::Attention &attention, const TensorView &q,
+               const TensorView &k, const TensorView &v, const TensorView &out,
+               const TensorView *lse, std::vector<int64_t> params,
+               const RunOptions &options) {
+  runtime::cuda::Problem p;
+  p.batch = q.shape[0];
+  p.headsQ = q.shape[1];
+  p.headsKV = k.shape[1];
+  p.seqQ = q.shape[2];
+  p.seqK = k.shape[2];
+  p.headDim = q.shape[3];
+  p.q = deviceTensor(q);
+  p.k = deviceTensor(k);
+  p.v = deviceTensor(v);
+  p.o = deviceTensor(out);
+  if (lse)
+    p.lse = deviceTensor(*lse);
+  p.scale = options.scale;
+  p.params = std::move(params);
+  p.stream = options.stream;
+  std::string error = attention.run(p);
+  if (error.empty())
+    return Status::ok();
+  bool noDevice = error.rfind("no CUDA device", 0) == 0;
+  return Status(noDevice ? ErrorCode::Unsupported : ErrorCode::InvalidArgument,
+                error);
 }
 
 const KernelInfo &emptyInfo() {
@@ -227,13 +308,18 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
   if (!impl_)
     return invalid("empty kernel handle");
   const KernelImpl &K = *impl_;
+  const bool gpu = K.cuda != nullptr;
+  // CUDA kernels load rows of 16 bytes (8 bf16 / f16 elements).
+  ViewRule rule{K.info.dtype, gpu ? Device::CUDA : Device::CPU, gpu ? 16 : 0,
+                gpu ? 8 : 1};
+  ViewRule lseRule{DType::F32, rule.device, gpu ? 4 : 0, 1};
   for (auto [name, view, output] :
        {std::make_tuple("q", &q, false), std::make_tuple("k", &k, false),
         std::make_tuple("v", &v, false), std::make_tuple("out", &out, true)})
-    if (Status s = checkView(name, *view, 4, output); !s)
+    if (Status s = checkView(name, *view, 4, output, rule, K.info.target); !s)
       return s;
   if (lse)
-    if (Status s = checkView("lse", *lse, 3, true); !s)
+    if (Status s = checkView("lse", *lse, 3, true, lseRule, K.info.target); !s)
       return s;
   const int64_t B = q.shape[0], Hq = q.shape[1], Nq = q.shape[2],
                 D = q.shape[3], Hkv = k.shape[1], Nk = k.shape[2];
@@ -285,6 +371,8 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
                    std::to_string(Nk) + " must be at most 2^40");
   if (Status s = checkParamValues(*impl_, *values, Nq, Nk); !s)
     return s;
+  if (gpu)
+    return runCUDA(*K.cuda, q, k, v, out, lse, std::move(*values), options);
 
   runtime::AttentionProblem p;
   p.batch = B;
@@ -336,4 +424,31 @@ Result<PatternStats> Kernel::stats(int64_t numQueries, int64_t numKeys,
   if (Status s = checkParamValues(*impl_, *values, numQueries, numKeys); !s)
     return s;
   return impl_->stats(numQueries, numKeys, *values);
+}
+
+Result<std::shared_ptr<KernelImpl>>
+sparsa::detail::makeKernelImpl(const runtime::AttentionMetadata &meta) {
+  if (meta.parts.empty())
+    return invalid("attention '" + meta.name + "' has no parts");
+  const runtime::PartMetadata &first = meta.parts.front();
+  for (const runtime::PartMetadata &part : meta.parts)
+    if (part.headDim != first.headDim || part.params != first.params ||
+        part.elementType != first.elementType)
+      return invalid("parts of '" + meta.name +
+                     "' disagree on head dimension, parameters or element "
+                     "type");
+  auto impl = std::make_shared<KernelImpl>();
+  impl->info.name = meta.name;
+  impl->info.target = meta.target;
+  impl->info.dtype = meta.target != "cuda"         ? DType::F32
+                     : first.elementType == "bf16" ? DType::BF16
+                                                   : DType::F16;
+  impl->info.cudaArch = meta.chip;
+  impl->info.headDim = first.headDim;
+  impl->info.blockQ = first.blockQ;
+  impl->info.blockK = first.blockK;
+  impl->info.params = first.params;
+  impl->info.numParts = static_cast<int>(meta.parts.size());
+  impl->paramRules = meta.paramRules;
+  return impl;
 }

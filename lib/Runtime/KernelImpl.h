@@ -1,7 +1,8 @@
 //===- KernelImpl.h - what a sparsa::Kernel handle points to ----*- C++ -*-===//
 //
 // Shared by libsparsa_runtime (which implements Kernel::run on it) and
-// libsparsa (which fills it from the JIT): the entry points of the parts,
+// libsparsa (which fills it from the JIT): the entry points of the parts
+// (CPU) or the device image and its launcher (CUDA),
 // the interface (parameters, head dimension, tiles), an owner that keeps
 // the code alive (a JIT engine or a dlopen handle) and, for JIT kernels, a
 // function computing exact statistics from the mask.
@@ -11,6 +12,7 @@
 #ifndef SPARSA_LIB_RUNTIME_KERNELIMPL_H
 #define SPARSA_LIB_RUNTIME_KERNELIMPL_H
 
+#include "lib/Runtime/CUDAAttention.h"
 #include "lib/Runtime/RunAttention.h"
 #include "sparsa/Kernel.h"
 
@@ -25,7 +27,10 @@ using StatsFn = std::function<Result<PatternStats>(
 
 struct KernelImpl {
   KernelInfo info;
+  /// CPU kernels: the entry points of the parts.
   std::vector<runtime::CompiledKernel> parts;
+  /// CUDA kernels: the image and its launcher (null on the CPU).
+  std::shared_ptr<const runtime::cuda::Attention> cuda;
   /// Keeps the code of `parts` alive.
   std::shared_ptr<void> owner;
   /// Empty for AOT kernels.
@@ -35,6 +40,12 @@ struct KernelImpl {
   runtime::ParamCheckFn paramCheck = nullptr;
   std::vector<std::string> paramRules;
 };
+
+/// A KernelImpl with the info of `meta` (name, target, dtype, head
+/// dimension, tiles, parameters, parts), no code yet; an error when the
+/// parts disagree on head dimension or parameters.
+Result<std::shared_ptr<KernelImpl>>
+makeKernelImpl(const runtime::AttentionMetadata &meta);
 
 /// Lets the libraries create handles without a public constructor.
 struct KernelAccess {

@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 #include <type_traits>
+#include <utility>
 
 using namespace sparsa::runtime;
 
@@ -71,7 +72,8 @@ bool PartMetadata::operator==(const PartMetadata &o) const {
 }
 
 bool AttentionMetadata::operator==(const AttentionMetadata &o) const {
-  return name == o.name && target == o.target && parts == o.parts &&
+  return name == o.name && target == o.target && chip == o.chip &&
+         imageFormat == o.imageFormat && parts == o.parts &&
          paramCheck == o.paramCheck && paramRules == o.paramRules;
 }
 
@@ -101,6 +103,8 @@ sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
   std::string s = "sparsa-attention " +
                   std::to_string(kAttentionMetadataVersion) + "\nname " +
                   a.name + "\ntarget " + a.target + "\n";
+  if (a.target == "cuda")
+    s += "image chip=" + a.chip + " format=" + a.imageFormat + "\n";
   for (const PartMetadata &p : a.parts) {
     s += "part " + p.symbol + " head_dim=" + std::to_string(p.headDim) +
          " block_q=" + std::to_string(p.blockQ) +
@@ -182,12 +186,13 @@ static std::vector<std::string> splitList(const std::string &value) {
 }
 
 namespace {
-/// Reads the `key=value` words of one part line against its target's key
-/// set; the first error wins.
+/// Reads the `key=value` words of one line (a part's, against its
+/// target's key set, or the image line) strictly; the first error wins.
 class PartReader {
 public:
-  PartReader(const std::string &symbol, std::string &error)
-      : symbol(symbol), error(error) {}
+  /// `where` opens every message ("part 'NAME_part0'").
+  PartReader(std::string where, std::string &error)
+      : where(std::move(where)), error(error) {}
 
   bool read(std::istringstream &words, const std::vector<std::string> &keys) {
     std::string word;
@@ -245,12 +250,12 @@ public:
   }
 
   bool fail(const std::string &message) {
-    error = "part '" + symbol + "': " + message;
+    error = where + ": " + message;
     return false;
   }
 
 private:
-  const std::string &symbol;
+  std::string where;
   std::string &error;
   std::map<std::string, std::string> values;
 };
@@ -267,7 +272,7 @@ static bool parsePart(std::istringstream &words, const std::string &symbol,
                              "query_map", "period", "count", "members"});
   else
     keys.push_back("vector_width");
-  PartReader r(symbol, error);
+  PartReader r("part '" + symbol + "'", error);
   p.symbol = symbol;
   if (!r.read(words, keys) || !r.number("head_dim", 1, p.headDim) ||
       !r.number("block_q", 1, p.blockQ) || !r.number("block_k", 1, p.blockK) ||
@@ -293,6 +298,31 @@ static bool parsePart(std::istringstream &words, const std::string &symbol,
   if (p.queryMap.kind == TokenMapKind::summaryGather &&
       p.queryMap.count > p.queryMap.period)
     return r.fail("a summary_gather map's count exceeds its period");
+  return true;
+}
+
+/// `image chip=sm_XX format=bin|isa`, the second line of a CUDA
+/// attention's metadata after the target.
+static bool parseImageLine(const std::string &line, AttentionMetadata &out,
+                           std::string &error) {
+  std::istringstream words(line);
+  std::string word;
+  if (!(words >> word) || word != "image") {
+    error = "attention metadata of '" + out.name +
+            "' lacks the 'image chip=sm_XX format=bin|isa' line";
+    return false;
+  }
+  PartReader r("the image line of '" + out.name + "'", error);
+  if (!r.read(words, {"chip", "format"}))
+    return false;
+  out.chip = r.text("chip");
+  out.imageFormat = r.text("format");
+  if (out.chip.rfind("sm_", 0) != 0 || out.chip.size() < 5 ||
+      !std::isdigit(static_cast<unsigned char>(out.chip[3])))
+    return r.fail("malformed chip '" + out.chip + "' (expected sm_XX)");
+  if (out.imageFormat != "bin" && out.imageFormat != "isa")
+    return r.fail("unknown image format '" + out.imageFormat +
+                  "' (expected bin or isa)");
   return true;
 }
 
@@ -338,7 +368,13 @@ bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
             ", not " + expectedTarget;
     return false;
   }
-  for (size_t i = 3; i < lines.size(); ++i) {
+  size_t first = 3;
+  if (out.target == "cuda") {
+    if (lines.size() < 4 || !parseImageLine(lines[3], out, error))
+      return false;
+    first = 4;
+  }
+  for (size_t i = first; i < lines.size(); ++i) {
     const std::string &line = lines[i];
     if (line.rfind("check ", 0) == 0 && out.paramCheck.empty()) {
       out.paramCheck = line.substr(6);

@@ -8,9 +8,10 @@
 // targets are errors with a message; nothing defaults to 0). MLIR-free:
 // libsparsa_runtime and the CUDA launcher read it without the compiler.
 //
-//   sparsa-attention 4
+//   sparsa-attention 5
 //   name NAME
 //   target cpu|cuda
+//   image chip=sm_XX format=bin|isa        (cuda only, then)
 //   part SYMBOL head_dim=D block_q=BQ block_k=BK covers_all_queries=0|1
 //        params=P1,P2 <target keys>
 //   check NAME_check_params        (optional, then one "rule TEXT" each)
@@ -23,13 +24,17 @@
 // symbols so that libsparsa_runtime loads it without the header:
 //   sparsa_module_info   "sparsa-module 1\nattention NAME\n..."
 //   NAME_sparsa_info     the attention's text above
-// A CUDA build (`--emit=cubin`) writes it into PREFIX.json, one text per
-// attention (lib/Target/CUDA, read by lib/Runtime/CUDARuntime.cpp).
+// A CUDA library (`sparsac --target=cuda --emit=so`, and the CUDA JIT's
+// disk cache) is a host shared library of the same form: the same two
+// symbols, the host parameter check, and the device image (cubin or PTX,
+// every attention's kernels) as the bytes `sparsa_cuda_image` of length
+// `sparsa_cuda_image_size` (uint64). `--emit=cubin` writes the texts into
+// PREFIX.json beside PREFIX.cubin for inspection and other launchers.
 //
 // The version changes with the kernel ABI (lib/Runtime/KernelABI.h) or the
 // text: 2 added the merge argument, 3 the sequence lengths to the parameter
 // check (it takes the whole argument block), 4 the target line, the CUDA
-// keys and the strict key set.
+// keys and the strict key set, 5 the image line of CUDA attentions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,7 +50,9 @@ namespace sparsa::runtime {
 
 inline constexpr const char *kModuleInfoSymbol = "sparsa_module_info";
 inline constexpr const char *kAttentionInfoSuffix = "_sparsa_info";
-inline constexpr int kAttentionMetadataVersion = 4;
+inline constexpr int kAttentionMetadataVersion = 5;
+inline constexpr const char *kCUDAImageSymbol = "sparsa_cuda_image";
+inline constexpr const char *kCUDAImageSizeSymbol = "sparsa_cuda_image_size";
 
 /// How a part's query (or key) tile positions map to tokens: the runtime
 /// mirror of #sattn.token_map, with the dialect's names (identity, residue,
@@ -103,6 +110,10 @@ struct AttentionMetadata {
   /// lines "check SYMBOL" and "rule TEXT"; empty without runtime parameters.
   std::string paramCheck;
   std::vector<std::string> paramRules;
+  /// cuda: the architecture the image is built for (sm_80, sm_90a, ...)
+  /// and its format: "bin" (a cubin, runs on that architecture's family)
+  /// or "isa" (PTX, compiled by the driver for the device at load).
+  std::string chip, imageFormat;
   bool operator==(const AttentionMetadata &o) const;
 };
 

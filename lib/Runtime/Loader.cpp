@@ -4,7 +4,9 @@
 // in-memory copy of it (RTLD_LOCAL: several kernel libraries with the same
 // symbol names can be loaded side by side), reads the metadata symbols of
 // KernelMetadata.h and resolves every part's entry point and work-item
-// counter. The dlopen handle is owned by the Kernel, so the code stays
+// counter (CPU) or copies the device image (CUDA: it is loaded into the
+// GPU's context the first time the kernel runs there), and the parameter
+// check. The dlopen handle is owned by the Kernel, so the code stays
 // mapped as long as any copy of the handle lives.
 //
 //===----------------------------------------------------------------------===//
@@ -146,24 +148,30 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
     return notFound("'" + path + "' lacks symbol " + infoSymbol);
   runtime::AttentionMetadata meta;
   std::string error;
-  if (!runtime::parseAttentionMetadata(text, meta, error, "cpu"))
+  if (!runtime::parseAttentionMetadata(text, meta, error))
     return Status(ErrorCode::InvalidArgument, "'" + path + "': " + error);
 
-  auto impl = std::make_shared<detail::KernelImpl>();
-  const runtime::PartMetadata &first = meta.parts.front();
-  impl->info.name = name;
-  impl->info.target = "cpu";
-  impl->info.headDim = first.headDim;
-  impl->info.blockQ = first.blockQ;
-  impl->info.blockK = first.blockK;
-  impl->info.params = first.params;
-  impl->info.numParts = static_cast<int>(meta.parts.size());
+  auto made = detail::makeKernelImpl(meta);
+  if (!made)
+    return Status(ErrorCode::InvalidArgument,
+                  "'" + path + "': " + made.status().message());
+  std::shared_ptr<detail::KernelImpl> impl = std::move(*made);
   impl->info.aheadOfTime = true;
+  if (meta.target == "cuda") {
+    const char *bytes =
+        static_cast<const char *>(dlsym(h, runtime::kCUDAImageSymbol));
+    const auto *size =
+        static_cast<const uint64_t *>(dlsym(h, runtime::kCUDAImageSizeSymbol));
+    if (!bytes || !size || *size == 0)
+      return notFound("'" + path + "' lacks the CUDA image (symbols " +
+                      runtime::kCUDAImageSymbol + " and " +
+                      runtime::kCUDAImageSizeSymbol + ")");
+    impl->cuda = std::make_shared<runtime::cuda::Attention>(
+        meta, std::string(bytes, *size));
+  }
   for (const runtime::PartMetadata &part : meta.parts) {
-    if (part.headDim != first.headDim || part.params != first.params)
-      return Status(ErrorCode::InvalidArgument,
-                    "'" + path + "': parts of '" + name +
-                        "' disagree on head dimension or parameters");
+    if (impl->cuda)
+      break; // the image holds the parts
     runtime::CompiledKernel k;
     k.entry =
         reinterpret_cast<runtime::KernelFn>(dlsym(h, part.symbol.c_str()));

@@ -1,11 +1,12 @@
 //===- EmitCUDA.cpp - sparsac --target=cuda -------------------------------===//
 //
 // Lowers the pattern through buildCUDAPipeline (via lib/Target/CUDA's
-// compileModule) and writes the device module's LLVM IR, its PTX, or a
-// cubin with the launch metadata the runtime reads. The flags are checked
-// against the kernels' limits (lib/Conversion/SAttnToGPU/TileLimits.h)
-// before anything is lowered. `--run` probes the driver through the same
-// launcher the runtime uses (lib/Runtime/CUDARuntime.h).
+// compileModule) and writes the device module's LLVM IR, its PTX, the
+// shared library libsparsa_runtime loads, its C header, or a cubin with
+// its launch metadata (JSON). The flags are checked against the kernels'
+// limits (lib/Conversion/SAttnToGPU/TileLimits.h) before anything is
+// lowered. `--run` goes through the runtime's CUDA launcher
+// (lib/Runtime/CUDAAttention.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +16,7 @@
 #include "lib/Conversion/MaskToSAttn/Passes.h"
 #include "lib/Conversion/SAttnToGPU/TileLimits.h"
 #include "lib/Pipelines/CUDAPipeline.h"
-#include "lib/Runtime/CUDARuntime.h"
+#include "lib/Runtime/CUDADriver.h"
 #include "lib/Target/CUDA/CUDATarget.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -80,9 +81,11 @@ int sparsa::sparsac::checkCUDAFlags(llvm::StringRef dtype) {
   return userError(flags + ": " + why);
 }
 
+bool sparsa::sparsac::cudaArchGiven() { return given(cudaArch) != 0; }
+
 /// Sets the pipeline options of the flags (checked by checkCUDAFlags).
-static void setPipelineOptions(sparsa::CUDAPipelineOptions &options,
-                               llvm::StringRef dtype) {
+void sparsa::sparsac::setPipelineOptions(sparsa::CUDAPipelineOptions &options,
+                                         llvm::StringRef dtype) {
   TileOptions tiles = llvm::cantFail(getTileOptions());
   options.fromMask = true;
   options.headDim = tiles.headDim;
@@ -131,23 +134,22 @@ int sparsa::sparsac::emitCUDA(ModuleOp module, CUDAEmitKind kind,
   options.format = kind == CUDAEmitKind::LLVMIR ? "llvm"
                    : kind == CUDAEmitKind::PTX  ? "isa"
                                                 : "bin";
+  if (kind == CUDAEmitKind::SharedLibrary && path == "-")
+    return userError("--emit=so writes a file: give -o FILE");
   auto compiled = sparsa::cuda::compileModule(module, options);
   if (!compiled)
     return userError("the pattern cannot be compiled for --target=cuda: " +
                      llvm::toString(compiled.takeError()));
+  if (kind == CUDAEmitKind::Header)
+    return writeText(path, sparsa::cuda::emitHeader(*compiled));
+  if (kind == CUDAEmitKind::SharedLibrary) {
+    if (llvm::Error e = sparsa::cuda::writeSharedLibrary(*compiled, path))
+      return userError(llvm::toString(std::move(e)));
+    return kExitOk;
+  }
   if (kind != CUDAEmitKind::Cubin)
     return writeText(path, compiled->image);
   if (llvm::Error e = sparsa::cuda::writeImageAndMetadata(*compiled, prefix))
     return userError(llvm::toString(std::move(e)));
   return kExitOk;
-}
-
-int sparsa::sparsac::runCUDA(ModuleOp, llvm::raw_ostream &) {
-  if (sparsa_cuda_probe() != 0)
-    return userError(llvm::Twine(sparsa_cuda_last_error()) +
-                     "; --target=cuda --run needs an NVIDIA GPU and its "
-                     "driver (compile with --emit=cubin to run elsewhere)");
-  return userError("--run is not yet supported for --target=cuda: compile "
-                   "with --emit=cubin and launch through "
-                   "libSparsaCUDARuntime (bench/cuda/sparsa_cuda.py)");
 }

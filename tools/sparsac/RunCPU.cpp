@@ -43,6 +43,10 @@ static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
 
+RunFlags sparsa::sparsac::runFlags() {
+  return {check, batch, kvHeads, threads};
+}
+
 /// The kernels' own check of the lengths and runtime parameter values
 /// (sparsa-build-param-check), the one libsparsa runs: "" when they pass.
 static std::string checkRuntimeValues(cpu::JITModule &jit,

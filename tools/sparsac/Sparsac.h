@@ -61,6 +61,14 @@ llvm::Expected<ConcreteShape>
 getConcreteShape(mlir::func::FuncOp fn, llvm::StringRef command,
                  int64_t maxSeqLen = kMaxDenseSeqLen);
 
+/// The flags of --run (--check, --batch, --kv-heads, --run-threads).
+struct RunFlags {
+  bool check = false;
+  int64_t batch = 1, kvHeads = 0;
+  unsigned threads = 0;
+};
+RunFlags runFlags();
+
 /// Tile sizes and head dimension (--block BQ,BK and --head-dim D).
 struct TileOptions {
   int64_t blockQ = 64, blockK = 64, headDim = 128;

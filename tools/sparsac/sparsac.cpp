@@ -208,12 +208,6 @@ static int checkTargetFlags() {
     case EmitKind::Object:
       return userError("--emit=obj is not supported for --target=cuda (the "
                        "GPU object is --emit=cubin)");
-    case EmitKind::SharedLibrary:
-    case EmitKind::Header:
-      return userError(
-          llvm::Twine("--emit=") +
-          (emitKind == EmitKind::Header ? "header" : "so") +
-          " is not yet supported for --target=cuda (use --emit=cubin)");
     default:
       break;
     }
@@ -309,10 +303,13 @@ static int run() {
     return emitCUDA(*module,
                     emitKind == EmitKind::LLVMIR ? CUDAEmitKind::LLVMIR
                     : emitKind == EmitKind::PTX  ? CUDAEmitKind::PTX
-                                                 : CUDAEmitKind::Cubin,
+                    : emitKind == EmitKind::SharedLibrary
+                        ? CUDAEmitKind::SharedLibrary
+                    : emitKind == EmitKind::Header ? CUDAEmitKind::Header
+                                                   : CUDAEmitKind::Cubin,
                     outputFilename, cudaType());
   if (target == "cuda" && runKernel)
-    return runCUDA(*module, llvm::outs());
+    return runCUDA(*module, llvm::outs(), cudaType());
   if (!*stats && !runKernel && emitKind.getValue() >= EmitKind::LLVMIR)
     return emitCPU(
         *module,

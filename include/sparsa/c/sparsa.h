@@ -45,14 +45,22 @@ typedef enum sparsa_dtype {
   SPARSA_F64 = 3
 } sparsa_dtype;
 
+typedef enum sparsa_device {
+  SPARSA_DEVICE_CPU = 0, /* host memory */
+  SPARSA_DEVICE_CUDA = 1 /* CUDA device memory */
+} sparsa_device;
+
 /* A non-owning tensor: strides in elements. Q/O [B, Hq, Nq, D], K/V
-   [B, Hkv, Nk, D], LSE [B, Hq, Nq]; D contiguous. */
+   [B, Hkv, Nk, D], LSE [B, Hq, Nq]; D contiguous. CPU kernels take f32
+   host tensors; CUDA kernels device tensors of their dtype (bf16 or f16,
+   LSE f32), 16-byte aligned with B, H, N strides multiples of 8. */
 typedef struct sparsa_tensor {
   void *data;
   sparsa_dtype dtype;
   int32_t rank;
   int64_t shape[4];
   int64_t strides[4];
+  sparsa_device device;
 } sparsa_tensor;
 
 typedef struct sparsa_kernel sparsa_kernel;
@@ -80,9 +88,15 @@ SPARSA_C_API const char *sparsa_last_error(void);
 /* [runtime] "MAJOR.MINOR.PATCH". */
 SPARSA_C_API const char *sparsa_version(void);
 
-/* [runtime] A dense row-major fp32 tensor of rank <= 4. */
+/* [runtime] A dense row-major fp32 host tensor of rank <= 4. */
 SPARSA_C_API sparsa_tensor sparsa_tensor_f32(float *data, int32_t rank,
                                              const int64_t *shape);
+/* [runtime] A dense row-major tensor of rank <= 4 of any dtype and device
+   (a larger rank gives rank -1, which every kernel refuses). */
+SPARSA_C_API sparsa_tensor sparsa_tensor_dense(void *data, sparsa_dtype dtype,
+                                               sparsa_device device,
+                                               int32_t rank,
+                                               const int64_t *shape);
 
 /* [runtime] Loads attention `name` (NULL or "": the library's only one)
    from a shared library built by `sparsac --emit=so`. The file is verified
@@ -96,6 +110,11 @@ SPARSA_C_API void sparsa_kernel_free(sparsa_kernel *kernel);
 
 /* [runtime] Information about a kernel. Strings are owned by the kernel. */
 SPARSA_C_API const char *sparsa_kernel_name(const sparsa_kernel *kernel);
+/* "cpu" or "cuda". */
+SPARSA_C_API const char *sparsa_kernel_target(const sparsa_kernel *kernel);
+/* The dtype of q, k, v and out: SPARSA_F32 on the CPU, SPARSA_BF16 or
+   SPARSA_F16 for CUDA kernels. */
+SPARSA_C_API sparsa_dtype sparsa_kernel_dtype(const sparsa_kernel *kernel);
 SPARSA_C_API int64_t sparsa_kernel_head_dim(const sparsa_kernel *kernel);
 SPARSA_C_API int64_t sparsa_kernel_block_q(const sparsa_kernel *kernel);
 SPARSA_C_API int64_t sparsa_kernel_block_k(const sparsa_kernel *kernel);
@@ -122,6 +141,17 @@ SPARSA_C_API sparsa_status sparsa_kernel_run(
     const char *const *param_names, const int64_t *param_values,
     size_t param_count, float scale, uint32_t threads);
 
+/* [runtime] sparsa_kernel_run with a CUDA stream (a CUstream; NULL: the
+   legacy default stream) for CUDA kernels, which are enqueued on it:
+   the call returns once they are, and a fault inside a kernel shows at
+   the next synchronisation. CPU kernels ignore `stream`; CUDA kernels
+   ignore `threads`. A machine without a GPU or driver gives
+   SPARSA_UNSUPPORTED ("no CUDA device ..."). */
+SPARSA_C_API sparsa_status sparsa_kernel_run_on_stream(
+    const sparsa_kernel *kernel, const sparsa_tensor *q, const sparsa_tensor *k,
+    const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
+    const char *const *param_names, const int64_t *param_values,
+    size_t param_count, float scale, uint32_t threads, void *stream);
 /* [jit] Exact statistics for Nq = num_queries, Nk = num_keys (< 0: Nq). */
 SPARSA_C_API sparsa_status sparsa_kernel_stats(
     const sparsa_kernel *kernel, int64_t num_queries, int64_t num_keys,
@@ -129,11 +159,18 @@ SPARSA_C_API sparsa_status sparsa_kernel_stats(
     size_t param_count, sparsa_stats *out);
 
 /* [jit] Compile options (defaults: target "cpu", head_dim 128, tiles and
-   vector width chosen by the policy, layout on, opt level 3). */
+   vector width chosen by the policy, layout on, opt level 3; for target
+   "cuda" dtype bf16 and the architecture of device 0, else sm_90). */
 SPARSA_C_API sparsa_options *sparsa_options_create(void);
 SPARSA_C_API void sparsa_options_free(sparsa_options *options);
 SPARSA_C_API sparsa_status sparsa_options_set_target(sparsa_options *options,
                                                      const char *target);
+/* [jit] Target "cuda": the GPU architecture ("sm_80", "sm_90", ...). */
+SPARSA_C_API sparsa_status sparsa_options_set_cuda_arch(sparsa_options *options,
+                                                        const char *arch);
+/* [jit] The element type: "f32" (cpu), "bf16" or "f16" (cuda). */
+SPARSA_C_API sparsa_status sparsa_options_set_dtype(sparsa_options *options,
+                                                    const char *dtype);
 SPARSA_C_API sparsa_status sparsa_options_set_head_dim(sparsa_options *options,
                                                        int64_t head_dim);
 SPARSA_C_API sparsa_status sparsa_options_set_tiles(sparsa_options *options,

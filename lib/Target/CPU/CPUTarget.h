@@ -106,6 +106,12 @@ std::string emitHeader(llvm::ArrayRef<runtime::AttentionMetadata> attentions);
 void addRuntimeMetadata(llvm::Module &module,
                         llvm::ArrayRef<runtime::AttentionMetadata> attentions);
 
+/// Compiles `module` for `tm` into a shared library at `path`, sealed with
+/// the trailer libsparsa_runtime verifies (lib/Runtime/LibraryFile.h) and
+/// renamed into place (readers never see a partial file).
+llvm::Error writeSharedLibrary(llvm::Module &module, llvm::TargetMachine &tm,
+                               llvm::StringRef path);
+
 /// What emitToFile writes.
 enum class EmitKind { LLVMIR, Assembly, Object, SharedLibrary, Header };
 
@@ -133,6 +139,9 @@ public:
   }
   /// The parameter check of attention `name`, or null when it has none.
   runtime::ParamCheckFn lookupParamCheck(llvm::StringRef name);
+  /// The function `symbol` of the module (any, not only a kernel's), or
+  /// null when there is none.
+  void *lookupFunction(llvm::StringRef symbol);
 
 private:
   JITModule() = default;

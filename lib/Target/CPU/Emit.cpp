@@ -22,20 +22,20 @@
 using namespace mlir;
 using sparsa::Status;
 
+static llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>>
+open(llvm::StringRef p, bool text) {
+  std::error_code ec;
+  auto out = std::make_unique<llvm::ToolOutputFile>(
+      p, ec, text ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError("cannot open " + p.str() + ": " +
+                                   ec.message());
+  return out;
+}
+
 llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
                                     llvm::StringRef path,
                                     llvm::TargetMachine &tm) {
-  auto open =
-      [&](llvm::StringRef p,
-          bool text) -> llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>> {
-    std::error_code ec;
-    auto out = std::make_unique<llvm::ToolOutputFile>(
-        p, ec, text ? llvm::sys::fs::OF_Text : llvm::sys::fs::OF_None);
-    if (ec)
-      return llvm::createStringError("cannot open " + p.str() + ": " +
-                                     ec.message());
-    return out;
-  };
   auto attentions = collectAttentions(module);
   if (!attentions)
     return attentions.takeError();
@@ -65,6 +65,12 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
     (*out)->keep();
     return llvm::Error::success();
   }
+  return writeSharedLibrary(**llvmModule, tm, path);
+}
+
+llvm::Error sparsa::cpu::writeSharedLibrary(llvm::Module &module,
+                                            llvm::TargetMachine &tm,
+                                            llvm::StringRef path) {
   // Shared library: a temporary object, then the linker driver.
   llvm::SmallString<128> object;
   if (std::error_code ec =
@@ -76,7 +82,7 @@ llvm::Error sparsa::cpu::emitToFile(ModuleOp module, EmitKind kind,
     auto out = open(object, false);
     if (!out)
       return out.takeError();
-    if (llvm::Error e = emitMachineCode(**llvmModule, tm, (*out)->os(), false))
+    if (llvm::Error e = emitMachineCode(module, tm, (*out)->os(), false))
       return e;
     (*out)->keep();
   }

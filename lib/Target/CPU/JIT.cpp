@@ -99,6 +99,15 @@ JITModule::lookupParamCheck(llvm::StringRef name) {
   return nullptr;
 }
 
+void *JITModule::lookupFunction(llvm::StringRef symbol) {
+  auto fn = engine->lookup(symbol);
+  if (!fn) {
+    llvm::consumeError(fn.takeError());
+    return nullptr;
+  }
+  return reinterpret_cast<void *>(*fn);
+}
+
 llvm::Expected<std::vector<sparsa::runtime::CompiledKernel>>
 JITModule::lookupAttention(llvm::StringRef name) {
   std::vector<std::string> names{name.str()};

@@ -4,8 +4,11 @@
 // expanded sattn kernels) through buildCUDAPipeline into one PTX or cubin
 // image holding every kernel, plus what a host needs to launch them: the
 // kernel metadata of lib/Runtime/KernelMetadata.h (each part's tile sizes,
-// threads, shared memory, query map for the grid, parameter names). The launch
-// ABI is lib/Runtime/CUDAKernelABI.h; lib/Runtime/CUDARuntime.h consumes this.
+// threads, shared memory, query map for the grid, parameter names) and the
+// host code of the parameter checks (the CPU back end compiles them). The
+// launch ABI is lib/Runtime/CUDAKernelABI.h; libsparsa_runtime
+// (lib/Runtime/CUDAAttention.h) runs the result, loaded from the shared
+// library of writeSharedLibrary or handed over by the JIT.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,8 +37,12 @@ struct CompiledModule {
   std::string format; // isa, bin, fatbin, llvm
   std::string chip;
   /// Every attention with its parts (lib/Runtime/KernelMetadata.h, target
-  /// "cuda"); a kernel of no `sattn.attention` is an attention of one part.
+  /// "cuda", its chip and image format, its parameter check); a kernel of
+  /// no `sattn.attention` is an attention of one part.
   std::vector<runtime::AttentionMetadata> attentions;
+  /// The host side in the LLVM dialect: the parameter checks
+  /// (NAME_check_params of lib/Runtime/KernelABI.h), for the CPU back end.
+  mlir::OwningOpRef<mlir::ModuleOp> host;
 };
 
 /// Reads and verifies one kernel's `sparsa.cuda` attribute (written by
@@ -60,8 +67,8 @@ compileModule(mlir::ModuleOp module, const CUDAPipelineOptions &options);
 
 /// The metadata as JSON: `image` (the image file, relative to the JSON's
 /// folder), `format`, `chip` and `attentions`, each {`name`, `metadata`:
-/// the text of formatAttentionMetadata}, which bench/cuda/sparsa_cuda.py
-/// hands to sparsa_cuda_load_attention (lib/Runtime/CUDARuntime.h).
+/// the text of formatAttentionMetadata}: for inspection and for programs
+/// that launch the cubin with their own driver calls.
 void writeMetadataJSON(const CompiledModule &compiled, llvm::StringRef image,
                        llvm::raw_ostream &os);
 
@@ -69,6 +76,18 @@ void writeMetadataJSON(const CompiledModule &compiled, llvm::StringRef image,
 /// naming the cubin by file name), or neither.
 llvm::Error writeImageAndMetadata(const CompiledModule &compiled,
                                   llvm::StringRef prefix);
+
+/// Writes the shared library libsparsa_runtime loads (sparsa::loadKernel):
+/// the host code of `compiled` for any x86-64 CPU, the metadata symbols and
+/// the image (lib/Runtime/KernelMetadata.h), sealed like a CPU library.
+llvm::Error writeSharedLibrary(const CompiledModule &compiled,
+                               llvm::StringRef path);
+
+/// A C header describing the kernels of `compiled` for programs that launch
+/// the cubin themselves: the launch ABI, each part's symbol, tiles,
+/// threads, shared memory and grid, and the parameter checks of the shared
+/// library.
+std::string emitHeader(const CompiledModule &compiled);
 
 /// The GPU architectures the kernels are built for: sm_80 and newer, as
 /// LLVM's NVPTX back end and ptxas name them.

@@ -10,7 +10,10 @@
 #include "lib/Target/CUDA/CUDATarget.h"
 
 #include "dialects/SAttn/IR/SAttnDialect.h"
+#include "lib/Pipelines/CPUPipeline.h"
+#include "lib/Runtime/KernelABI.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -139,8 +142,31 @@ sparsa::cuda::groupAttentions(ModuleOp module,
   }
   for (const runtime::PartMetadata &k : kernels)
     if (!grouped.count(k.symbol))
-      out.push_back({k.symbol, "cuda", {k}, "", {}});
+      out.push_back({k.symbol, "cuda", {k}, "", {}, "", ""});
   return llvm::Error::success();
+}
+
+/// The host half of `module` (everything outside the gpu.module: the
+/// parameter checks) lowered to the LLVM dialect by the CPU back end's
+/// stage.
+static llvm::Expected<OwningOpRef<ModuleOp>> lowerHost(ModuleOp module) {
+  OwningOpRef<ModuleOp> host = module.clone();
+  SmallVector<Operation *> device;
+  for (Operation &op : host->getBody()->getOperations())
+    if (isa<gpu::GPUModuleOp, gpu::BinaryOp>(op))
+      device.push_back(&op);
+  for (Operation *op : device)
+    op->erase();
+  (*host)->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
+  // The attentions' parts are device kernels: the host has none.
+  (*host)->removeAttr("sparsa.attentions");
+  PassManager pm(module.getContext());
+  CPUPipelineOptions options;
+  buildCPULLVMStage(pm, options);
+  if (failed(pm.run(*host)))
+    return fail("the host code of the CUDA kernels (parameter checks) did "
+                "not lower to LLVM");
+  return host;
 }
 
 llvm::Expected<CompiledModule>
@@ -176,6 +202,25 @@ sparsa::cuda::compileModule(ModuleOp module,
     return fail("the module holds no attention kernel");
   if (llvm::Error e = groupAttentions(module, kernels, out.attentions))
     return e;
+  for (runtime::AttentionMetadata &a : out.attentions) {
+    a.chip = options.chip;
+    a.imageFormat = options.format == "bin" ? "bin" : "isa";
+    // The parameter check (sparsa-build-param-check), by name.
+    std::string check = a.name + runtime::kParamCheckSuffix;
+    auto fn = module.lookupSymbol<func::FuncOp>(check);
+    auto rules = fn ? fn->getAttrOfType<ArrayAttr>(runtime::kParamCheckAttrName)
+                    : ArrayAttr();
+    if (!rules)
+      continue;
+    a.paramCheck = check;
+    for (Attribute r : rules)
+      if (auto text = dyn_cast<StringAttr>(r))
+        a.paramRules.push_back(text.str());
+  }
+  if (auto hostModule = lowerHost(module); !hostModule)
+    return hostModule.takeError();
+  else
+    out.host = std::move(*hostModule);
 
   PassManager pm2(ctx);
   buildCUDANVVMStage(pm2, options);

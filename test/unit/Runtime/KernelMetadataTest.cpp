@@ -37,6 +37,8 @@ AttentionMetadata cudaAttention() {
   AttentionMetadata a;
   a.name = "strided";
   a.target = "cuda";
+  a.chip = "sm_90a";
+  a.imageFormat = "bin";
   PartMetadata p;
   p.symbol = "strided_part0";
   p.headDim = 128;
@@ -54,7 +56,7 @@ AttentionMetadata cudaAttention() {
   return a;
 }
 
-const char *kCPU = "sparsa-attention 4\nname a\ntarget cpu\n";
+const char *kCPU = "sparsa-attention 5\nname a\ntarget cpu\n";
 const char *kPart = "part a_part0 head_dim=64 block_q=32 block_k=32 "
                     "covers_all_queries=1 params= vector_width=8\n";
 
@@ -80,7 +82,7 @@ TEST(KernelMetadata, RoundTripsBothTargets) {
 
 TEST(KernelMetadata, CPUText) {
   EXPECT_EQ(formatAttentionMetadata(cpuAttention()),
-            "sparsa-attention 4\nname swa\ntarget cpu\n"
+            "sparsa-attention 5\nname swa\ntarget cpu\n"
             "part swa_part0 head_dim=64 block_q=32 block_k=16 "
             "covers_all_queries=0 params=W,G vector_width=8\n"
             "check swa_check_params\nrule window: W must be non-negative\n"
@@ -104,22 +106,25 @@ TEST(KernelMetadata, Versions) {
                        "block_q=32 block_k=32 vector_width=8 "
                        "covers_all_queries=1 params=\n"),
             "the library was built by another sparsa (sparsa-attention 3, "
-            "this runtime reads version 4): rebuild it");
-  EXPECT_EQ(parseError("sparsa-attention 5\nname a\n"),
-            "the library was built by another sparsa (sparsa-attention 5, "
-            "this runtime reads version 4): rebuild it");
+            "this runtime reads version 5): rebuild it");
+  EXPECT_EQ(parseError("sparsa-attention 4\nname a\ntarget cpu\n"),
+            "the library was built by another sparsa (sparsa-attention 4, "
+            "this runtime reads version 5): rebuild it");
+  EXPECT_EQ(parseError("sparsa-attention 6\nname a\n"),
+            "the library was built by another sparsa (sparsa-attention 6, "
+            "this runtime reads version 5): rebuild it");
   EXPECT_EQ(parseError("hello\n"),
-            "not sparsa attention metadata (expected 'sparsa-attention 4')");
+            "not sparsa attention metadata (expected 'sparsa-attention 5')");
   EXPECT_EQ(parseError(""),
-            "not sparsa attention metadata (expected 'sparsa-attention 4')");
+            "not sparsa attention metadata (expected 'sparsa-attention 5')");
 }
 
 TEST(KernelMetadata, HeaderLines) {
-  EXPECT_EQ(parseError("sparsa-attention 4\ntarget cpu\n"),
+  EXPECT_EQ(parseError("sparsa-attention 5\ntarget cpu\n"),
             "attention metadata lacks the 'name NAME' line");
-  EXPECT_EQ(parseError("sparsa-attention 4\nname a\n" + std::string(kPart)),
+  EXPECT_EQ(parseError("sparsa-attention 5\nname a\n" + std::string(kPart)),
             "attention metadata of 'a' lacks the 'target cpu|cuda' line");
-  EXPECT_EQ(parseError("sparsa-attention 4\nname a\ntarget tpu\n"),
+  EXPECT_EQ(parseError("sparsa-attention 5\nname a\ntarget tpu\n"),
             "attention 'a' has unknown target 'tpu' (expected cpu or cuda)");
   EXPECT_EQ(parseError(kCPU), "attention 'a' has no parts");
   EXPECT_EQ(parseError(std::string(kCPU) + kPart, "cuda"),
@@ -205,6 +210,34 @@ TEST(KernelMetadata, CUDAKeys) {
             "period");
   EXPECT_EQ(parseError(replaced("period=8", "period=0")),
             "part 'strided_part1': period=0 is below 1");
+}
+
+TEST(KernelMetadata, CUDAImageLine) {
+  std::string text = formatAttentionMetadata(cudaAttention());
+  EXPECT_NE(text.find("\ntarget cuda\nimage chip=sm_90a format=bin\npart "),
+            std::string::npos)
+      << text;
+  auto replaced = [&](const std::string &from, const std::string &to) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  EXPECT_EQ(parseError(replaced("image chip=sm_90a format=bin\n", "")),
+            "attention metadata of 'strided' lacks the 'image chip=sm_XX "
+            "format=bin|isa' line");
+  EXPECT_EQ(parseError(replaced("chip=sm_90a", "chip=gfx90a")),
+            "the image line of 'strided': malformed chip 'gfx90a' (expected "
+            "sm_XX)");
+  EXPECT_EQ(parseError(replaced("format=bin", "format=fatbin")),
+            "the image line of 'strided': unknown image format 'fatbin' "
+            "(expected bin or isa)");
+  EXPECT_EQ(parseError(replaced(" format=bin", "")),
+            "the image line of 'strided': missing key 'format'");
+  // A CPU attention has no image line.
+  EXPECT_EQ(
+      parseError(std::string(kCPU) + "image chip=sm_90 format=bin\n" + kPart),
+      "malformed attention metadata line 'image chip=sm_90 "
+      "format=bin'");
 }
 
 TEST(KernelMetadata, TokenMapKinds) {
