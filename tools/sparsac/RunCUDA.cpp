@@ -170,12 +170,10 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   if (!host)
     return internalError(llvm::toString(host.takeError()));
   runtime::ParamCheckFn paramCheck =
-      meta->paramCheck.empty()
-          ? nullptr
-          : reinterpret_cast<runtime::ParamCheckFn>(
-                (*host)->lookupFunction(meta->paramCheck));
-  const int64_t nq = shape->numQueries, nk = shape->numKeys,
-                D = tiles->headDim;
+      meta->paramCheck.empty() ? nullptr
+                               : reinterpret_cast<runtime::ParamCheckFn>(
+                                     (*host)->lookupFunction(meta->paramCheck));
+  const int64_t nq = shape->numQueries, nk = shape->numKeys, D = tiles->headDim;
   runtime::AttentionProblem ref;
   ref.batch = B;
   ref.headsQ = H;
@@ -184,8 +182,8 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   ref.seqK = nk;
   ref.headDim = D;
   ref.params.assign(shape->args.begin(), shape->args.end());
-  if (std::string error = runtime::checkParameters(
-          paramCheck, meta->paramRules, paramNames, ref);
+  if (std::string error = runtime::checkParameters(paramCheck, meta->paramRules,
+                                                   paramNames, ref);
       !error.empty())
     return userError("runtime values rejected: " + error);
 
@@ -199,8 +197,8 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
                                std::numeric_limits<float>::quiet_NaN());
   std::mt19937 rng(12345);
   std::normal_distribution<float> normal;
-  for (auto [f, h] : {std::pair(&q, &q16), std::pair(&k, &k16),
-                      std::pair(&v, &v16)})
+  for (auto [f, h] :
+       {std::pair(&q, &q16), std::pair(&k, &k16), std::pair(&v, &v16)})
     for (size_t i = 0; i < f->size(); ++i)
       (*h)[i] = toHalf(normal(rng), bf16, (*f)[i]);
   DeviceBuffers buffers(d);
@@ -222,8 +220,8 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   p.seqK = nk;
   p.headDim = D;
   auto dense = [](CUdeviceptr ptr, int64_t heads, int64_t n, int64_t dim) {
-    return DeviceTensor{reinterpret_cast<void *>(ptr), heads * n * dim,
-                        n * dim, dim};
+    return DeviceTensor{reinterpret_cast<void *>(ptr), heads * n * dim, n * dim,
+                        dim};
   };
   p.q = dense(dq, H, nq, D);
   p.k = dense(dk, KV, nk, D);
