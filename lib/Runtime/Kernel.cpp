@@ -92,10 +92,12 @@ Status checkView(const char *what, const TensorView &t, int rank, bool output,
       return invalid(name + " stride " + std::to_string(t.strides[i]) +
                      " of dimension " + std::to_string(i) +
                      " must be non-negative");
-    int64_t extent;
+    // The offset of the last element, and the bytes up to its end.
+    int64_t extent, elements, bytes;
     if (__builtin_mul_overflow(t.shape[i] - 1, t.strides[i], &extent) ||
         __builtin_add_overflow(maxOffset, extent, &maxOffset) ||
-        __builtin_mul_overflow(maxOffset + 1, elementBytes(t.dtype), &extent))
+        __builtin_add_overflow(maxOffset, 1, &elements) ||
+        __builtin_mul_overflow(elements, elementBytes(t.dtype), &bytes))
       return invalid(name + " strides overflow 64-bit offsets");
   }
   if (rank == 4 && t.strides[3] != 1)
