@@ -165,10 +165,16 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
                 e.sel(empty, zero,
                       arith::DivFOp::create(e.b, e.loc, e.f32(1.0), total));
             Value wOld = e.fmul(eOld, invTotal), wNew = e.fmul(eNew, invTotal);
+            // A row whose old LSE is -inf has no old result: O is not read
+            // into it (it may hold anything, NaN included; KernelABI.h).
+            Value oldEmpty = arith::CmpFOp::create(
+                e.b, e.loc, arith::CmpFPredicate::OEQ, old, minusInf);
             for (int64_t n = 0; n < g.headDim / 8; ++n) {
               auto [a, b2] = loadPair(e, g, out, elementAt(n));
-              Value x = e.fadd(e.fmul(a, wOld), e.fmul(o[2 * n], wNew));
-              Value y = e.fadd(e.fmul(b2, wOld), e.fmul(o[2 * n + 1], wNew));
+              Value xNew = e.fmul(o[2 * n], wNew);
+              Value yNew = e.fmul(o[2 * n + 1], wNew);
+              Value x = e.sel(oldEmpty, xNew, e.fadd(e.fmul(a, wOld), xNew));
+              Value y = e.sel(oldEmpty, yNew, e.fadd(e.fmul(b2, wOld), yNew));
               storePair(e, g, out, elementAt(n), x, y);
             }
             scf::IfOp::create(e.b, e.loc, firstOfQuad,

@@ -42,6 +42,16 @@
 // PARTIAL visit: the predicate k <= q on every score.
 // CHECK: arith.cmpi sge
 // CHECK: nvvm.mma.sync
+// The merge epilogue: a row whose old LSE is -inf takes the new result
+// without reading its old O (which may hold anything, NaN included).
+// CHECK: %[[OLD:[0-9]+]] = memref.load %reinterpret_cast{{.*}} : memref<?xf32>
+// CHECK-NEXT: arith.maxnumf %[[OLD]]
+// CHECK: %[[NOOLD:[0-9]+]] = arith.cmpf oeq, %[[OLD]], %{{.+}} : f32
+// CHECK: %[[OLDO:[0-9]+]] = vector.extract
+// CHECK: %[[NEW:[0-9]+]] = arith.mulf
+// CHECK: %[[WOLD:[0-9]+]] = arith.mulf %[[OLDO]]
+// CHECK: %[[MIX:[0-9]+]] = arith.addf %[[WOLD]], %[[NEW]]
+// CHECK: arith.select %[[NOOLD]], %[[NEW]], %[[MIX]] : f32
 // CHECK-NOT: sattn.
 sattn.kernel @causal attributes {
     tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
