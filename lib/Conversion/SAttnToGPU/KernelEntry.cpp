@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Conversion/KernelSkeleton/KernelSkeleton.h"
 #include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
 #include "lib/Runtime/CUDAKernelABI.h"
 
@@ -94,16 +95,6 @@ static DictionaryAttr launchMetadata(OpBuilder &b, KernelOp kernel,
       b.getNamedAttr("covers_all_queries", b.getBoolAttr(coversAll)),
       b.getNamedAttr("element_type", TypeAttr::get(g.elementType)),
   });
-}
-
-static Value flatView(Emitter &e, Value base) {
-  auto t = cast<MemRefType>(base.getType());
-  auto flat = MemRefType::get({ShapedType::kDynamic}, t.getElementType());
-  // Never bounds-checked; only large enough for every offset of a tensor.
-  return memref::ReinterpretCastOp::create(
-      e.b, e.loc, flat, base, OpFoldResult(e.b.getIndexAttr(0)),
-      ArrayRef<OpFoldResult>{e.b.getIndexAttr(int64_t(1) << 60)},
-      ArrayRef<OpFoldResult>{e.b.getIndexAttr(1)});
 }
 
 /// Writes the normalized rows of this lane (or merges them).
@@ -235,34 +226,27 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   Value qt = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::x);
   v.head = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::y);
   Value batch = mlir::gpu::BlockIdOp::create(b, loc, mlir::gpu::Dimension::z);
-  v.numQueries = arg(abi::kSeqQ);
-  v.numKeys = arg(abi::kSeqK);
-  for (int64_t p = 0, n = kernel.getNumParams(); p < n; ++p)
-    v.params.push_back(arg(abi::kNumFixedArgs + p));
-  v.keySpace = emitSpaceSize(b, loc, g.keyMap, v.numKeys, g.blockK);
-  Value querySpace = emitSpaceSize(b, loc, g.queryMap, v.numQueries, g.blockQ);
-  Value numTiles = e.ceilDivUnsigned(querySpace, e.c(g.blockQ));
+  KernelArgs args =
+      readKernelArgs(e, kernel, g.queryMap, g.keyMap, g.blockQ, g.blockK, arg);
+  v.numQueries = args.numQueries;
+  v.numKeys = args.numKeys;
+  v.params = args.params;
+  v.keySpace = args.keySpace;
   // The host may launch an upper bound of the tile count (gathers).
-  auto inRange = scf::IfOp::create(b, loc, e.lt(qt, numTiles), false);
+  auto inRange = scf::IfOp::create(b, loc, e.lt(qt, args.numQueryTiles), false);
   b.setInsertionPoint(inRange.thenBlock()->getTerminator());
 
-  Value group = e.divUnsigned(arg(abi::kHeadsQ), arg(abi::kHeadsKV));
-  Value kvHead = e.divUnsigned(v.head, group);
-  auto base = [&](int64_t strideB, int64_t strideH, Value head) {
-    return e.add(e.mul(batch, arg(strideB)), e.mul(head, arg(strideH)));
-  };
-  Value qBase = base(abi::kQStrideB, abi::kQStrideH, v.head);
-  v.keyBase = base(abi::kKStrideB, abi::kKStrideH, kvHead);
-  v.valueBase = base(abi::kVStrideB, abi::kVStrideH, kvHead);
-  Value oBase = base(abi::kOStrideB, abi::kOStrideH, v.head);
-  Value lBase = base(abi::kLseStrideB, abi::kLseStrideH, v.head);
-  v.keyStride = arg(abi::kKStrideN);
-  v.valueStride = arg(abi::kVStrideN);
-  Value query = flatView(e, entry.getArgument(0));
-  v.keys = flatView(e, entry.getArgument(1));
-  v.values = flatView(e, entry.getArgument(2));
-  Value out = flatView(e, entry.getArgument(3));
-  Value lse = flatView(e, entry.getArgument(4));
+  HeadOffsets offsets = headOffsets(e, args, arg, batch, v.head);
+  Value qBase = offsets.q, oBase = offsets.o, lBase = offsets.lse;
+  v.keyBase = offsets.k;
+  v.valueBase = offsets.v;
+  v.keyStride = args.kStride;
+  v.valueStride = args.vStride;
+  Value query = flatView(b, loc, entry.getArgument(0));
+  v.keys = flatView(b, loc, entry.getArgument(1));
+  v.values = flatView(b, loc, entry.getArgument(2));
+  Value out = flatView(b, loc, entry.getArgument(3));
+  Value lse = flatView(b, loc, entry.getArgument(4));
 
   auto workgroup =
       mlir::gpu::AddressSpaceAttr::get(ctx, mlir::gpu::AddressSpace::Workgroup);
@@ -295,7 +279,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
       auto [token, valid] = tokenAt(pos);
       row = e.sel(valid, token, e.c(0));
     }
-    Value offset = e.add(e.add(qBase, e.mul(row, arg(abi::kQStrideN))), col);
+    Value offset = e.add(e.add(qBase, e.mul(row, args.qStride)), col);
     copyAsync(e, qTile, r, col, query, offset);
   }
   waitGroups(e, commitGroup(e), 0);
@@ -352,33 +336,19 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
       e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs), e.f32(M_LOG2E));
 
   // The schedule, with every visit expanded in place.
-  Block &schedule = kernel.getScheduleBlock();
-  IRMapping map;
   SmallVector<Value> scheduleArgs{qt, v.head, v.numQueries, v.numKeys};
   scheduleArgs.append(v.params);
-  map.map(schedule.getArguments(), scheduleArgs);
-  SmallVector<Operation *> clones;
-  for (Operation &op : schedule.without_terminator())
-    clones.push_back(b.clone(op, map));
   Operation *epilogueAnchor = inRange.thenBlock()->getTerminator();
-  SmallVector<VisitOp> visits;
-  for (Operation *op : clones)
-    op->walk([&](VisitOp visit) { visits.push_back(visit); });
-  for (VisitOp visit : visits) {
-    b.setInsertionPoint(visit);
+  inlineSchedule(b, kernel, scheduleArgs, [&](VisitOp visit) {
     emitVisit(e, kernel, g, v, visit.getKeyTile(), visit.getKind());
     visit.erase();
-  }
+  });
 
   b.setInsertionPoint(epilogueAnchor);
   // Let a prefetch nobody used land before the block exits.
   waitGroups(e, commitGroup(e), 0);
-  Value hasLse = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                       arg(abi::kHasLse), e.c(0));
-  Value merge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
-                                      arg(abi::kMerge), e.c(0));
-  emitEpilogue(e, g, v, rowTokens, out, lse, oBase, arg(abi::kOStrideN), lBase,
-               arg(abi::kLseStrideN), hasLse, merge);
+  emitEpilogue(e, g, v, rowTokens, out, lse, oBase, args.oStride, lBase,
+               args.lseStride, args.hasLse, args.merge);
   b.setInsertionPointToEnd(&entry);
   mlir::gpu::ReturnOp::create(b, loc);
   return success();

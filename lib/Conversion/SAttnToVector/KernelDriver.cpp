@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Conversion/KernelSkeleton/KernelSkeleton.h"
 #include "lib/Conversion/SAttnToVector/KernelCodegen.h"
 #include "lib/Conversion/SAttnToVector/TileFunction.h"
 #include "lib/Runtime/KernelABI.h"
@@ -80,23 +81,13 @@ static void emitSchedule(RewriterBase &rewriter, Location loc, KernelOp kernel,
                          ArrayRef<Value> tileArgsPrefix,
                          ArrayRef<Value> tileArgsSuffix, func::FuncOp full,
                          func::FuncOp partial) {
-  Block &block = kernel.getScheduleBlock();
-  IRMapping map;
-  map.map(block.getArguments(), scheduleArgs);
-  SmallVector<Operation *> clones;
-  for (Operation &op : block.without_terminator())
-    clones.push_back(rewriter.clone(op, map));
-  SmallVector<VisitOp> visits;
-  for (Operation *op : clones)
-    op->walk([&](VisitOp v) { visits.push_back(v); });
-  for (VisitOp v : visits) {
-    rewriter.setInsertionPoint(v);
+  inlineSchedule(rewriter, kernel, scheduleArgs, [&](VisitOp v) {
     SmallVector<Value> operands(tileArgsPrefix);
     operands.push_back(v.getKeyTile());
     operands.append(tileArgsSuffix.begin(), tileArgsSuffix.end());
     func::FuncOp callee = v.getKind() == TileClass::full ? full : partial;
     rewriter.replaceOpWithNewOp<func::CallOp>(v, callee, operands);
-  }
+  });
 }
 
 LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
@@ -104,7 +95,6 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   MLIRContext *ctx = rewriter.getContext();
   Location loc = kernel.getLoc();
   const int64_t vw = shape.vectorWidth;
-  const int64_t numParams = kernel.getNumParams();
   OpBuilder::InsertionGuard g(rewriter);
   rewriter.setInsertionPoint(kernel);
   func::FuncOp full =
@@ -147,26 +137,15 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   ArgBlock args{flatView(rewriter, loc, a[5])};
   Value scale = a[6];
   auto get = [&](int64_t i) { return args.get(rewriter, loc, i); };
-  Value batchHeads = get(rt::kHeadsQ), numQ = get(rt::kSeqQ),
-        numK = get(rt::kSeqK);
-  Value group =
-      IndexArith{rewriter, loc}.divUnsigned(batchHeads, get(rt::kHeadsKV));
+  IndexArith top{rewriter, loc};
+  KernelArgs kargs = readKernelArgs(top, kernel, shape.queryMap, shape.keyMap,
+                                    shape.blockQ, shape.blockK, get);
   TokenMapAttr queryMap = getOrIdentity(ctx, shape.queryMap);
-  TokenMapAttr keyMap = getOrIdentity(ctx, shape.keyMap);
-  Value querySpace = emitSpaceSize(rewriter, loc, queryMap, numQ, shape.blockQ);
-  Value keySpace = emitSpaceSize(rewriter, loc, keyMap, numK, shape.blockK);
-  Value numTiles = IndexArith{rewriter, loc}.ceilDivUnsigned(
-      querySpace, IndexArith{rewriter, loc}.c(shape.blockQ));
-  SmallVector<Value> params;
-  for (int64_t p = 0; p < numParams; ++p)
-    params.push_back(get(rt::kNumFixedArgs + p));
-  Value hasLse =
-      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                            get(rt::kHasLse), IndexArith{rewriter, loc}.c(0));
-  Value merge = arith::AndIOp::create(
-      rewriter, loc, hasLse,
-      arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ne,
-                            get(rt::kMerge), IndexArith{rewriter, loc}.c(0)));
+  Value batchHeads = kargs.headsQ, numQ = kargs.numQueries,
+        numK = kargs.numKeys;
+  Value keySpace = kargs.keySpace, numTiles = kargs.numQueryTiles;
+  SmallVector<Value> params = kargs.params;
+  Value hasLse = kargs.hasLse, merge = kargs.merge;
   auto stackBuffer = [&](MemRefType t) -> Value {
     return memref::AllocaOp::create(rewriter, loc, t, ValueRange{},
                                     rewriter.getI64IntegerAttr(64));
@@ -196,18 +175,11 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
   Value bh = m.divUnsigned(w, numTiles);
   Value h = m.remUnsigned(bh, batchHeads);
   Value bi = m.divUnsigned(bh, batchHeads);
-  Value kvh = m.divUnsigned(h, group);
-  auto base = [&](int64_t strideB, int64_t strideH, Value head) {
-    return IndexArith{b, loc}.add(IndexArith{b, loc}.mul(bi, get(strideB)),
-                                  IndexArith{b, loc}.mul(head, get(strideH)));
-  };
-  Value qBase = base(rt::kQStrideB, rt::kQStrideH, h);
-  Value kBase = base(rt::kKStrideB, rt::kKStrideH, kvh);
-  Value vBase = base(rt::kVStrideB, rt::kVStrideH, kvh);
-  Value oBase = base(rt::kOStrideB, rt::kOStrideH, h);
-  Value lBase = base(rt::kLseStrideB, rt::kLseStrideH, h);
-  Value qStride = get(rt::kQStrideN), oStride = get(rt::kOStrideN),
-        lStride = get(rt::kLseStrideN);
+  HeadOffsets offsets = headOffsets(m, kargs, get, bi, h);
+  Value qBase = offsets.q, kBase = offsets.k, vBase = offsets.v,
+        oBase = offsets.o, lBase = offsets.lse;
+  Value qStride = kargs.qStride, oStride = kargs.oStride,
+        lStride = kargs.lseStride;
   Value q0 = IndexArith{b, loc}.mul(qt, cBQ);
   Value lastQ = arith::SubIOp::create(b, loc, numQ, c1);
 
@@ -282,17 +254,9 @@ LogicalResult cpu::lowerKernel(RewriterBase &rewriter, KernelOp kernel,
 
   SmallVector<Value> scheduleArgs{qt, h, numQ, numK};
   scheduleArgs.append(params);
-  SmallVector<Value> prefix{qTrans,
-                            acc,
-                            rowMax,
-                            rowSum,
-                            queryTokens,
-                            a[1],
-                            a[2],
-                            kBase,
-                            vBase,
-                            get(rt::kKStrideN),
-                            get(rt::kVStrideN)};
+  SmallVector<Value> prefix{qTrans,      acc,           rowMax,       rowSum,
+                            queryTokens, a[1],          a[2],         kBase,
+                            vBase,       kargs.kStride, kargs.vStride};
   SmallVector<Value> suffix{q0, h, numQ, numK, keySpace};
   suffix.append(params);
   emitSchedule(rewriter, loc, kernel, scheduleArgs, prefix, suffix, full,

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/SAttnToVector/TileFunction.h"
+#include "lib/Conversion/KernelSkeleton/KernelSkeleton.h"
 #include "lib/Conversion/SAttnToVector/KernelCodegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -40,17 +41,6 @@ SmallVector<Type> cpu::tileFunctionInputs(MLIRContext *ctx,
   // numQueries, numKeys, keySpace, params...
   types.append(10 + numParams, idx);
   return types;
-}
-
-Value cpu::flatView(OpBuilder &b, Location loc, Value base) {
-  auto t = cast<MemRefType>(base.getType());
-  auto flat = MemRefType::get({ShapedType::kDynamic}, t.getElementType());
-  // The extent is never checked by the generated code; it only has to be
-  // large enough to make every offset of the caller's tensors valid.
-  Value huge = IndexArith{b, loc}.c(int64_t(1) << 60);
-  return memref::ReinterpretCastOp::create(
-      b, loc, flat, base, OpFoldResult(b.getIndexAttr(0)),
-      ArrayRef<OpFoldResult>{huge}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
 }
 
 func::FuncOp cpu::buildTileFunction(OpBuilder &b, KernelOp kernel,

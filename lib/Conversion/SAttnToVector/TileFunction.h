@@ -22,9 +22,6 @@ llvm::SmallVector<mlir::Type> tileFunctionInputs(mlir::MLIRContext *ctx,
                                                  const TileShape &shape,
                                                  int64_t numParams);
 
-/// A memref<?xT> view of a memref<1xT> base pointer argument.
-mlir::Value flatView(mlir::OpBuilder &b, mlir::Location loc, mlir::Value base);
-
 /// Builds `@<kernel>_<kind>_tile` at the builder's insertion point.
 mlir::func::FuncOp buildTileFunction(mlir::OpBuilder &b, KernelOp kernel,
                                      const TileShape &shape, TileClass kind);
