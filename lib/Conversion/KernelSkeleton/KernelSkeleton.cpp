@@ -27,8 +27,8 @@ KernelArgs sparsa::sattn::readKernelArgs(IndexArith &m, KernelOp kernel,
   a.group = m.divUnsigned(a.headsQ, arg(abi::kHeadsKV));
   a.querySpace = emitSpaceSize(m.b, m.loc, getOrIdentity(ctx, queryMap),
                                a.numQueries, blockQ);
-  a.keySpace = emitSpaceSize(m.b, m.loc, getOrIdentity(ctx, keyMap),
-                             a.numKeys, blockK);
+  a.keySpace =
+      emitSpaceSize(m.b, m.loc, getOrIdentity(ctx, keyMap), a.numKeys, blockK);
   a.numQueryTiles = m.ceilDivUnsigned(a.querySpace, m.c(blockQ));
   a.qStride = arg(abi::kQStrideN);
   a.kStride = arg(abi::kKStrideN);
@@ -46,8 +46,7 @@ KernelArgs sparsa::sattn::readKernelArgs(IndexArith &m, KernelOp kernel,
 }
 
 HeadOffsets sparsa::sattn::headOffsets(IndexArith &m, const KernelArgs &args,
-                                       ArgReader arg, Value batch,
-                                       Value head) {
+                                       ArgReader arg, Value batch, Value head) {
   HeadOffsets o;
   o.kvHead = m.divUnsigned(head, args.group);
   auto base = [&](int64_t strideB, int64_t strideH, Value h) {

@@ -52,9 +52,9 @@ struct KernelArgs {
 
 /// Reads the argument block of `kernel` (tiles `blockQ` x `blockK`, token
 /// maps `queryMap` / `keyMap`, null for identity) through `arg`.
-KernelArgs readKernelArgs(IndexArith &m, KernelOp kernel,
-                          TokenMapAttr queryMap, TokenMapAttr keyMap,
-                          int64_t blockQ, int64_t blockK, ArgReader arg);
+KernelArgs readKernelArgs(IndexArith &m, KernelOp kernel, TokenMapAttr queryMap,
+                          TokenMapAttr keyMap, int64_t blockQ, int64_t blockK,
+                          ArgReader arg);
 
 /// Element offsets of the rows of one batch and query head.
 struct HeadOffsets {
