@@ -16,8 +16,10 @@
 using namespace sparsa::runtime;
 using namespace sparsa::runtime::cuda;
 
-Attention::Attention(AttentionMetadata meta, std::string image)
-    : meta(std::move(meta)), image(std::move(image)) {}
+Attention::Attention(AttentionMetadata meta, std::string image,
+                     std::vector<QueryTilesFn> queryTiles)
+    : meta(std::move(meta)), image(std::move(image)),
+      queryTiles(std::move(queryTiles)) {}
 
 Attention::~Attention() {
   std::string why;
@@ -195,6 +197,9 @@ std::string Attention::load(const Driver &d, CUcontext ctx, CUdevice device,
 }
 
 std::string Attention::run(const Problem &p) const {
+  if (queryTiles.size() != meta.parts.size() ||
+      std::count(queryTiles.begin(), queryTiles.end(), nullptr))
+    return "'" + meta.name + "' lacks the host code of its grid";
   std::string why;
   const Driver *dp = driver(why);
   if (!dp)
@@ -319,12 +324,13 @@ std::string Attention::run(const Problem &p) const {
   float scale = p.scale > 0 ? p.scale : 1.0f / std::sqrt(float(D));
   void *ptrs[5] = {p.q.data, p.k.data, p.v.data, p.o.data, lse.data};
   std::vector<int64_t> params = p.params;
+  // The argument block as host code reads it: fixed values, parameters.
+  std::vector<int64_t> block(args.begin(), args.end());
+  block.insert(block.end(), params.begin(), params.end());
   for (size_t i = 0; i < meta.parts.size() && error.empty(); ++i) {
     const PartMetadata &part = meta.parts[i];
     args[kMerge] = (i > 0 || !part.coversAllQueries) ? 1 : 0;
-    int64_t tiles = (querySpaceBound(part.queryMap, part.blockQ, p.seqQ) +
-                     part.blockQ - 1) /
-                    part.blockQ;
+    int64_t tiles = callArgsFunction(queryTiles[i], block.data());
     if (tiles == 0)
       continue;
     if (tiles > INT32_MAX) {

@@ -19,6 +19,7 @@
 #define SPARSA_LIB_RUNTIME_CUDAATTENTION_H
 
 #include "lib/Runtime/CUDADriver.h"
+#include "lib/Runtime/CUDAKernelABI.h"
 #include "lib/Runtime/KernelMetadata.h"
 
 #include <cstdint>
@@ -50,7 +51,10 @@ public:
   /// `meta` is verified metadata of target cuda whose parts agree on head
   /// dimension and parameters (at least one part); `image` the bytes of
   /// its cubin or PTX.
-  Attention(AttentionMetadata meta, std::string image);
+  /// `queryTiles` holds each part's KERNEL_query_tiles (host code of the
+  /// library or the JIT), in the order of `meta.parts`.
+  Attention(AttentionMetadata meta, std::string image,
+            std::vector<QueryTilesFn> queryTiles);
   ~Attention();
   Attention(const Attention &) = delete;
   Attention &operator=(const Attention &) = delete;
@@ -72,6 +76,7 @@ private:
 
   AttentionMetadata meta;
   std::string image; // NUL-terminated for PTX
+  std::vector<QueryTilesFn> queryTiles;
   mutable std::mutex mutex;
   mutable std::map<CUcontext, Loaded> modules;
   mutable std::map<CUdevice, CUcontext> primaryContexts;

@@ -33,6 +33,12 @@ namespace sparsa::runtime::cuda {
 /// Number of pointer parameters before `scale`.
 inline constexpr int kNumPointerArgs = 5;
 
+/// `int64_t KERNEL_query_tiles(const int64_t *args)`: host code beside
+/// every CUDA kernel (in the library with the parameter check), the x
+/// extent of its grid for the argument block `args`.
+inline constexpr const char *kQueryTilesSuffix = "_query_tiles";
+using QueryTilesFn = int64_t (*)(const int64_t *args);
+
 } // namespace sparsa::runtime::cuda
 
 #endif // SPARSA_LIB_RUNTIME_CUDAKERNELABI_H

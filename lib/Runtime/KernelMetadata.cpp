@@ -44,25 +44,6 @@ sparsa::runtime::parseTokenMapKind(const std::string &name) {
   return std::nullopt;
 }
 
-int64_t sparsa::runtime::querySpaceBound(const TokenMap &map, int64_t blockQ,
-                                         int64_t n) {
-  auto cdiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  switch (map.kind) {
-  case TokenMapKind::identity:
-    return n;
-  case TokenMapKind::residue:
-    return map.period * cdiv(cdiv(n, map.period), blockQ) * blockQ;
-  case TokenMapKind::summaryGather: {
-    int64_t p = map.period, c = map.count;
-    int64_t tail = n % p - (p - c);
-    return (n / p) * c + std::min(std::max<int64_t>(tail, 0), c);
-  }
-  case TokenMapKind::memberGather:
-    return int64_t(map.members.size());
-  }
-  return n;
-}
-
 bool PartMetadata::operator==(const PartMetadata &o) const {
   return symbol == o.symbol && headDim == o.headDim && blockQ == o.blockQ &&
          blockK == o.blockK && coversAllQueries == o.coversAllQueries &&

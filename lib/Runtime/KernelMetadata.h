@@ -76,13 +76,6 @@ struct TokenMap {
   }
 };
 
-/// Number of positions of the query space of `map` for `n` queries, padded
-/// as the kernels' tiles see it (residue maps round each residue class up
-/// to whole tiles of `blockQ`; member gathers give an upper bound, the
-/// kernel skips tiles past the exact count). The grid of a CUDA part is
-/// ceil(bound / blockQ) tiles.
-int64_t querySpaceBound(const TokenMap &map, int64_t blockQ, int64_t n);
-
 /// One kernel of an attention.
 struct PartMetadata {
   std::string symbol;

@@ -166,8 +166,16 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
       return notFound("'" + path + "' lacks the CUDA image (symbols " +
                       runtime::kCUDAImageSymbol + " and " +
                       runtime::kCUDAImageSizeSymbol + ")");
+    std::vector<runtime::cuda::QueryTilesFn> queryTiles;
+    for (const runtime::PartMetadata &part : meta.parts) {
+      std::string symbol = part.symbol + runtime::cuda::kQueryTilesSuffix;
+      queryTiles.push_back(reinterpret_cast<runtime::cuda::QueryTilesFn>(
+          dlsym(h, symbol.c_str())));
+      if (!queryTiles.back())
+        return notFound("'" + path + "' lacks the grid function " + symbol);
+    }
     impl->cuda = std::make_shared<runtime::cuda::Attention>(
-        meta, std::string(bytes, *size));
+        meta, std::string(bytes, *size), std::move(queryTiles));
   }
   for (const runtime::PartMetadata &part : meta.parts) {
     if (impl->cuda)

@@ -211,7 +211,11 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   if (!error.empty())
     return userError(error);
 
-  Attention attention(*meta, compiled->image);
+  std::vector<QueryTilesFn> queryTiles;
+  for (const runtime::PartMetadata &part : meta->parts)
+    queryTiles.push_back(reinterpret_cast<QueryTilesFn>(
+        (*host)->lookupFunction(part.symbol + kQueryTilesSuffix)));
+  Attention attention(*meta, compiled->image, std::move(queryTiles));
   Problem p;
   p.batch = B;
   p.headsQ = H;

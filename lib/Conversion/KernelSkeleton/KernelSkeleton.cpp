@@ -69,6 +69,33 @@ Value sparsa::sattn::flatView(OpBuilder &b, Location loc, Value base) {
       ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
 }
 
+Value sparsa::sattn::loadArg(OpBuilder &b, Location loc, Value flat,
+                             int64_t i) {
+  Value v =
+      memref::LoadOp::create(b, loc, flat, ValueRange{IndexArith{b, loc}.c(i)});
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+func::FuncOp sparsa::sattn::buildQueryTilesFunction(
+    OpBuilder &b, KernelOp kernel, TokenMapAttr queryMap, TokenMapAttr keyMap,
+    int64_t blockQ, int64_t blockK, StringRef name) {
+  Location loc = kernel.getLoc();
+  auto i64 = b.getI64Type();
+  auto fn = func::FuncOp::create(
+      b, loc, name, b.getFunctionType({MemRefType::get({1}, i64)}, {i64}));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(fn.addEntryBlock());
+  Value flat = flatView(b, loc, fn.getArgument(0));
+  IndexArith m{b, loc};
+  KernelArgs args =
+      readKernelArgs(m, kernel, queryMap, keyMap, blockQ, blockK,
+                     [&](int64_t i) { return loadArg(b, loc, flat, i); });
+  func::ReturnOp::create(
+      b, loc,
+      ValueRange{arith::IndexCastOp::create(b, loc, i64, args.numQueryTiles)});
+  return fn;
+}
+
 void sparsa::sattn::inlineSchedule(OpBuilder &b, KernelOp kernel,
                                    ValueRange scheduleArgs,
                                    llvm::function_ref<void(VisitOp)> expand) {

@@ -23,6 +23,7 @@
 #include "dialects/SAttn/IR/SAttnDialect.h"
 #include "dialects/SAttn/IR/SAttnUtils.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -70,6 +71,22 @@ HeadOffsets headOffsets(IndexArith &m, const KernelArgs &args, ArgReader arg,
 /// argument (its extent is never checked; every offset of the caller's
 /// tensor is inside it).
 mlir::Value flatView(mlir::OpBuilder &b, mlir::Location loc, mlir::Value base);
+
+/// An ArgReader over the argument block as `memref<?xi64>` `flat` (host
+/// code and CPU kernels receive a pointer to it).
+mlir::Value loadArg(mlir::OpBuilder &b, mlir::Location loc, mlir::Value flat,
+                    int64_t i);
+
+/// `int64_t NAME(const int64_t *args)` (a `func.func` taking the argument
+/// block as `memref<1xi64>`) at the insertion point: the number of query
+/// tiles of `kernel` for the lengths of `args`, the x extent of a CUDA
+/// kernel's grid. Host code, compiled with the parameter check, so that the
+/// runtime never re-derives the token maps' formulas.
+mlir::func::FuncOp buildQueryTilesFunction(mlir::OpBuilder &b, KernelOp kernel,
+                                           TokenMapAttr queryMap,
+                                           TokenMapAttr keyMap, int64_t blockQ,
+                                           int64_t blockK,
+                                           llvm::StringRef name);
 
 /// Clones the schedule of `kernel` at `b`'s insertion point with its block
 /// arguments bound to `scheduleArgs` (query tile, head, Nq, Nk, then the

@@ -2,7 +2,8 @@
 //
 // Checks every kernel first (expanded schedule, a cuda tiling the lowering
 // supports), so bad input gets a diagnostic instead of a skipped kernel,
-// then lowers each into `gpu.module @sparsa_kernels` and records the
+// then lowers each into `gpu.module @sparsa_kernels` (with its grid's
+// x extent as the host function KERNEL_query_tiles) and records the
 // `sattn.attention` ops as the module attribute `sparsa.attentions`, the
 // same convention as the CPU backend (the runtime runs the parts in order
 // and merges them).
@@ -10,8 +11,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/SAttn/IR/SAttnUtils.h"
+#include "lib/Conversion/KernelSkeleton/KernelSkeleton.h"
 #include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
 #include "lib/Conversion/SAttnToGPU/Passes.h"
+#include "lib/Runtime/CUDAKernelABI.h"
 
 namespace sparsa::sattn {
 #define GEN_PASS_DEF_CONVERTSATTNTOGPU
@@ -70,6 +73,12 @@ struct ConvertSAttnToGPUPass
     for (auto &[kernel, g] : kernels) {
       if (failed(cuda::lowerKernel(b, kernel, g, gpuModule)))
         return signalPassFailure();
+      // The grid's x extent, as host code beside the kernel.
+      b.setInsertionPoint(kernel);
+      buildQueryTilesFunction(
+          b, kernel, g.queryMap, g.keyMap, g.blockQ, g.blockK,
+          (kernel.getSymName() + sparsa::runtime::cuda::kQueryTilesSuffix)
+              .str());
       kernel.erase();
     }
     recordAttentions(module);

@@ -20,7 +20,9 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
     (fp32 accumulate) and updates the online softmax in registers. FULL
     tiles carry no predicate, PARTIAL tiles evaluate the kernel's predicate
     per score. The kernel ABI is documented in `lib/Runtime/CUDAKernelABI.h`;
-    launch metadata is attached to each `gpu.func` as `sparsa.cuda`.
+    launch metadata is attached to each `gpu.func` as `sparsa.cuda`. Beside
+    each kernel, host code `func.func @KERNEL_query_tiles(memref<1xi64>) ->
+    i64` computes its grid's x extent from the argument block.
 
     ```mlir
     // before
@@ -32,6 +34,7 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
       gpu.func @causal_part0(%q: memref<1xbf16>, %k: memref<1xbf16>, ...)
           kernel attributes {known_block_size = array<i32: 256, 1, 1>, ...}
     }
+    func.func @causal_part0_query_tiles(%args: memref<1xi64>) -> i64
     ```
   }];
   let options = [
@@ -41,7 +44,8 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
            "query rows per warp: 16 or 32 (0: 32 for head_dim <= 64)">
   ];
   let dependentDialects = [
-    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::gpu::GPUDialect",
     "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
     "mlir::nvgpu::NVGPUDialect", "mlir::NVVM::NVVMDialect",
     "mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",

@@ -141,7 +141,7 @@ sparsa::cpu::collectAttentions(ModuleOp module) {
   }
   for (const PartMetadata &k : *kernels)
     if (!grouped.count(k.symbol))
-      out.push_back({k.symbol, "cpu", {k}, "", {}});
+      out.push_back({k.symbol, "cpu", {k}, "", {}, "", ""});
   return out;
 }
 

@@ -4,8 +4,9 @@
 // expanded sattn kernels) through buildCUDAPipeline into one PTX or cubin
 // image holding every kernel, plus what a host needs to launch them: the
 // kernel metadata of lib/Runtime/KernelMetadata.h (each part's tile sizes,
-// threads, shared memory, query map for the grid, parameter names) and the
-// host code of the parameter checks (the CPU back end compiles them). The
+// threads, shared memory, query map, parameter names) and the host code of
+// the parameter checks and of each kernel's grid (KERNEL_query_tiles; the
+// CPU back end compiles them). The
 // launch ABI is lib/Runtime/CUDAKernelABI.h; libsparsa_runtime
 // (lib/Runtime/CUDAAttention.h) runs the result, loaded from the shared
 // library of writeSharedLibrary or handed over by the JIT.

@@ -79,8 +79,8 @@ std::string sparsa::cuda::emitHeader(const CompiledModule &compiled) {
         "   contiguous, pointers 16-byte aligned and strides multiples of 8.\n"
         "   Grid (query tiles, Hq, B), the block and dynamic shared memory\n"
         "   as below (set CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES).\n"
-        "   Query tiles: ceil(Nq / BLOCK_Q) for an identity query map; see\n"
-        "   querySpaceBound in the runtime for the others. */\n"
+        "   The grid's x extent is KERNEL_query_tiles(args), host code in\n"
+        "   the shared library (declared below). */\n"
         "#define SPARSA_NUM_FIXED_ARGS "
      << runtime::kNumFixedArgs << "\n\n";
   for (const runtime::AttentionMetadata &a : compiled.attentions) {
@@ -102,6 +102,8 @@ std::string sparsa::cuda::emitHeader(const CompiledModule &compiled) {
          << "#define " << part << "_SHARED_BYTES " << p.sharedBytes << "\n"
          << "#define " << part << "_COVERS_ALL_QUERIES "
          << (p.coversAllQueries ? 1 : 0) << "\n"
+         << "int64_t " << p.symbol << runtime::cuda::kQueryTilesSuffix
+         << "(const int64_t *args);\n"
          << "/* " << p.symbol << ": element type " << p.elementType
          << ", query map " << runtime::tokenMapKindName(p.queryMap.kind)
          << ", parameters: ";

@@ -78,6 +78,14 @@ sattn.attention @causal_attn parts [@causal]
 // Runtime parameters follow the fixed arguments; a residue key map gathers
 // the K/V rows through the map's closed form (floordivsi by the stride).
 
+// Beside the kernel, its grid's x extent as host code: the residue query
+// space of Nq (args[3]) over 4 classes, each padded to whole 128-row tiles.
+// CHECK: func.func @swa_query_tiles(%{{.+}}: memref<1xi64>) -> i64
+// CHECK: %[[NQ:.+]] = memref.load %{{.+}}[%c3] : memref<?xi64>
+// CHECK: %[[N:.+]] = arith.index_cast %[[NQ]] : i64 to index
+// CHECK: %[[PER:.+]] = arith.ceildivsi %[[N]], %c4
+// CHECK: arith.ceildivsi %[[PER]], %c128
+// CHECK: return %{{.+}} : i64
 // CHECK-LABEL: gpu.func @swa(
 // CHECK-SAME: f32, %{{[^:]+}}: index
 // CHECK-SAME: param_names = ["W"]

@@ -248,19 +248,6 @@ TEST(KernelMetadata, TokenMapKinds) {
   EXPECT_EQ(parseTokenMapKind("summaryGather"), std::nullopt);
 }
 
-TEST(KernelMetadata, QuerySpaceBound) {
-  EXPECT_EQ(querySpaceBound({TokenMapKind::identity, 1, 0, {}}, 64, 100), 100);
-  // 4 residue classes of ceil(100 / 4) = 25 queries, each padded to 32.
-  EXPECT_EQ(querySpaceBound({TokenMapKind::residue, 4, 0, {}}, 32, 100), 128);
-  // The last 2 of every 8 positions: 12 whole periods and 2 of the tail 4.
-  EXPECT_EQ(querySpaceBound({TokenMapKind::summaryGather, 8, 2, {}}, 16, 100),
-            12 * 2 + 0);
-  EXPECT_EQ(querySpaceBound({TokenMapKind::summaryGather, 8, 2, {}}, 16, 103),
-            12 * 2 + 1);
-  EXPECT_EQ(querySpaceBound({TokenMapKind::memberGather, 1, 0, {3, 9}}, 16, 5),
-            2);
-}
-
 TEST(KernelMetadata, Module) {
   std::vector<std::string> names;
   std::string error;
