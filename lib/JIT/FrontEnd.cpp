@@ -78,11 +78,15 @@ Status jit::checkOptions(const CompileOptions &o) {
     if (o.rowsPerWarp != 0 && o.rowsPerWarp != 16 && o.rowsPerWarp != 32)
       return invalid("rows per warp " + std::to_string(o.rowsPerWarp) +
                      " must be 16 or 32 (or 0 for the head dimension's)");
-    auto [bq, bk] = o.blockQ || o.blockK ? std::pair(o.blockQ, o.blockK)
-                                         : defaultTileSizes("cuda");
+    auto [bq, bk] =
+        o.blockQ || o.blockK
+            ? std::pair(o.blockQ, o.blockK)
+            : sattn::cuda::defaultTiles(
+                  o.headDim, o.cudaArch.empty() ? "sm_90" : o.cudaArch);
     if (bq > 0 && bk > 0)
-      if (std::string why =
-              sattn::cuda::checkTileShape(bq, bk, o.headDim, o.rowsPerWarp);
+      if (std::string why = sattn::cuda::checkTileShape(
+              bq, bk, o.headDim, o.rowsPerWarp,
+              o.cudaArch.empty() ? "sm_90" : o.cudaArch);
           !why.empty())
         return invalid("head dimension " + std::to_string(o.headDim) +
                        ", tiles " + std::to_string(bq) + "x" +

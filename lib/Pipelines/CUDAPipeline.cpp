@@ -56,6 +56,7 @@ void sparsa::buildCUDAGPUStage(OpPassManager &pm,
   sattn::ConvertSAttnToGPUOptions gpuOptions;
   gpuOptions.elementType = options.elementType;
   gpuOptions.rowsPerWarp = options.rowsPerWarp;
+  gpuOptions.chip = options.chip;
   pm.addPass(sattn::createConvertSAttnToGPU(gpuOptions));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -115,7 +116,10 @@ void sparsa::buildCUDABinaryStage(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(target));
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = options.format;
-  binary.toolkitPath = toolkit;
+  // PTX needs no toolkit; a missing one only matters to ptxas (cubins),
+  // whose absence gpu-module-to-binary then reports.
+  if (llvm::sys::fs::is_directory(toolkit))
+    binary.toolkitPath = toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
@@ -127,6 +131,7 @@ void sparsa::buildCUDAPipeline(OpPassManager &pm,
     // compiles it for the CPU).
     MaskToSAttnOptions front = options.frontStage("cuda");
     front.paramCheck = true;
+    front.chip = options.chip;
     buildMaskToSAttnStage(pm, front);
     if (stop == "sattn")
       return;

@@ -20,6 +20,8 @@ void sparsa::buildMaskToSAttnStage(OpPassManager &pm,
   tiling.blockQ = options.blockQ;
   tiling.blockK = options.blockK;
   tiling.vectorWidth = options.vectorWidth;
+  tiling.headDim = options.headDim;
+  tiling.chip = options.chip;
   pm.addPass(createSelectTiling(tiling));
   ConvertMaskToSAttnOptions convert;
   convert.headDim = options.headDim;

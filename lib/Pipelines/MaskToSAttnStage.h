@@ -25,6 +25,8 @@ struct MaskToSAttnOptions {
   bool layout = true;
   /// Masked-dense baseline: every key tile PARTIAL.
   bool dense = false;
+  /// cuda: the GPU architecture (the default tiles fit its shared memory).
+  std::string chip = "sm_90";
   /// Add NAME_check_params for patterns with runtime parameters
   /// (sparsa-build-param-check), built before the mask algebra runs.
   bool paramCheck = false;

@@ -62,11 +62,12 @@ int sparsa::sparsac::checkCUDAFlags(llvm::StringRef dtype) {
   auto tiles = getTileOptions();
   if (!tiles)
     return userError(llvm::toString(tiles.takeError()));
-  auto [blockQ, blockK] = tiles->blockGiven
-                              ? std::pair(tiles->blockQ, tiles->blockK)
-                              : sparsa::defaultTileSizes("cuda");
+  auto [blockQ, blockK] =
+      tiles->blockGiven
+          ? std::pair(tiles->blockQ, tiles->blockK)
+          : sparsa::sattn::cuda::defaultTiles(tiles->headDim, cudaArch);
   std::string why = sparsa::sattn::cuda::checkTileShape(
-      blockQ, blockK, tiles->headDim, rowsPerWarp);
+      blockQ, blockK, tiles->headDim, rowsPerWarp, cudaArch);
   if (why.empty())
     return kExitOk;
   std::string flags = "--head-dim " + std::to_string(tiles->headDim);
@@ -131,9 +132,11 @@ int sparsa::sparsac::emitCUDA(ModuleOp module, CUDAEmitKind kind,
   module->getContext()->loadAllAvailableDialects();
   sparsa::CUDAPipelineOptions options;
   setPipelineOptions(options, dtype);
+  // The header describes the launch, not the image: no ptxas needed.
   options.format = kind == CUDAEmitKind::LLVMIR ? "llvm"
-                   : kind == CUDAEmitKind::PTX  ? "isa"
-                                                : "bin";
+                   : kind == CUDAEmitKind::PTX || kind == CUDAEmitKind::Header
+                       ? "isa"
+                       : "bin";
   if (kind == CUDAEmitKind::SharedLibrary && path == "-")
     return userError("--emit=so writes a file: give -o FILE");
   auto compiled = sparsa::cuda::compileModule(module, options);

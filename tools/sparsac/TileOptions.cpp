@@ -14,7 +14,8 @@ namespace cl = llvm::cl;
 static cl::opt<std::string>
     blockSizes("block",
                cl::desc("Tile sizes BQ,BK (default 64,64; --target=cuda: "
-                        "the policy's 128,64)"),
+                        "128,64, or smaller tiles that fit the shared memory "
+                        "of --cuda-arch)"),
                cl::value_desc("BQ,BK"), cl::init("64,64"), cl::cat(category()));
 static cl::opt<int64_t> headDim("head-dim",
                                 cl::desc("Head dimension D (default 128)"),

@@ -32,7 +32,12 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
     Option<"blockK", "block-k", "int64_t", /*default=*/"0",
            "Key tile size (0: the target's default)">,
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"0",
-           "f32 lanes of a vector register (0: the host's)">
+           "f32 lanes of a vector register (0: the host's)">,
+    Option<"headDim", "head-dim", "int64_t", /*default=*/"128",
+           "Head dimension (cuda: the default tiles must fit shared memory)">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
+           "cuda: the GPU architecture, whose shared memory bounds the "
+           "default tiles">
   ];
   let dependentDialects = ["::sparsa::sattn::SAttnDialect"];
 }

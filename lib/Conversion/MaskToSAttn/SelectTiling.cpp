@@ -9,6 +9,7 @@
 #include "dialects/Mask/IR/MaskDialect.h"
 #include "dialects/SAttn/IR/SAttnDialect.h"
 #include "lib/Conversion/MaskToSAttn/Passes.h"
+#include "lib/Conversion/SAttnToGPU/TileLimits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -54,7 +55,11 @@ struct SelectTilingPass
       return signalPassFailure();
     }
     bool cpu = target == "cpu";
-    auto [defaultQ, defaultK] = sparsa::defaultTileSizes(target);
+    // CUDA tiles must fit the architecture's shared memory at this head
+    // dimension (lib/Conversion/SAttnToGPU/TileLimits.h).
+    auto [defaultQ, defaultK] =
+        cpu ? sparsa::defaultTileSizes(target)
+            : sparsa::sattn::cuda::defaultTiles(headDim, chip);
     int64_t bq = blockQ ? blockQ : defaultQ;
     int64_t bk = blockK ? blockK : defaultK;
     int64_t vw = vectorWidth ? vectorWidth : (cpu ? hostVectorWidth() : 8);

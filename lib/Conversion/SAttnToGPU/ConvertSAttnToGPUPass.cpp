@@ -50,7 +50,7 @@ struct ConvertSAttnToGPUPass
       if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-gpu")))
         ok = false;
       FailureOr<cuda::Geometry> g =
-          cuda::computeGeometry(kernel, element, rowsPerWarp);
+          cuda::computeGeometry(kernel, element, rowsPerWarp, chip);
       if (failed(g))
         ok = false;
       else

@@ -43,11 +43,14 @@ struct Geometry {
 
   int64_t rowStride() const { return headDim + kRowPad; }
   /// Bytes of one K or V tile in shared memory.
-  int64_t tileBytes() const { return blockK * rowStride() * 2; }
+  int64_t elementBytes() const {
+    return elementType.getIntOrFloatBitWidth() / 8;
+  }
+  int64_t tileBytes() const { return blockK * rowStride() * elementBytes(); }
   /// Shared memory: the Q tile, then two slots of K tiles, then two slots
   /// of V tiles (the tile being used and the one being prefetched).
   int64_t sharedBytes() const {
-    return sharedBytesFor(blockQ, blockK, headDim);
+    return sharedBytesFor(blockQ, blockK, headDim, elementBytes());
   }
   /// memref<rows x rowStride x T> in workgroup memory.
   mlir::MemRefType tileType(mlir::MLIRContext *ctx, int64_t rows) const;
@@ -57,9 +60,11 @@ struct Geometry {
 
 /// Reads `#sattn.tiling` and `head_dim`; emits a diagnostic on the kernel
 /// when they cannot be lowered.
+/// The tiles must fit the shared memory of `chip`.
 mlir::FailureOr<Geometry> computeGeometry(KernelOp kernel,
                                           mlir::Type elementType,
-                                          int64_t rowsPerWarp = 0);
+                                          int64_t rowsPerWarp,
+                                          const std::string &chip);
 
 /// The shared index builder (`sattn::IndexArith`: its division names say
 /// their semantics) plus f32 / i32 scalars and warp shuffles.

@@ -50,7 +50,8 @@ MemRefType Geometry::tileType(MLIRContext *ctx, int64_t rows) const {
 }
 
 FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
-                                          int64_t rowsPerWarp) {
+                                          int64_t rowsPerWarp,
+                                          const std::string &chip) {
   TilingAttr tiling = kernel.getTilingAttr();
   if (!tiling)
     return kernel.emitOpError("has no #sattn.tiling; run "
@@ -64,7 +65,7 @@ FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
   g.headDim = kernel.getHeadDim();
   g.elementType = elementType;
   if (std::string why =
-          checkTileShape(g.blockQ, g.blockK, g.headDim, rowsPerWarp);
+          checkTileShape(g.blockQ, g.blockK, g.headDim, rowsPerWarp, chip);
       !why.empty())
     return kernel.emitOpError(why);
   if (rowsPerWarp == 0)

@@ -40,6 +40,8 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
   let options = [
     Option<"elementType", "element-type", "std::string", "\"bf16\"",
            "element type of Q, K, V and O: bf16 or f16">,
+    Option<"chip", "chip", "std::string", "\"sm_90\"",
+           "GPU architecture: its shared memory bounds the tiles">,
     Option<"rowsPerWarp", "rows-per-warp", "int64_t", "0",
            "query rows per warp: 16 or 32 (0: 32 for head_dim <= 64)">
   ];

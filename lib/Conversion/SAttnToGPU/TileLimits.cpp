@@ -12,7 +12,8 @@ using namespace sparsa::sattn::cuda;
 
 std::string sparsa::sattn::cuda::checkTileShape(int64_t blockQ, int64_t blockK,
                                                 int64_t headDim,
-                                                int64_t rowsPerWarp) {
+                                                int64_t rowsPerWarp,
+                                                const std::string &chip) {
   auto str = [](int64_t v) { return std::to_string(v); };
   if (blockQ % 16 != 0 || blockQ < 16 || blockQ > 256)
     return "block_q " + str(blockQ) +
@@ -36,8 +37,8 @@ std::string sparsa::sattn::cuda::checkTileShape(int64_t blockQ, int64_t blockK,
     return "block_k * head_dim / 8 = " + str(blockK * headDim / 8) +
            " must be a multiple of the " + str(threads) + " threads of a block";
   int64_t shared = sharedBytesFor(blockQ, blockK, headDim);
-  if (shared > kMaxSharedBytes)
-    return "needs " + str(shared) + " bytes of shared memory, more than " +
-           str(kMaxSharedBytes);
+  if (shared > maxSharedBytes(chip))
+    return "needs " + str(shared) + " bytes of shared memory, more than the " +
+           str(maxSharedBytes(chip)) + " a block of " + chip + " has";
   return "";
 }

@@ -82,7 +82,7 @@ sattn.kernel @threads attributes {
 
 // -----
 
-// expected-error @below {{needs 405504 bytes of shared memory, more than 232448}}
+// expected-error @below {{needs 405504 bytes of shared memory, more than the 232448 a block of sm_90 has}}
 sattn.kernel @smem attributes {
     tiling = #sattn.tiling<block_q = 256, block_k = 128, vector_width = 8, target = "cuda">,
     head_dim = 256 : i64, num_params = 0 : i64, param_names = []} {
