@@ -193,11 +193,13 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
   }
 }
 
-LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
-                                const Geometry &g, Operation *gpuModule) {
+/// The empty `gpu.func` of `kernel` (ABI of lib/Runtime/CUDAKernelABI.h)
+/// at the end of `gpuModule`, with its block size and launch metadata.
+static mlir::gpu::GPUFuncOp createKernelFunction(OpBuilder &b, KernelOp kernel,
+                                                 const Geometry &g,
+                                                 Operation *gpuModule) {
   MLIRContext *ctx = b.getContext();
   Location loc = kernel.getLoc();
-  OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(&gpuModule->getRegion(0).front());
   Type t = g.elementType, f32 = b.getF32Type(), index = b.getIndexType();
   auto tensorType = MemRefType::get({1}, t);
@@ -211,7 +213,110 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   fn.setKnownBlockSizeAttr(
       DenseI32ArrayAttr::get(ctx, {int32_t(g.threads), 1, 1}));
   fn->setAttr("sparsa.cuda", launchMetadata(b, kernel, g));
+  return fn;
+}
 
+/// Copies this block's query tile into shared memory `qTile` (positions
+/// mapped to rows: clamped for identity maps, gathered otherwise) and
+/// loads the warp's Q fragments (or records where to reload them); sets
+/// the query-row values of `v` and returns each lane row's (token, valid).
+static SmallVector<std::pair<Value, Value>>
+stageQueryTile(Emitter &e, const Geometry &g, KernelValues &v, Value qt,
+               Value qBase, Value qStride, Value query, Value qTile) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value q0 = e.mul(qt, e.c(g.blockQ));
+  Value lastQuery = e.sub(v.numQueries, e.c(1));
+  auto tokenAt = [&](Value pos) -> std::pair<Value, Value> {
+    if (g.identityQueries())
+      return {pos, e.lt(pos, v.numQueries)};
+    return emitTokenAt(b, loc, g.queryMap, pos, v.numQueries, g.blockQ);
+  };
+  const int64_t chunksPerRow = g.headDim / 8;
+  for (int64_t it = 0; it < g.blockQ * chunksPerRow / g.threads; ++it) {
+    Value chunk = e.add(v.tid, e.c(it * g.threads));
+    Value r = e.divUnsigned(chunk, e.c(chunksPerRow));
+    Value col = e.mul(e.remUnsigned(chunk, e.c(chunksPerRow)), e.c(8));
+    Value pos = e.add(q0, r);
+    Value row;
+    if (g.identityQueries()) {
+      row = e.min(pos, lastQuery);
+    } else {
+      auto [token, valid] = tokenAt(pos);
+      row = e.sel(valid, token, e.c(0));
+    }
+    Value offset = e.add(e.add(qBase, e.mul(row, qStride)), col);
+    copyAsync(e, qTile, r, col, query, offset);
+  }
+  waitGroups(e, commitGroup(e), 0);
+  mlir::gpu::BarrierOp::create(b, loc);
+  Value warpRow = e.mul(v.warp, e.c(g.rowsPerWarp()));
+  Value fragCol = e.mul(e.divUnsigned(v.lane, e.c(16)), e.c(8));
+  v.qTile = qTile;
+  v.qFragCol = fragCol;
+  SmallVector<std::pair<Value, Value>> rowTokens;
+  for (int64_t mt = 0; mt < g.mTiles; ++mt) {
+    Value fragRow =
+        e.add(warpRow, e.add(e.c(16 * mt), e.remUnsigned(v.lane, e.c(16))));
+    v.qFragRows.push_back(fragRow);
+    // Two row tiles of D > 64 keep Q in shared memory: its fragments would
+    // take 64 more registers and spill.
+    if (g.mTiles == 1 || g.headDim <= 64) {
+      v.qFrags.emplace_back();
+      for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
+        v.qFrags.back().push_back(loadMatrixX4(
+            e, g, qTile, fragRow, e.add(fragCol, e.c(16 * kk)), false));
+    }
+    for (int64_t i = 0; i < 2; ++i) {
+      Value r = e.add(warpRow, e.add(v.quadRow, e.c(16 * mt + 8 * i)));
+      auto [token, valid] = tokenAt(e.add(q0, r));
+      rowTokens.push_back({token, valid});
+      v.queryToken.push_back(g.identityQueries() ? e.min(token, lastQuery)
+                                                 : e.sel(valid, token, e.c(0)));
+    }
+  }
+
+  return rowTokens;
+}
+
+/// The online softmax state (row max -inf, row sum 0, accumulator 0) and
+/// the prefetch slot, as private arrays allocated in the entry block.
+static void initSoftmaxState(Emitter &e, const Geometry &g, KernelValues &v,
+                             Block &entry) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Type f32 = b.getF32Type(), index = b.getIndexType();
+  const float negInf = -std::numeric_limits<float>::infinity();
+  {
+    // In the entry block, so that LLVM's SROA sees static allocas.
+    OpBuilder::InsertionGuard entryGuard(b);
+    b.setInsertionPointToStart(&entry);
+    auto rows = MemRefType::get({2 * g.mTiles}, f32);
+    v.rowMax = memref::AllocaOp::create(b, loc, rows);
+    v.rowSum = memref::AllocaOp::create(b, loc, rows);
+    v.acc = memref::AllocaOp::create(
+        b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
+    v.prefetch = memref::AllocaOp::create(b, loc, MemRefType::get({2}, index));
+  }
+  memref::StoreOp::create(b, loc, e.c(-1), v.prefetch, ValueRange{e.c(0)});
+  memref::StoreOp::create(b, loc, e.c(0), v.prefetch, ValueRange{e.c(1)});
+  for (int64_t i = 0; i < 2 * g.mTiles; ++i) {
+    memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
+                            ValueRange{e.c(i)});
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.c(i)});
+  }
+  for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
+    memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.c(i)});
+  v.scaleLog2 =
+      e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs), e.f32(M_LOG2E));
+}
+
+LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
+                                const Geometry &g, Operation *gpuModule) {
+  MLIRContext *ctx = b.getContext();
+  Location loc = kernel.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  mlir::gpu::GPUFuncOp fn = createKernelFunction(b, kernel, g, gpuModule);
   Block &entry = fn.getBody().front();
   b.setInsertionPointToStart(&entry);
   Emitter e{b, loc};
@@ -260,81 +365,10 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   v.numKeyTiles = e.ceilDivUnsigned(v.keySpace, e.c(g.blockK));
 
   // Query tile: positions -> rows (clamped / gathered), then fragments.
-  Value q0 = e.mul(qt, e.c(g.blockQ));
-  Value lastQuery = e.sub(v.numQueries, e.c(1));
-  auto tokenAt = [&](Value pos) -> std::pair<Value, Value> {
-    if (g.identityQueries())
-      return {pos, e.lt(pos, v.numQueries)};
-    return emitTokenAt(b, loc, g.queryMap, pos, v.numQueries, g.blockQ);
-  };
-  const int64_t chunksPerRow = g.headDim / 8;
-  for (int64_t it = 0; it < g.blockQ * chunksPerRow / g.threads; ++it) {
-    Value chunk = e.add(v.tid, e.c(it * g.threads));
-    Value r = e.divUnsigned(chunk, e.c(chunksPerRow));
-    Value col = e.mul(e.remUnsigned(chunk, e.c(chunksPerRow)), e.c(8));
-    Value pos = e.add(q0, r);
-    Value row;
-    if (g.identityQueries()) {
-      row = e.min(pos, lastQuery);
-    } else {
-      auto [token, valid] = tokenAt(pos);
-      row = e.sel(valid, token, e.c(0));
-    }
-    Value offset = e.add(e.add(qBase, e.mul(row, args.qStride)), col);
-    copyAsync(e, qTile, r, col, query, offset);
-  }
-  waitGroups(e, commitGroup(e), 0);
-  mlir::gpu::BarrierOp::create(b, loc);
-  Value warpRow = e.mul(v.warp, e.c(g.rowsPerWarp()));
-  Value fragCol = e.mul(e.divUnsigned(v.lane, e.c(16)), e.c(8));
-  v.qTile = qTile;
-  v.qFragCol = fragCol;
-  SmallVector<std::pair<Value, Value>> rowTokens;
-  for (int64_t mt = 0; mt < g.mTiles; ++mt) {
-    Value fragRow =
-        e.add(warpRow, e.add(e.c(16 * mt), e.remUnsigned(v.lane, e.c(16))));
-    v.qFragRows.push_back(fragRow);
-    // Two row tiles of D > 64 keep Q in shared memory: its fragments would
-    // take 64 more registers and spill.
-    if (g.mTiles == 1 || g.headDim <= 64) {
-      v.qFrags.emplace_back();
-      for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
-        v.qFrags.back().push_back(loadMatrixX4(
-            e, g, qTile, fragRow, e.add(fragCol, e.c(16 * kk)), false));
-    }
-    for (int64_t i = 0; i < 2; ++i) {
-      Value r = e.add(warpRow, e.add(v.quadRow, e.c(16 * mt + 8 * i)));
-      auto [token, valid] = tokenAt(e.add(q0, r));
-      rowTokens.push_back({token, valid});
-      v.queryToken.push_back(g.identityQueries() ? e.min(token, lastQuery)
-                                                 : e.sel(valid, token, e.c(0)));
-    }
-  }
+  SmallVector<std::pair<Value, Value>> rowTokens =
+      stageQueryTile(e, g, v, qt, qBase, args.qStride, query, qTile);
 
-  // Softmax state.
-  const float negInf = -std::numeric_limits<float>::infinity();
-  {
-    // In the entry block, so that LLVM's SROA sees static allocas.
-    OpBuilder::InsertionGuard entryGuard(b);
-    b.setInsertionPointToStart(&entry);
-    auto rows = MemRefType::get({2 * g.mTiles}, f32);
-    v.rowMax = memref::AllocaOp::create(b, loc, rows);
-    v.rowSum = memref::AllocaOp::create(b, loc, rows);
-    v.acc = memref::AllocaOp::create(
-        b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
-    v.prefetch = memref::AllocaOp::create(b, loc, MemRefType::get({2}, index));
-  }
-  memref::StoreOp::create(b, loc, e.c(-1), v.prefetch, ValueRange{e.c(0)});
-  memref::StoreOp::create(b, loc, e.c(0), v.prefetch, ValueRange{e.c(1)});
-  for (int64_t i = 0; i < 2 * g.mTiles; ++i) {
-    memref::StoreOp::create(b, loc, e.f32(negInf), v.rowMax,
-                            ValueRange{e.c(i)});
-    memref::StoreOp::create(b, loc, e.f32(0.0), v.rowSum, ValueRange{e.c(i)});
-  }
-  for (int64_t i = 0; i < g.mTiles * g.headDim / 8 * 4; ++i)
-    memref::StoreOp::create(b, loc, e.f32(0.0), v.acc, ValueRange{e.c(i)});
-  v.scaleLog2 =
-      e.fmul(entry.getArgument(abi::cuda::kNumPointerArgs), e.f32(M_LOG2E));
+  initSoftmaxState(e, g, v, entry);
 
   // The schedule, with every visit expanded in place.
   SmallVector<Value> scheduleArgs{qt, v.head, v.numQueries, v.numKeys};
