@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,34 @@ TEST_F(CUDAKernel, SharedLibraryLoadsThroughTheRuntime) {
   expectNoDeviceOrNotDeviceMemory(
       k->run(d.q, d.k, d.v, d.o, &d.lse, Params().set("W", 3)));
   std::remove(path.c_str());
+}
+
+// The disk cache holds CUDA kernels as their libraries: a second compiler
+// loads the first one's, with the host check and grid functions working.
+TEST_F(CUDAKernel, DiskCacheHoldsCUDALibraries) {
+  std::string dir = testing::TempDir() + "/sparsa-cuda-disk-cache";
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  CompileOptions o = cudaOptions("cached");
+  o.cudaArch = "sm_80";
+  for (int round = 0; round < 2; ++round) {
+    Compiler c;
+    ASSERT_TRUE(c.setDiskCache(dir));
+    auto k = c.compile(kSpec, o);
+    ASSERT_TRUE(k) << k.message();
+    EXPECT_EQ(c.cacheStats().diskHits, uint64_t(round));
+    EXPECT_EQ(c.cacheStats().compilations, uint64_t(1 - round));
+    EXPECT_EQ(k->info().target, "cuda");
+    EXPECT_EQ(k->info().cudaArch, "sm_80");
+    FakeDevice d;
+    Status bad = k->run(d.q, d.k, d.v, d.o, &d.lse, Params().set("W", -2));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.message().find("must be non-negative"), std::string::npos)
+        << bad.message();
+    expectNoDeviceOrNotDeviceMemory(
+        k->run(d.q, d.k, d.v, d.o, &d.lse, Params().set("W", 2)));
+  }
+  std::filesystem::remove_all(dir, ignored);
 }
 
 TEST_F(CUDAKernel, PatternThatAllowsNothing) {
