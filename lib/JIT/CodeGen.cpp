@@ -134,15 +134,13 @@ generateCUDACode(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
                                                " in the host code");
       out->paramRules = meta->paramRules;
     }
-    std::vector<runtime::cuda::QueryTilesFn> queryTiles;
-    for (const runtime::PartMetadata &p : meta->parts) {
-      std::string symbol = p.symbol + runtime::cuda::kQueryTilesSuffix;
-      queryTiles.push_back(reinterpret_cast<runtime::cuda::QueryTilesFn>(
-          (*jit)->lookupFunction(symbol)));
-      if (!queryTiles.back())
-        return Status(ErrorCode::Internal,
-                      "no grid function " + symbol + " in the host code");
-    }
+    std::string missing;
+    auto queryTiles = runtime::cuda::findQueryTiles(
+        *meta, [&](const std::string &s) { return (*jit)->lookupFunction(s); },
+        missing);
+    if (!missing.empty())
+      return Status(ErrorCode::Internal,
+                    "no grid function " + missing + " in the host code");
     out->jit = std::move(*jit);
     out->cuda = std::make_shared<runtime::cuda::Attention>(
         *meta, compiled->image, std::move(queryTiles));

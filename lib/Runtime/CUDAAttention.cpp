@@ -16,6 +16,21 @@
 using namespace sparsa::runtime;
 using namespace sparsa::runtime::cuda;
 
+std::vector<QueryTilesFn> sparsa::runtime::cuda::findQueryTiles(
+    const AttentionMetadata &meta,
+    const std::function<void *(const std::string &)> &lookup,
+    std::string &missing) {
+  std::vector<QueryTilesFn> fns;
+  missing.clear();
+  for (const PartMetadata &part : meta.parts) {
+    std::string symbol = part.symbol + kQueryTilesSuffix;
+    fns.push_back(reinterpret_cast<QueryTilesFn>(lookup(symbol)));
+    if (!fns.back() && missing.empty())
+      missing = symbol;
+  }
+  return fns;
+}
+
 Attention::Attention(AttentionMetadata meta, std::string image,
                      std::vector<QueryTilesFn> queryTiles)
     : meta(std::move(meta)), image(std::move(image)),

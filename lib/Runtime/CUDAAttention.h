@@ -23,6 +23,7 @@
 #include "lib/Runtime/KernelMetadata.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -45,6 +46,14 @@ struct Problem {
   std::vector<int64_t> params;
   CUstream stream = nullptr; // null: the legacy default stream
 };
+
+/// Each part's KERNEL_query_tiles as `lookup` (symbol -> address, null
+/// when absent) finds it, in part order; `missing` names the first symbol
+/// not found ("" when all are).
+std::vector<QueryTilesFn>
+findQueryTiles(const AttentionMetadata &meta,
+               const std::function<void *(const std::string &)> &lookup,
+               std::string &missing);
 
 class Attention {
 public:

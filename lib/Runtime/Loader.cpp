@@ -166,34 +166,33 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
       return notFound("'" + path + "' lacks the CUDA image (symbols " +
                       runtime::kCUDAImageSymbol + " and " +
                       runtime::kCUDAImageSizeSymbol + ")");
-    std::vector<runtime::cuda::QueryTilesFn> queryTiles;
-    for (const runtime::PartMetadata &part : meta.parts) {
-      std::string symbol = part.symbol + runtime::cuda::kQueryTilesSuffix;
-      queryTiles.push_back(reinterpret_cast<runtime::cuda::QueryTilesFn>(
-          dlsym(h, symbol.c_str())));
-      if (!queryTiles.back())
-        return notFound("'" + path + "' lacks the grid function " + symbol);
-    }
+    std::string missing;
+    auto queryTiles = runtime::cuda::findQueryTiles(
+        meta, [&](const std::string &s) { return dlsym(h, s.c_str()); },
+        missing);
+    if (!missing.empty())
+      return notFound("'" + path + "' lacks the grid function " + missing);
     impl->cuda = std::make_shared<runtime::cuda::Attention>(
         meta, std::string(bytes, *size), std::move(queryTiles));
   }
-  for (const runtime::PartMetadata &part : meta.parts) {
-    if (impl->cuda)
-      break; // the image holds the parts
-    runtime::CompiledKernel k;
-    k.entry =
-        reinterpret_cast<runtime::KernelFn>(dlsym(h, part.symbol.c_str()));
-    std::string count = part.symbol + runtime::kWorkItemsSuffix;
-    k.workItems =
-        reinterpret_cast<runtime::WorkItemsFn>(dlsym(h, count.c_str()));
-    if (!k.entry || !k.workItems)
-      return notFound("'" + path + "' lacks entry point " + part.symbol +
-                      " or " + count);
-    k.headDim = part.headDim;
-    k.numParams = static_cast<int64_t>(part.params.size());
-    k.coversAllQueries = part.coversAllQueries;
-    impl->parts.push_back(k);
-  }
+  // CPU parts: entry points and work-item counters (a CUDA image holds
+  // its parts).
+  if (!impl->cuda)
+    for (const runtime::PartMetadata &part : meta.parts) {
+      runtime::CompiledKernel k;
+      k.entry =
+          reinterpret_cast<runtime::KernelFn>(dlsym(h, part.symbol.c_str()));
+      std::string count = part.symbol + runtime::kWorkItemsSuffix;
+      k.workItems =
+          reinterpret_cast<runtime::WorkItemsFn>(dlsym(h, count.c_str()));
+      if (!k.entry || !k.workItems)
+        return notFound("'" + path + "' lacks entry point " + part.symbol +
+                        " or " + count);
+      k.headDim = part.headDim;
+      k.numParams = static_cast<int64_t>(part.params.size());
+      k.coversAllQueries = part.coversAllQueries;
+      impl->parts.push_back(k);
+    }
   if (!meta.paramCheck.empty()) {
     impl->paramCheck = reinterpret_cast<runtime::ParamCheckFn>(
         dlsym(h, meta.paramCheck.c_str()));

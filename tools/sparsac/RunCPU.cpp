@@ -43,29 +43,56 @@ static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
 
-RunFlags sparsa::sparsac::runFlags() {
-  return {check, batch, kvHeads, threads};
+int sparsa::sparsac::prepareRun(ModuleOp module, RunSetup &out) {
+  func::FuncOp fn = getPatternFunc(module);
+  if (!fn)
+    return internalError("no pattern function");
+  out.name = fn.getSymName().str();
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto n = fn.getArgAttrOfType<StringAttr>(i, "mask.param");
+    out.paramNames.push_back(n ? n.str() : "argument " + std::to_string(i));
+  }
+  auto shape = getConcreteShape(fn, "--run", kMaxSeqLen);
+  if (!shape)
+    return userError(llvm::toString(shape.takeError()));
+  out.shape = std::move(*shape);
+  auto tiles = getTileOptions();
+  if (!tiles)
+    return userError(llvm::toString(tiles.takeError()));
+  out.tiles = *tiles;
+  out.batch = batch;
+  out.check = check;
+  out.threads = threads;
+  if (batch < 1)
+    return userError("--batch must be positive, got " + llvm::Twine(batch));
+  out.heads = out.shape.numHeads;
+  out.kvHeads = kvHeads ? kvHeads : out.heads;
+  if (out.kvHeads < 1 || out.heads % out.kvHeads != 0)
+    return userError("--heads " + llvm::Twine(out.heads) +
+                     " must be a multiple of --kv-heads " +
+                     llvm::Twine(out.kvHeads));
+  if (check &&
+      std::max(out.shape.numQueries, out.shape.numKeys) > kMaxDenseSeqLen)
+    return userError("--check compares with an O(N^2) reference: --seq-len "
+                     "must be at most " +
+                     llvm::Twine(kMaxDenseSeqLen));
+  return kExitOk;
 }
 
 /// The kernels' own check of the lengths and runtime parameter values
 /// (sparsa-build-param-check), the one libsparsa runs: "" when they pass.
 static std::string checkRuntimeValues(cpu::JITModule &jit,
-                                      const std::string &name, func::FuncOp fn,
-                                      const ConcreteShape &shape) {
-  std::vector<std::string> rules, names;
+                                      const RunSetup &run) {
+  std::vector<std::string> rules;
   for (const runtime::AttentionMetadata &a : jit.attentions())
-    if (a.name == name)
+    if (a.name == run.name)
       rules = a.paramRules;
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    auto n = fn.getArgAttrOfType<StringAttr>(i, "mask.param");
-    names.push_back(n ? n.str() : "argument " + std::to_string(i));
-  }
   runtime::AttentionProblem p;
-  p.seqQ = shape.numQueries;
-  p.seqK = shape.numKeys;
-  p.params.assign(shape.args.begin(), shape.args.end());
-  std::string error =
-      runtime::checkParameters(jit.lookupParamCheck(name), rules, names, p);
+  p.seqQ = run.shape.numQueries;
+  p.seqK = run.shape.numKeys;
+  p.params.assign(run.shape.args.begin(), run.shape.args.end());
+  std::string error = runtime::checkParameters(jit.lookupParamCheck(run.name),
+                                               rules, run.paramNames, p);
   return error.empty() ? "" : "runtime values rejected: " + error;
 }
 
@@ -106,26 +133,13 @@ static int checkRunMemory(int64_t heads, int64_t kv, int64_t nq, int64_t nk,
 }
 
 int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
-  func::FuncOp fn = getPatternFunc(module);
-  if (!fn)
-    return internalError("no pattern function");
-  std::string name = fn.getSymName().str();
-  auto shape = getConcreteShape(fn, "--run", kMaxSeqLen);
-  if (!shape)
-    return userError(llvm::toString(shape.takeError()));
-  auto tiles = getTileOptions();
-  if (!tiles)
-    return userError(llvm::toString(tiles.takeError()));
-  if (batch < 1)
-    return userError("--batch must be positive, got " + llvm::Twine(batch));
-  int64_t heads = shape->numHeads, kv = kvHeads ? kvHeads : heads;
-  if (kv < 1 || heads % kv != 0)
-    return userError("--heads " + llvm::Twine(heads) +
-                     " must be a multiple of --kv-heads " + llvm::Twine(kv));
-  if (check && std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
-    return userError("--check compares with an O(N^2) reference: --seq-len "
-                     "must be at most " +
-                     llvm::Twine(kMaxDenseSeqLen));
+  RunSetup run;
+  if (int rc = prepareRun(module, run))
+    return rc;
+  const std::string &name = run.name;
+  const ConcreteShape *shape = &run.shape;
+  const TileOptions *tiles = &run.tiles;
+  int64_t heads = run.heads, kv = run.kvHeads;
   if (threads > runtime::kMaxThreads)
     return userError("--run-threads " + llvm::Twine(threads.getValue()) +
                      " exceeds the maximum of " +
@@ -145,9 +159,7 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   auto parts = (*jit)->lookupAttention(name);
   if (!parts)
     return internalError(llvm::toString(parts.takeError()));
-  if (std::string error =
-          checkRuntimeValues(**jit, name, getPatternFunc(*original), *shape);
-      !error.empty())
+  if (std::string error = checkRuntimeValues(**jit, run); !error.empty())
     return userError(error);
 
   const int64_t nq = shape->numQueries, nk = shape->numKeys, d = tiles->headDim;

@@ -103,34 +103,12 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
                            "its driver (compile with --emit=so to run "
                            "elsewhere)");
   const Driver &d = *dp;
-  RunFlags flags = runFlags();
-  func::FuncOp fn = getPatternFunc(module);
-  if (!fn)
-    return internalError("no pattern function");
-  std::string name = fn.getSymName().str();
-  auto shape = getConcreteShape(fn, "--run", kMaxSeqLen);
-  if (!shape)
-    return userError(llvm::toString(shape.takeError()));
-  auto tiles = getTileOptions();
-  if (!tiles)
-    return userError(llvm::toString(tiles.takeError()));
-  const int64_t B = flags.batch, H = shape->numHeads,
-                KV = flags.kvHeads ? flags.kvHeads : H;
-  if (B < 1)
-    return userError("--batch must be positive, got " + llvm::Twine(B));
-  if (KV < 1 || H % KV != 0)
-    return userError("--heads " + llvm::Twine(H) +
-                     " must be a multiple of --kv-heads " + llvm::Twine(KV));
-  if (flags.check &&
-      std::max(shape->numQueries, shape->numKeys) > kMaxDenseSeqLen)
-    return userError("--check compares with an O(N^2) reference: --seq-len "
-                     "must be at most " +
-                     llvm::Twine(kMaxDenseSeqLen));
-  std::vector<std::string> paramNames;
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    auto n = fn.getArgAttrOfType<StringAttr>(i, "mask.param");
-    paramNames.push_back(n ? n.str() : "argument " + std::to_string(i));
-  }
+  RunSetup run;
+  if (int rc = prepareRun(module, run))
+    return rc;
+  const std::string &name = run.name;
+  const ConcreteShape *shape = &run.shape;
+  const int64_t B = run.batch, H = run.heads, KV = run.kvHeads;
   OwningOpRef<ModuleOp> original = module.clone();
 
   // Device 0's primary context, current for the whole run.
@@ -173,7 +151,8 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
       meta->paramCheck.empty() ? nullptr
                                : reinterpret_cast<runtime::ParamCheckFn>(
                                      (*host)->lookupFunction(meta->paramCheck));
-  const int64_t nq = shape->numQueries, nk = shape->numKeys, D = tiles->headDim;
+  const int64_t nq = shape->numQueries, nk = shape->numKeys,
+                D = run.tiles.headDim;
   runtime::AttentionProblem ref;
   ref.batch = B;
   ref.headsQ = H;
@@ -183,7 +162,7 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   ref.headDim = D;
   ref.params.assign(shape->args.begin(), shape->args.end());
   if (std::string error = runtime::checkParameters(paramCheck, meta->paramRules,
-                                                   paramNames, ref);
+                                                   run.paramNames, ref);
       !error.empty())
     return userError("runtime values rejected: " + error);
 
@@ -211,10 +190,12 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
   if (!error.empty())
     return userError(error);
 
-  std::vector<QueryTilesFn> queryTiles;
-  for (const runtime::PartMetadata &part : meta->parts)
-    queryTiles.push_back(reinterpret_cast<QueryTilesFn>(
-        (*host)->lookupFunction(part.symbol + kQueryTilesSuffix)));
+  std::string missing;
+  auto queryTiles = findQueryTiles(
+      *meta, [&](const std::string &s) { return (*host)->lookupFunction(s); },
+      missing);
+  if (!missing.empty())
+    return internalError("no grid function " + missing + " in the host code");
   Attention attention(*meta, compiled->image, std::move(queryTiles));
   Problem p;
   p.batch = B;
@@ -254,7 +235,7 @@ int sparsa::sparsac::runCUDA(ModuleOp module, llvm::raw_ostream &os,
      << (meta->imageFormat == "bin" ? "cubin" : "ptx") << "\n";
   os << "parts: " << meta->parts.size() << "\n";
   os << "time_ms: " << llvm::format("%.3f", ms) << "\n";
-  if (!flags.check)
+  if (!run.check)
     return kExitOk;
   // The timed runs overwrote the outputs with the same values.
   if (CUresult r = d.memcpyDtoH(o16.data(), dout, o16.size() * 2);

@@ -18,6 +18,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace sparsa::sparsac {
 
@@ -61,14 +63,6 @@ llvm::Expected<ConcreteShape>
 getConcreteShape(mlir::func::FuncOp fn, llvm::StringRef command,
                  int64_t maxSeqLen = kMaxDenseSeqLen);
 
-/// The flags of --run (--check, --batch, --kv-heads, --run-threads).
-struct RunFlags {
-  bool check = false;
-  int64_t batch = 1, kvHeads = 0;
-  unsigned threads = 0;
-};
-RunFlags runFlags();
-
 /// Tile sizes and head dimension (--block BQ,BK and --head-dim D).
 struct TileOptions {
   int64_t blockQ = 64, blockK = 64, headDim = 128;
@@ -76,6 +70,24 @@ struct TileOptions {
   bool blockGiven = false;
 };
 llvm::Expected<TileOptions> getTileOptions();
+
+/// What --run needs, for every target: the pattern's name and runtime
+/// parameter names, its concrete shape, the tiles, and the --run flags
+/// (--batch, --kv-heads defaulting to the heads, --check, --run-threads).
+struct RunSetup {
+  std::string name;
+  std::vector<std::string> paramNames;
+  ConcreteShape shape;
+  TileOptions tiles;
+  int64_t batch = 1, heads = 1, kvHeads = 1;
+  bool check = false;
+  unsigned threads = 0;
+};
+
+/// Reads and checks what every --run checks (a positive batch, heads a
+/// multiple of the key/value heads, --check within the dense reference's
+/// length) for the pattern of `module`. Returns an ExitCode.
+int prepareRun(mlir::ModuleOp module, RunSetup &out);
 
 // The stages. Each returns an ExitCode.
 int emitMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
