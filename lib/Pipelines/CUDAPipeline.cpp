@@ -51,13 +51,9 @@
 
 using namespace mlir;
 
-void sparsa::buildCUDAGPUStage(OpPassManager &pm,
-                               const CUDAPipelineOptions &options) {
-  sattn::ConvertSAttnToGPUOptions gpuOptions;
-  gpuOptions.elementType = options.elementType;
-  gpuOptions.rowsPerWarp = options.rowsPerWarp;
-  gpuOptions.chip = options.chip;
-  pm.addPass(sattn::createConvertSAttnToGPU(gpuOptions));
+void sparsa::buildCUDAGPUStage(OpPassManager &pm, const CUDAPipelineOptions &) {
+  // Every choice is in the kernels' #sattn.cuda_config (select-tiling).
+  pm.addPass(sattn::createConvertSAttnToGPU());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -132,6 +128,8 @@ void sparsa::buildCUDAPipeline(OpPassManager &pm,
     MaskToSAttnOptions front = options.frontStage("cuda");
     front.paramCheck = true;
     front.chip = options.chip;
+    front.elementType = options.elementType;
+    front.rowsPerWarp = options.rowsPerWarp;
     buildMaskToSAttnStage(pm, front);
     if (stop == "sattn")
       return;

@@ -34,11 +34,13 @@ struct CUDAPipelineOptions : public MaskFrontOptions<CUDAPipelineOptions> {
       llvm::cl::init("binary")};
   Option<std::string> elementType{
       *this, "element-type",
-      llvm::cl::desc("Element type of Q, K, V, O: bf16 or f16"),
+      llvm::cl::desc("Element type of Q, K, V, O: bf16 or f16 (from-mask; "
+                     "sattn input carries it in #sattn.cuda_config)"),
       llvm::cl::init("bf16")};
   Option<int64_t> rowsPerWarp{
       *this, "rows-per-warp",
-      llvm::cl::desc("Query rows per warp, 16 or 32 (0: by head_dim)"),
+      llvm::cl::desc("Query rows per warp, 16 or 32 (0: by head_dim; "
+                     "from-mask)"),
       llvm::cl::init(0)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("GPU architecture (sm_80, sm_90)"),

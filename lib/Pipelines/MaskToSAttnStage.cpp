@@ -22,6 +22,8 @@ void sparsa::buildMaskToSAttnStage(OpPassManager &pm,
   tiling.vectorWidth = options.vectorWidth;
   tiling.headDim = options.headDim;
   tiling.chip = options.chip;
+  tiling.elementType = options.elementType;
+  tiling.rowsPerWarp = options.rowsPerWarp;
   pm.addPass(createSelectTiling(tiling));
   ConvertMaskToSAttnOptions convert;
   convert.headDim = options.headDim;

@@ -27,6 +27,10 @@ struct MaskToSAttnOptions {
   bool dense = false;
   /// cuda: the GPU architecture (the default tiles fit its shared memory).
   std::string chip = "sm_90";
+  /// cuda: element type of Q, K, V, O (bf16 or f16) and query rows per
+  /// warp (0: the policy's choice).
+  std::string elementType = "bf16";
+  int64_t rowsPerWarp = 0;
   /// Add NAME_check_params for patterns with runtime parameters
   /// (sparsa-build-param-check), built before the mask algebra runs.
   bool paramCheck = false;

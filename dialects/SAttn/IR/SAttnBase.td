@@ -53,21 +53,76 @@ def SAttn_TileClass : I32EnumAttr<"TileClass", "class of a key tile", [
 
 def SAttn_TileClassAttr : EnumAttr<SAttn_Dialect, SAttn_TileClass, "class">;
 
+def SAttn_MmaKind : I32EnumAttr<"MmaKind",
+    "tensor-core instructions a CUDA kernel computes its tiles with", [
+    I32EnumAttrCase<"mma_sync", 0>
+  ]> {
+  let cppNamespace = "::sparsa::sattn";
+  let genSpecializedAttr = 0;
+}
+
+def SAttn_CudaConfigAttr : AttrDef<SAttn_Dialect, "CudaConfig"> {
+  let mnemonic = "cuda_config";
+  let summary = "How a CUDA kernel is built: the policy's choices for a GPU";
+  let description = [{
+    Everything the CUDA lowering needs beyond the tile sizes, decided by
+    `sparsa-select-tiling target=cuda` and only read by
+    `convert-sattn-to-gpu`:
+
+    * `chip`: the architecture (`sm_80`, `sm_90`, ...); its shared memory
+      bounds the tiles.
+    * `mma`: the tensor-core instructions (`mma_sync`: ldmatrix fragments,
+      mma.sync m16n8k16, cp.async copies).
+    * `element_type`: Q, K, V and O elements, bf16 or f16 (fp32
+      accumulation).
+    * `rows_per_warp`: query rows each warp owns, 16 or 32 (two MMA row
+      tiles share every K / V fragment read).
+    * `stages`: shared-memory slots per K and V tile ring.
+    * `q_in_registers`: the Q tile's A fragments stay in registers for the
+      whole row; otherwise they are reread from shared memory per key tile
+      (two row tiles of a large head dim would spill).
+
+    ```mlir
+    #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+                       rows_per_warp = 16, stages = 2, q_in_registers = true>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"chip">:$chip,
+                        EnumParameter<SAttn_MmaKind>:$mma,
+                        "mlir::Type":$element_type,
+                        "int64_t":$rows_per_warp,
+                        "int64_t":$stages,
+                        "bool":$q_in_registers);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+// Printed in full (`#sattn.cuda_config<...>`) inside a tiling.
+def SAttn_OptionalCudaConfig
+    : OptionalParameter<"CudaConfigAttr", "the GPU policy of a cuda tiling"> {
+  let printer = "$_printer.printAttribute($_self)";
+}
+
 def SAttn_TilingAttr : AttrDef<SAttn_Dialect, "Tiling"> {
   let mnemonic = "tiling";
   let summary = "Tile sizes and vector width chosen for a target";
   let description = [{
     `block_q` queries by `block_k` keys per tile; `vector_width` f32 lanes
-    of the target's vector registers (16 for AVX-512, 8 for AVX2; the GPU
-    backend records its warp layout instead); `target` names the backend.
+    of the target's vector registers (16 for AVX-512, 8 for AVX2; 8 on the
+    GPU, the elements of one 16-byte copy); `target` names the backend.
+    A `cuda` tiling carries the rest of the GPU policy as `cuda`
+    (`#sattn.cuda_config`); a `cpu` tiling has none.
 
     ```mlir
     #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">
+    #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8,
+                  target = "cuda", cuda = #sattn.cuda_config<...>>
     ```
   }];
   let parameters = (ins "int64_t":$block_q, "int64_t":$block_k,
                         "int64_t":$vector_width,
-                        StringRefParameter<"target">:$target);
+                        StringRefParameter<"target">:$target,
+                        SAttn_OptionalCudaConfig:$cuda);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -28,7 +28,8 @@ void SAttnDialect::initialize() {
 
 LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                  int64_t blockQ, int64_t blockK,
-                                 int64_t vectorWidth, StringRef target) {
+                                 int64_t vectorWidth, StringRef target,
+                                 CudaConfigAttr cuda) {
   if (blockQ < 1 || blockK < 1)
     return emitError() << "tile sizes must be positive, got " << blockQ << "x"
                        << blockK;
@@ -37,6 +38,28 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (target != "cpu" && target != "cuda")
     return emitError() << "unknown target '" << target
                        << "', expected 'cpu' or 'cuda'";
+  if (cuda && target != "cuda")
+    return emitError() << "only a 'cuda' tiling has a cuda config";
+  return success();
+}
+
+LogicalResult
+CudaConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       StringRef chip, MmaKind, Type elementType,
+                       int64_t rowsPerWarp, int64_t stages, bool) {
+  StringRef number = chip;
+  unsigned value = 0;
+  if (!number.consume_front("sm_") || number.consumeInteger(10, value) ||
+      value < 80 || !(number.empty() || number == "a"))
+    return emitError() << "chip '" << chip
+                       << "' is not an sm_XX architecture of sm_80 or newer";
+  if (!elementType || !(elementType.isBF16() || elementType.isF16()))
+    return emitError() << "element type must be bf16 or f16, got "
+                       << elementType;
+  if (rowsPerWarp != 16 && rowsPerWarp != 32)
+    return emitError() << "rows per warp must be 16 or 32, got " << rowsPerWarp;
+  if (stages < 2)
+    return emitError() << "a tile ring needs at least 2 stages, got " << stages;
   return success();
 }
 

@@ -16,12 +16,23 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
     otherwise) unless `vector-width` says otherwise; tiles are 64 x 64 by
     default, small enough for a Q, K and V tile of D = 128 to stay in L2
     and large enough to amortize the online-softmax rescaling. On CUDA,
-    128 x 64 tiles (one warp per 16 query rows, 8 warps).
+    128 x 64 tiles where they fit the chip's shared memory at this head
+    dimension (else 64 x 64, else 64 x 32), and the rest of the GPU policy
+    as `#sattn.cuda_config`: the chip, `mma_sync` tensor-core code, the
+    element type, 32 query rows per warp where head_dim <= 64 (else 16), a
+    two-stage K / V ring, and the Q fragments in registers unless two row
+    tiles of a head dim above 64 would spill them.
 
     ```mlir
     func.func @causal() -> !mask.mask attributes {
         sattn.tiling = #sattn.tiling<block_q = 64, block_k = 64,
                                      vector_width = 16, target = "cpu">}
+    func.func @causal() -> !mask.mask attributes {
+        sattn.tiling = #sattn.tiling<block_q = 128, block_k = 64,
+            vector_width = 8, target = "cuda",
+            cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync,
+                element_type = bf16, rows_per_warp = 16, stages = 2,
+                q_in_registers = true>>}
     ```
   }];
   let options = [
@@ -37,7 +48,13 @@ def SelectTiling : Pass<"sparsa-select-tiling", "mlir::ModuleOp"> {
            "Head dimension (cuda: the default tiles must fit shared memory)">,
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
            "cuda: the GPU architecture, whose shared memory bounds the "
-           "default tiles">
+           "default tiles">,
+    Option<"elementType", "element-type", "std::string",
+           /*default=*/"\"bf16\"",
+           "cuda: element type of Q, K, V and O, bf16 or f16">,
+    Option<"rowsPerWarp", "rows-per-warp", "int64_t", /*default=*/"0",
+           "cuda: query rows per warp, 16 or 32 (0: 32 where head_dim <= 64 "
+           "and block_q allows it)">
   ];
   let dependentDialects = ["::sparsa::sattn::SAttnDialect"];
 }

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace sparsa {
@@ -21,6 +22,7 @@ namespace sparsa {
 } // namespace sparsa
 
 using namespace mlir;
+namespace sattn = sparsa::sattn;
 
 /// f32 lanes of the host's widest usable vector registers.
 static int64_t hostVectorWidth() {
@@ -63,8 +65,15 @@ struct SelectTilingPass
     int64_t bq = blockQ ? blockQ : defaultQ;
     int64_t bk = blockK ? blockK : defaultK;
     int64_t vw = vectorWidth ? vectorWidth : (cpu ? hostVectorWidth() : 8);
+    sattn::CudaConfigAttr cuda;
+    if (!cpu) {
+      FailureOr<sattn::CudaConfigAttr> config = cudaConfig(bq);
+      if (failed(config))
+        return signalPassFailure();
+      cuda = *config;
+    }
     auto tiling =
-        sparsa::sattn::TilingAttr::get(&getContext(), bq, bk, vw, target);
+        sattn::TilingAttr::get(&getContext(), bq, bk, vw, target, cuda);
     getOperation().walk([&](func::FuncOp fn) {
       if (fn.getNumResults() != 1 ||
           !isa<sparsa::mask::MaskType>(fn.getResultTypes()[0]))
@@ -74,5 +83,33 @@ struct SelectTilingPass
     });
   }
   static constexpr llvm::StringLiteral kTilingAttrName = "sattn.tiling";
+
+  /// The GPU policy for query tiles of `blockQ` rows: mma.sync code, 32
+  /// rows per warp where the head dim is small enough for two row tiles'
+  /// accumulators, a two-stage K / V ring, and Q kept in registers unless
+  /// two row tiles of a head dim above 64 would spill it.
+  FailureOr<sattn::CudaConfigAttr> cudaConfig(int64_t blockQ) {
+    MLIRContext *ctx = &getContext();
+    Type element;
+    if (elementType == "bf16")
+      element = BFloat16Type::get(ctx);
+    else if (elementType == "f16")
+      element = Float16Type::get(ctx);
+    else
+      return getOperation().emitError()
+             << "element type '" << std::string(elementType)
+             << "' is not supported, expected bf16 or f16";
+    int64_t rows = rowsPerWarp
+                       ? int64_t(rowsPerWarp)
+                       : sattn::cuda::defaultRowsPerWarp(blockQ, headDim);
+    bool qInRegisters = rows == 16 || headDim <= 64;
+    auto emitError = [&] { return getOperation().emitError(); };
+    if (failed(sattn::CudaConfigAttr::verify(emitError, chip,
+                                             sattn::MmaKind::mma_sync, element,
+                                             rows, 2, qInRegisters)))
+      return failure();
+    return sattn::CudaConfigAttr::get(ctx, chip, sattn::MmaKind::mma_sync,
+                                      element, rows, 2, qInRegisters);
+  }
 };
 } // namespace

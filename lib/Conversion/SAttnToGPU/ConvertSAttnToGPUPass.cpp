@@ -34,23 +34,12 @@ struct ConvertSAttnToGPUPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = &getContext();
-    Type element;
-    if (elementType == "bf16")
-      element = BFloat16Type::get(ctx);
-    else if (elementType == "f16")
-      element = Float16Type::get(ctx);
-    else {
-      module.emitError("element type '")
-          << elementType << "' is not supported, expected bf16 or f16";
-      return signalPassFailure();
-    }
     bool ok = true;
     SmallVector<std::pair<KernelOp, cuda::Geometry>> kernels;
     module.walk([&](KernelOp kernel) {
       if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-gpu")))
         ok = false;
-      FailureOr<cuda::Geometry> g =
-          cuda::computeGeometry(kernel, element, rowsPerWarp, chip);
+      FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel);
       if (failed(g))
         ok = false;
       else

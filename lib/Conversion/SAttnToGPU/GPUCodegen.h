@@ -36,6 +36,9 @@ struct Geometry {
   /// shared memory feeds two MMAs (half the shared-memory traffic per
   /// FLOP) at the cost of twice the accumulator registers.
   int64_t mTiles = 1;
+  /// The Q tile's A fragments stay in registers (else reread from shared
+  /// memory per key tile).
+  bool qInRegisters = true;
   int64_t warps = 0, threads = 0;
   int64_t rowsPerWarp() const { return 16 * mTiles; }
   mlir::Type elementType; // bf16 or f16
@@ -58,13 +61,10 @@ struct Geometry {
   bool identityKeys() const;
 };
 
-/// Reads `#sattn.tiling` and `head_dim`; emits a diagnostic on the kernel
-/// when they cannot be lowered.
-/// The tiles must fit the shared memory of `chip`.
-mlir::FailureOr<Geometry> computeGeometry(KernelOp kernel,
-                                          mlir::Type elementType,
-                                          int64_t rowsPerWarp,
-                                          const std::string &chip);
+/// Reads `#sattn.tiling`, its `#sattn.cuda_config` and `head_dim`; emits
+/// a diagnostic on the kernel when they cannot be lowered (the tiles must
+/// fit the shared memory of the config's chip).
+mlir::FailureOr<Geometry> computeGeometry(KernelOp kernel);
 
 /// The shared index builder (`sattn::IndexArith`: its division names say
 /// their semantics) plus f32 / i32 scalars and warp shuffles.

@@ -49,9 +49,7 @@ MemRefType Geometry::tileType(MLIRContext *ctx, int64_t rows) const {
                          workgroup);
 }
 
-FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
-                                          int64_t rowsPerWarp,
-                                          const std::string &chip) {
+FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel) {
   TilingAttr tiling = kernel.getTilingAttr();
   if (!tiling)
     return kernel.emitOpError("has no #sattn.tiling; run "
@@ -59,17 +57,26 @@ FailureOr<Geometry> cuda::computeGeometry(KernelOp kernel, Type elementType,
   if (tiling.getTarget() != "cuda")
     return kernel.emitOpError("is tiled for target '")
            << tiling.getTarget() << "', expected 'cuda'";
+  CudaConfigAttr config = tiling.getCuda();
+  if (!config)
+    return kernel.emitOpError("has a cuda tiling without a "
+                              "#sattn.cuda_config; run sparsa-select-tiling "
+                              "with target=cuda first");
+  if (config.getStages() != 2)
+    return kernel.emitOpError("asks for ")
+           << config.getStages()
+           << " stages; the mma_sync kernels have a two-stage K / V ring";
   Geometry g;
   g.blockQ = tiling.getBlockQ();
   g.blockK = tiling.getBlockK();
   g.headDim = kernel.getHeadDim();
-  g.elementType = elementType;
-  if (std::string why =
-          checkTileShape(g.blockQ, g.blockK, g.headDim, rowsPerWarp, chip);
+  g.elementType = config.getElementType();
+  const int64_t rowsPerWarp = config.getRowsPerWarp();
+  if (std::string why = checkTileShape(g.blockQ, g.blockK, g.headDim,
+                                       rowsPerWarp, config.getChip().str());
       !why.empty())
     return kernel.emitOpError(why);
-  if (rowsPerWarp == 0)
-    rowsPerWarp = defaultRowsPerWarp(g.blockQ, g.headDim);
+  g.qInRegisters = config.getQInRegisters();
   g.mTiles = rowsPerWarp / 16;
   g.warps = g.blockQ / rowsPerWarp;
   g.threads = 32 * g.warps;
@@ -259,9 +266,9 @@ stageQueryTile(Emitter &e, const Geometry &g, KernelValues &v, Value qt,
     Value fragRow =
         e.add(warpRow, e.add(e.c(16 * mt), e.remUnsigned(v.lane, e.c(16))));
     v.qFragRows.push_back(fragRow);
-    // Two row tiles of D > 64 keep Q in shared memory: its fragments would
-    // take 64 more registers and spill.
-    if (g.mTiles == 1 || g.headDim <= 64) {
+    // #sattn.cuda_config's q_in_registers: false rereads the fragments
+    // per key tile (two row tiles of D > 64 would spill 64 more registers).
+    if (g.qInRegisters) {
       v.qFrags.emplace_back();
       for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
         v.qFrags.back().push_back(loadMatrixX4(

@@ -9,9 +9,12 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
   let summary = "Lower expanded sattn kernels to tensor-core GPU kernels";
   let description = [{
     Replaces every `sattn.kernel` (after `sattn-expand-ranges`) by a
-    `gpu.func` kernel in the module's `gpu.module @sparsa_kernels`. One
-    thread block computes one (query tile, head, batch) = (blockIdx.x, .y,
-    .z); each warp owns 16 query rows, so a block has `block_q / 16` warps.
+    `gpu.func` kernel in the module's `gpu.module @sparsa_kernels`, built
+    as its tiling's `#sattn.cuda_config` says (the pass has no options of
+    its own: sparsa-select-tiling decides). One thread block computes one
+    (query tile, head, batch) = (blockIdx.x, .y, .z); each warp owns
+    `rows_per_warp` query rows, so a block has `block_q / rows_per_warp`
+    warps.
     The query tile is staged through shared memory with `cp.async`
     (`nvgpu.device_async_copy`) and kept in registers as `ldmatrix`
     fragments; every `sattn.visit` of the schedule becomes inline code that
@@ -27,7 +30,10 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
     ```mlir
     // before
     sattn.kernel @causal_part0 attributes {tiling = #sattn.tiling<block_q = 128,
-        block_k = 64, vector_width = 8, target = "cuda">, head_dim = 128 : i64,
+        block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync,
+          element_type = bf16, rows_per_warp = 16, stages = 2,
+          q_in_registers = true>>, head_dim = 128 : i64,
         num_params = 0 : i64, param_names = []} { ... } predicate { ... }
     // after
     gpu.module @sparsa_kernels {
@@ -37,14 +43,6 @@ def ConvertSAttnToGPU : Pass<"convert-sattn-to-gpu", "mlir::ModuleOp"> {
     func.func @causal_part0_query_tiles(%args: memref<1xi64>) -> i64
     ```
   }];
-  let options = [
-    Option<"elementType", "element-type", "std::string", "\"bf16\"",
-           "element type of Q, K, V and O: bf16 or f16">,
-    Option<"chip", "chip", "std::string", "\"sm_90\"",
-           "GPU architecture: its shared memory bounds the tiles">,
-    Option<"rowsPerWarp", "rows-per-warp", "int64_t", "0",
-           "query rows per warp: 16 or 32 (0: 32 for head_dim <= 64)">
-  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
     "mlir::gpu::GPUDialect",

@@ -54,7 +54,9 @@
 // CHECK: arith.select %[[NOOLD]], %[[NEW]], %[[MIX]] : f32
 // CHECK-NOT: sattn.
 sattn.kernel @causal attributes {
-    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 32, stages = 2, q_in_registers = true>>,
     head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   %c0 = arith.constant 0 : index
@@ -93,7 +95,9 @@ sattn.attention @causal_attn parts [@causal]
 // CHECK: arith.floordivsi
 // CHECK: nvgpu.device_async_copy
 sattn.kernel @swa attributes {
-    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     query_map = #sattn.token_map<residue, period = 4>,
     key_map = #sattn.token_map<residue, period = 4>,
     head_dim = 128 : i64, num_params = 1 : i64, param_names = ["W"]} {

@@ -28,7 +28,9 @@ sattn.kernel @cpu attributes {
 
 // expected-error @below {{block_q 40 must be a multiple of 16 in [16, 256] for cuda}}
 sattn.kernel @bq attributes {
-    tiling = #sattn.tiling<block_q = 40, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 40, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
@@ -42,7 +44,9 @@ sattn.kernel @bq attributes {
 
 // expected-error @below {{block_k 8 must be a multiple of 16 in [16, 128] for cuda}}
 sattn.kernel @bk attributes {
-    tiling = #sattn.tiling<block_q = 64, block_k = 8, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 64, block_k = 8, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 32, stages = 2, q_in_registers = true>>,
     head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
@@ -56,7 +60,9 @@ sattn.kernel @bk attributes {
 
 // expected-error @below {{head_dim 72 must be a multiple of 16 in [16, 256] for cuda}}
 sattn.kernel @hd attributes {
-    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     head_dim = 72 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
@@ -70,7 +76,9 @@ sattn.kernel @hd attributes {
 
 // expected-error @below {{block_k * head_dim / 8 = 256 must be a multiple of the 512 threads of a block}}
 sattn.kernel @threads attributes {
-    tiling = #sattn.tiling<block_q = 256, block_k = 16, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 256, block_k = 16, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     head_dim = 128 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
@@ -84,7 +92,9 @@ sattn.kernel @threads attributes {
 
 // expected-error @below {{needs 405504 bytes of shared memory, more than the 232448 a block of sm_90 has}}
 sattn.kernel @smem attributes {
-    tiling = #sattn.tiling<block_q = 256, block_k = 128, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 256, block_k = 128, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     head_dim = 256 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
@@ -97,12 +107,62 @@ sattn.kernel @smem attributes {
 // -----
 
 sattn.kernel @unexpanded attributes {
-    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 32, stages = 2, q_in_registers = true>>,
     head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   %c0 = arith.constant 0 : index
   // expected-error @below {{must be expanded by sattn-expand-ranges before convert-sattn-to-gpu}}
   sattn.range %c0 to %qt full
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+// expected-error @below {{has a cuda tiling without a #sattn.cuda_config; run sparsa-select-tiling with target=cuda first}}
+sattn.kernel @noconfig attributes {
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda">,
+    head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+// expected-error @below {{asks for 3 stages; the mma_sync kernels have a two-stage K / V ring}}
+sattn.kernel @stages attributes {
+    tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 3, q_in_registers = true>>,
+    head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+// The config's chip bounds the tiles: 128 x 64 at D = 256 needs 198 KiB,
+// more than an sm_86 block may have.
+// expected-error @below {{sm_86}}
+sattn.kernel @chip attributes {
+    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_86", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
+    head_dim = 256 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
   sattn.yield
 } predicate {
 ^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):

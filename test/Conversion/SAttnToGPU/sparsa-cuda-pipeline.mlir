@@ -30,7 +30,9 @@
 // PTX-SAME: ex2.approx
 // PTX-NOT: .local
 sattn.kernel @swa attributes {
-    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda">,
+    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda",
+        cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16,
+          rows_per_warp = 16, stages = 2, q_in_registers = true>>,
     head_dim = 128 : i64, num_params = 1 : i64, param_names = ["W"]} {
 ^bb0(%qt: index, %h: index, %nq: index, %nk: index, %w: index):
   %c0 = arith.constant 0 : index

@@ -289,3 +289,45 @@ func.func @outside(%a: index) {
   sattn.random_range %a to %a block %a count 1 seed 0
   return
 }
+
+// -----
+
+// expected-error @below {{only a 'cuda' tiling has a cuda config}}
+sattn.kernel @k attributes {tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 8, target = "cpu", cuda = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 2, q_in_registers = true>>, head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+
+// -----
+
+// expected-error @below {{chip 'sm_75' is not an sm_XX architecture of sm_80 or newer}}
+#config = #sattn.cuda_config<chip = "sm_75", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 2, q_in_registers = true>
+
+// -----
+
+// expected-error @below {{chip 'gfx90a' is not an sm_XX architecture of sm_80 or newer}}
+#config = #sattn.cuda_config<chip = "gfx90a", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 2, q_in_registers = true>
+
+// -----
+
+// expected-error @below {{chip 'sm_90x' is not an sm_XX architecture of sm_80 or newer}}
+#config = #sattn.cuda_config<chip = "sm_90x", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 2, q_in_registers = true>
+
+// -----
+
+// expected-error @below {{element type must be bf16 or f16, got 'f32'}}
+#config = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = f32, rows_per_warp = 16, stages = 2, q_in_registers = true>
+
+// -----
+
+// expected-error @below {{rows per warp must be 16 or 32, got 24}}
+#config = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16, rows_per_warp = 24, stages = 2, q_in_registers = true>
+
+// -----
+
+// expected-error @below {{a tile ring needs at least 2 stages, got 1}}
+#config = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 1, q_in_registers = true>

@@ -54,3 +54,19 @@ sattn.attention @both parts [@swa, @swa]
 
 // CHECK: "test.maps"() {a = #sattn.token_map<summary_gather, period = 8, count = 2>, b = #sattn.token_map<member_gather, members = [0, -1]>}
 "test.maps"() {a = #sattn.token_map<summary_gather, count = 2, period = 8>, b = #sattn.token_map<member_gather, members = [0, -1]>} : () -> ()
+
+// A cuda tiling carries the GPU policy, and it round-trips.
+// CHECK-LABEL: sattn.kernel @gpu
+// CHECK-SAME: tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda", cuda = #sattn.cuda_config<chip = "sm_80", mma = mma_sync, element_type = f16, rows_per_warp = 32, stages = 3, q_in_registers = false>>
+sattn.kernel @gpu attributes {
+    tiling = #sattn.tiling<block_q = 128, block_k = 64, vector_width = 8, target = "cuda",
+      cuda = #sattn.cuda_config<chip = "sm_80", mma = mma_sync, element_type = f16,
+                                rows_per_warp = 32, stages = 3, q_in_registers = false>>,
+    head_dim = 128 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
