@@ -1,16 +1,14 @@
 //===- GPUCodegen.h - pieces of the sattn-to-gpu lowering -------*- C++ -*-===//
 //
-// Internal interface between the files of the CUDA lowering of a
-// `sattn.kernel`: the block geometry read from `#sattn.tiling`, the values
-// the inline tile code works on, the warp-level tensor-core helpers
-// (ldmatrix fragments, mma.sync m16n8k16) and the builders of the kernel
-// entry and of one visited key tile.
+// Internal interface between the arch-neutral files of the CUDA lowering
+// of a `sattn.kernel` and its tensor-core code (Arch/MmaSync): the block
+// geometry read from `#sattn.tiling` and its `#sattn.cuda_config`, the
+// values the inline tile code works on, the accumulator-fragment layout the
+// neutral code is written against, and the builders of the kernel entry,
+// of one visited key tile and of its masking and online-softmax steps.
 //
-// Register layout (PTX mma m16n8k16): in a warp, lane = 4 g + c holds rows
-// g and g + 8 of its 16 query rows; for every 8-column block j it holds
-// columns 8 j + 2 c and 8 j + 2 c + 1. Scores, probabilities and the output
-// accumulator all use this layout, so the softmax row reductions are
-// shuffles among the 4 lanes of a quad.
+// Scores, probabilities and the output accumulator all use FragmentLayout,
+// so the softmax row reductions are shuffles among the 4 lanes of a quad.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +40,7 @@ struct Geometry {
   int64_t warps = 0, threads = 0;
   int64_t rowsPerWarp() const { return 16 * mTiles; }
   mlir::Type elementType; // bf16 or f16
+  MmaKind mma = MmaKind::mma_sync;
   TokenMapAttr queryMap, keyMap;
 
   int64_t rowStride() const { return headDim + kRowPad; }
@@ -81,18 +80,35 @@ struct Emitter : IndexArith {
   mlir::Value shuffleXor(mlir::Value x, int64_t mask);
 };
 
+/// The accumulator-fragment layout of the tensor-core tiles, which the
+/// arch-neutral code (masking, online softmax, epilogue) is written
+/// against. The mma.sync m16n8 C fragment has it, and a wgmma m64nN
+/// accumulator gives each of its four warps the same one: in a warp, lane
+/// = 4 g + c holds, for each of its `rowTiles` 16-row tiles mt, rows
+/// 16 mt + g and 16 mt + g + 8 (row slots 2 mt and 2 mt + 1), and for every
+/// 8-column block j, columns 8 j + 2 c and 8 j + 2 c + 1. A row is spread
+/// over the 4 lanes of a quad; its reductions are shuffles among them.
+struct FragmentLayout {
+  int64_t rowTiles = 1, columns = 0;
+  int64_t blocks() const { return columns / 8; }
+  int64_t rowSlots() const { return 2 * rowTiles; }
+  /// Registers of one lane.
+  int64_t size() const { return rowTiles * blocks() * 4; }
+  /// The register of row slot `slot`, column block `block`, pair element
+  /// `c` (0 or 1).
+  int64_t at(int64_t slot, int64_t block, int64_t c) const {
+    return ((slot / 2) * blocks() + block) * 4 + 2 * (slot % 2) + c;
+  }
+};
+
 /// Four 32-bit registers of an A fragment or two B fragments.
 using Frag4 = std::array<mlir::Value, 4>;
 /// Four f32 accumulators of one 16x8 C fragment.
 using Acc4 = std::array<mlir::Value, 4>;
 
-// WarpMma.cpp
-/// ldmatrix .x4 (optionally transposed) at `tile[row, col]`, as four i32.
-Frag4 loadMatrixX4(Emitter &e, const Geometry &g, mlir::Value tile,
-                   mlir::Value row, mlir::Value col, bool transpose);
-/// D = A B + C, m16n8k16, A/B of the geometry's element type.
-Acc4 mmaSync(Emitter &e, const Geometry &g, const Frag4 &a, mlir::Value b0,
-             mlir::Value b1, const Acc4 &c);
+// Emitter.cpp: element conversions.
+/// vector<2 x element type>.
+mlir::VectorType pairType(const Geometry &g);
 /// Two f32 converted to the element type and packed into one i32 (x low).
 mlir::Value packPair(Emitter &e, const Geometry &g, mlir::Value x,
                      mlir::Value y);
@@ -103,14 +119,6 @@ void storePair(Emitter &e, const Geometry &g, mlir::Value flat,
 /// Loads two adjacent elements at `flat[offset]` as f32.
 std::pair<mlir::Value, mlir::Value>
 loadPair(Emitter &e, const Geometry &g, mlir::Value flat, mlir::Value offset);
-/// 16-byte cp.async of 8 elements from `flat[offset]` to `tile[row, col]`.
-void copyAsync(Emitter &e, mlir::Value tile, mlir::Value row, mlir::Value col,
-               mlir::Value flat, mlir::Value offset);
-/// Commits the cp.async issued so far as one group (returns its token).
-mlir::Value commitGroup(Emitter &e);
-/// Waits until at most `pending` of the groups committed up to `group` are
-/// in flight.
-void waitGroups(Emitter &e, mlir::Value group, int64_t pending);
 
 /// Values shared by the kernel entry and the inline tile code.
 struct KernelValues {
@@ -121,23 +129,60 @@ struct KernelValues {
   mlir::Value keyBase, valueBase, keyStride, valueStride;
   mlir::Value shared;      // dynamic shared memory (i8)
   mlir::Value numKeyTiles; // ceil(keySpace / block_k)
+  /// Token of this lane's rows, row slot r (FragmentLayout).
+  mlir::SmallVector<mlir::Value> queryToken;
+  /// Softmax state and accumulator, private memory promoted to registers
+  /// by LLVM: rowMax/rowSum memref<row slots x f32>, acc
+  /// memref<FragmentLayout{mTiles, D}.size() x f32>.
+  mlir::Value rowMax, rowSum, acc;
+  mlir::Value scaleLog2; // scale * log2(e)
+
+  // The mma_sync kernels' state (Arch/MmaSync).
   /// memref<2 x index>: the key tile being prefetched (-1: none) and the
   /// shared-memory slot it goes to.
   mlir::Value prefetch;
   /// A fragments of Q: [mTile][D / 16], when they stay in registers;
-  /// otherwise (two row tiles of a large head dim, where they would spill)
-  /// empty, and reloaded from the Q tile at `qFragRows[mt]`, `qFragCol`.
+  /// otherwise empty, and reloaded from the Q tile at `qFragRows[mt]`,
+  /// `qFragCol`.
   mlir::SmallVector<mlir::SmallVector<Frag4>> qFrags;
   mlir::Value qTile, qFragCol;
   mlir::SmallVector<mlir::Value> qFragRows;
-  /// Token of this lane's rows, row r = 2 * mTile + i (i = 0: g, 1: g + 8).
-  mlir::SmallVector<mlir::Value> queryToken;
-  /// Softmax state and accumulator, private memory promoted to registers
-  /// by LLVM: rowMax/rowSum memref<2 mTiles x f32>, acc
-  /// memref<mTiles * (D/8) * 4 x f32>.
-  mlir::Value rowMax, rowSum, acc;
-  mlir::Value scaleLog2; // scale * log2(e)
 };
+
+/// The token of key position `k0 + offset` (and whether there is one), for
+/// offsets inside one key tile. A residue map lays every class out from a
+/// tile boundary (its stride is a multiple of block_k), so a tile holds one
+/// class: the class is found once per tile and each position costs a
+/// multiply-add instead of emitTokenAt's 64-bit divisions.
+class KeyTokens {
+public:
+  KeyTokens(Emitter &e, const Geometry &g, const KernelValues &v,
+            mlir::Value k0);
+  std::pair<mlir::Value, mlir::Value> at(mlir::Value offset);
+
+private:
+  Emitter &e;
+  const Geometry &g;
+  const KernelValues &v;
+  mlir::Value k0, cls, first; // residue: class of the tile, index of k0 in it
+};
+
+// Softmax.cpp: the arch-neutral steps of a visit, on the scores of one
+// S tile in FragmentLayout{mTiles, block_k}.
+/// Masks the raw scores: PARTIAL tiles evaluate the kernel's predicate on
+/// every score, FULL tiles only mask key positions past the sequence end or
+/// holding no token (for the identity map only on the tile holding the
+/// sequence end, behind a uniform branch).
+void maskScores(Emitter &e, KernelOp kernel, const Geometry &g,
+                const KernelValues &v, mlir::Value k0, TileClass kind,
+                llvm::SmallVectorImpl<mlir::Value> &scores);
+/// The online-softmax update: turns the masked scores into probabilities
+/// P = exp2(s * scale log2 e - m), updates the row maxima and sums, and
+/// returns the factor alpha = exp2(m_old - m_new) of every row slot, by
+/// which the accumulator is to be rescaled.
+llvm::SmallVector<mlir::Value>
+updateSoftmax(Emitter &e, const Geometry &g, const KernelValues &v,
+              llvm::SmallVectorImpl<mlir::Value> &scores);
 
 // TileBody.cpp: the code of one `sattn.visit %kt <kind>`.
 void emitVisit(Emitter &e, KernelOp kernel, const Geometry &g,

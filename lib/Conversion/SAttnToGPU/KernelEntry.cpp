@@ -2,10 +2,10 @@
 //
 // Replaces a `sattn.kernel` by a `gpu.func` kernel (ABI in
 // lib/Runtime/CUDAKernelABI.h). The block (query tile, head, batch) =
-// blockIdx (x, y, z) copies its query tile into shared memory (gathered
-// rows for query maps, rows past the end clamped), keeps it in registers as
-// ldmatrix fragments, runs the kernel's schedule with every `sattn.visit`
-// replaced by the inline tile code of TileBody.cpp, and writes
+// blockIdx (x, y, z) stages its query tile through the arch's code
+// (gathered rows for query maps, rows past the end clamped), runs the
+// kernel's schedule with every `sattn.visit` replaced by the inline tile
+// code of TileBody.cpp, and writes
 // O = acc / l (0 for rows with nothing allowed) and LSE = m + log l (-inf
 // for those rows), or merges them into the O / LSE in memory.
 // The softmax state lives in small private arrays indexed by constants only;
@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Conversion/KernelSkeleton/KernelSkeleton.h"
+#include "lib/Conversion/SAttnToGPU/Arch/MmaSync/MmaSync.h"
 #include "lib/Conversion/SAttnToGPU/GPUCodegen.h"
 #include "lib/Runtime/CUDAKernelABI.h"
 
@@ -114,8 +115,8 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
   Value zero = e.f32(0.0), minusInf = e.f32(negInf);
   Value firstOfQuad = arith::CmpIOp::create(
       e.b, e.loc, arith::CmpIPredicate::eq, v.quadCol, e.c(0));
-  for (int64_t row = 0; row < 2 * g.mTiles; ++row) {
-    const int64_t mt = row / 2, i = row % 2;
+  const FragmentLayout layout{g.mTiles, g.headDim};
+  for (int64_t row = 0; row < layout.rowSlots(); ++row) {
     Value l =
         memref::LoadOp::create(e.b, e.loc, v.rowSum, ValueRange{e.c(row)});
     l = e.fadd(l, e.shuffleXor(l, 1));
@@ -129,11 +130,10 @@ static void emitEpilogue(Emitter &e, const Geometry &g, const KernelValues &v,
     Value logL = math::LogOp::create(e.b, e.loc, l);
     Value rowLse = e.sel(any, e.fadd(e.fmul(m, e.f32(M_LN2)), logL), minusInf);
     SmallVector<Value> o;
-    for (int64_t n = 0; n < g.headDim / 8; ++n)
+    for (int64_t n = 0; n < layout.blocks(); ++n)
       for (int64_t c = 0; c < 2; ++c) {
-        Value x = memref::LoadOp::create(
-            e.b, e.loc, v.acc,
-            ValueRange{e.c(4 * (mt * g.headDim / 8 + n) + 2 * i + c)});
+        Value x = memref::LoadOp::create(e.b, e.loc, v.acc,
+                                         ValueRange{e.c(layout.at(row, n, c))});
         o.push_back(e.fmul(x, inv));
       }
     Value token = rowTokens[row].first, valid = rowTokens[row].second;
@@ -223,66 +223,39 @@ static mlir::gpu::GPUFuncOp createKernelFunction(OpBuilder &b, KernelOp kernel,
   return fn;
 }
 
-/// Copies this block's query tile into shared memory `qTile` (positions
-/// mapped to rows: clamped for identity maps, gathered otherwise) and
-/// loads the warp's Q fragments (or records where to reload them); sets
-/// the query-row values of `v` and returns each lane row's (token, valid).
+/// Stages this block's query tile through the arch (positions mapped to
+/// rows: clamped for identity maps, gathered otherwise) and sets the
+/// query-token values of `v`; returns each row slot's (token, valid).
 static SmallVector<std::pair<Value, Value>>
 stageQueryTile(Emitter &e, const Geometry &g, KernelValues &v, Value qt,
                Value qBase, Value qStride, Value query, Value qTile) {
-  OpBuilder &b = e.b;
-  Location loc = e.loc;
   Value q0 = e.mul(qt, e.c(g.blockQ));
   Value lastQuery = e.sub(v.numQueries, e.c(1));
   auto tokenAt = [&](Value pos) -> std::pair<Value, Value> {
     if (g.identityQueries())
       return {pos, e.lt(pos, v.numQueries)};
-    return emitTokenAt(b, loc, g.queryMap, pos, v.numQueries, g.blockQ);
+    return emitTokenAt(e.b, e.loc, g.queryMap, pos, v.numQueries, g.blockQ);
   };
-  const int64_t chunksPerRow = g.headDim / 8;
-  for (int64_t it = 0; it < g.blockQ * chunksPerRow / g.threads; ++it) {
-    Value chunk = e.add(v.tid, e.c(it * g.threads));
-    Value r = e.divUnsigned(chunk, e.c(chunksPerRow));
-    Value col = e.mul(e.remUnsigned(chunk, e.c(chunksPerRow)), e.c(8));
+  mmasync::stageQuery(e, g, v, qTile, query, qBase, qStride, [&](Value r) {
     Value pos = e.add(q0, r);
-    Value row;
-    if (g.identityQueries()) {
-      row = e.min(pos, lastQuery);
-    } else {
-      auto [token, valid] = tokenAt(pos);
-      row = e.sel(valid, token, e.c(0));
-    }
-    Value offset = e.add(e.add(qBase, e.mul(row, qStride)), col);
-    copyAsync(e, qTile, r, col, query, offset);
-  }
-  waitGroups(e, commitGroup(e), 0);
-  mlir::gpu::BarrierOp::create(b, loc);
+    if (g.identityQueries())
+      return e.min(pos, lastQuery);
+    auto [token, valid] = tokenAt(pos);
+    return e.sel(valid, token, e.c(0));
+  });
   Value warpRow = e.mul(v.warp, e.c(g.rowsPerWarp()));
-  Value fragCol = e.mul(e.divUnsigned(v.lane, e.c(16)), e.c(8));
-  v.qTile = qTile;
-  v.qFragCol = fragCol;
   SmallVector<std::pair<Value, Value>> rowTokens;
   for (int64_t mt = 0; mt < g.mTiles; ++mt) {
-    Value fragRow =
-        e.add(warpRow, e.add(e.c(16 * mt), e.remUnsigned(v.lane, e.c(16))));
-    v.qFragRows.push_back(fragRow);
-    // #sattn.cuda_config's q_in_registers: false rereads the fragments
-    // per key tile (two row tiles of D > 64 would spill 64 more registers).
-    if (g.qInRegisters) {
-      v.qFrags.emplace_back();
-      for (int64_t kk = 0; kk < g.headDim / 16; ++kk)
-        v.qFrags.back().push_back(loadMatrixX4(
-            e, g, qTile, fragRow, e.add(fragCol, e.c(16 * kk)), false));
-    }
-    for (int64_t i = 0; i < 2; ++i) {
-      Value r = e.add(warpRow, e.add(v.quadRow, e.c(16 * mt + 8 * i)));
+    mmasync::loadQueryFragments(e, g, v, warpRow, mt);
+    // FragmentLayout: row slot 2 mt + i is row 16 mt + g + 8 i of the warp.
+    for (int64_t slot = 2 * mt; slot < 2 * mt + 2; ++slot) {
+      Value r = e.add(warpRow, e.add(v.quadRow, e.c(8 * slot)));
       auto [token, valid] = tokenAt(e.add(q0, r));
       rowTokens.push_back({token, valid});
       v.queryToken.push_back(g.identityQueries() ? e.min(token, lastQuery)
                                                  : e.sel(valid, token, e.c(0)));
     }
   }
-
   return rowTokens;
 }
 
@@ -302,9 +275,11 @@ static void initSoftmaxState(Emitter &e, const Geometry &g, KernelValues &v,
     v.rowMax = memref::AllocaOp::create(b, loc, rows);
     v.rowSum = memref::AllocaOp::create(b, loc, rows);
     v.acc = memref::AllocaOp::create(
-        b, loc, MemRefType::get({g.mTiles * g.headDim / 8 * 4}, f32));
+        b, loc,
+        MemRefType::get({FragmentLayout{g.mTiles, g.headDim}.size()}, f32));
     v.prefetch = memref::AllocaOp::create(b, loc, MemRefType::get({2}, index));
   }
+  // Nothing prefetched yet (Arch/MmaSync's ring).
   memref::StoreOp::create(b, loc, e.c(-1), v.prefetch, ValueRange{e.c(0)});
   memref::StoreOp::create(b, loc, e.c(0), v.prefetch, ValueRange{e.c(1)});
   for (int64_t i = 0; i < 2 * g.mTiles; ++i) {
@@ -387,8 +362,7 @@ LogicalResult cuda::lowerKernel(OpBuilder &b, KernelOp kernel,
   });
 
   b.setInsertionPoint(epilogueAnchor);
-  // Let a prefetch nobody used land before the block exits.
-  waitGroups(e, commitGroup(e), 0);
+  mmasync::drainPrefetch(e);
   emitEpilogue(e, g, v, rowTokens, out, lse, oBase, args.oStride, lBase,
                args.lseStride, args.hasLse, args.merge);
   b.setInsertionPointToEnd(&entry);
