@@ -65,8 +65,12 @@ struct Constraint {
     BlockLower,
     /// k < modulus * (floordiv(q, modulus) + offset)
     BlockUpper,
-    /// key block k / modulus is one of the `count` blocks drawn for query
-    /// block q / modulus with `seed` (dialects/Mask/IR/RandomBlocks.h).
+    /// With var K: key block k / modulus is one of the `count` blocks
+    /// drawn for query block q / modulus, among the ceil(Nk / modulus) key
+    /// blocks, with `seed` (dialects/Mask/IR/RandomBlocks.h). With var Q
+    /// (the transpose, see MaskNormalForm::transposed): query block
+    /// q / modulus is one of the blocks drawn for key block k / modulus
+    /// among the ceil(Nq / modulus) query blocks.
     InRandom,
     /// the complement of InRandom
     NotInRandom,
@@ -129,6 +133,18 @@ public:
 
   /// Makes a normal form from clauses directly (layout parts, tests).
   static MaskNormalForm fromClauses(std::vector<Clause> clauses);
+
+  /// The transposed mask, with the roles of queries and keys swapped:
+  /// `transposed().instantiate(Nk, Nq, args).evaluate(h, k, q)` equals
+  /// `instantiate(Nq, Nk, args).evaluate(h, q, k)`. Its tile
+  /// classification is the key-major schedule of the backward pass: for
+  /// each key tile, the query tiles that touch it (docs/backward.md).
+  /// Constraints on q and k trade places, a distance d = q - k becomes
+  /// -d (a residue class of d one or two classes of -d, so such a clause
+  /// may become two), block bounds flip (k >= b (q/b + o) becomes
+  /// k < b (q/b + 1 - o)), random blocks are drawn for the key block, and
+  /// Nq and Nk swap in every expression. Parameter checks are kept.
+  MaskNormalForm transposed() const;
 
   llvm::ArrayRef<Clause> getClauses() const { return clauses; }
   bool isEmpty() const { return clauses.empty(); }
@@ -198,8 +214,13 @@ struct ConcreteClause {
   };
   struct Random {
     bool negated;
-    int64_t block, count, numKeyBlocks;
+    /// Key: the key block is drawn for the query block (among numBlocks
+    /// key blocks); Query: the query block is drawn for the key block.
+    MaskVar drawn;
+    int64_t block, count, numBlocks;
     uint64_t seed;
+    /// Whether (q, k) passes (before negation).
+    bool holds(int64_t q, int64_t k) const;
   };
   llvm::SmallVector<Residue, 2> residues;
   llvm::SmallVector<Set, 1> sets;

@@ -118,8 +118,9 @@ void Constraint::print(llvm::raw_ostream &os) const {
     return;
   case Kind::InRandom:
   case Kind::NotInRandom:
-    os << (kind == Kind::NotInRandom ? "!" : "") << "random(block " << modulus
-       << ", count " << lo << ", seed " << hi << ")";
+    os << (kind == Kind::NotInRandom ? "!" : "")
+       << (var == MaskVar::Query ? "random_by_key" : "random") << "(block "
+       << modulus << ", count " << lo << ", seed " << hi << ")";
     return;
   }
 }

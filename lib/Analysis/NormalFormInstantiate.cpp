@@ -132,18 +132,21 @@ MaskNormalForm::instantiate(int64_t numQueries, int64_t numKeys,
           return instError("block size must be positive, got " +
                            llvm::Twine(b));
         bool negated = x.kind == Kind::NotInRandom;
-        int64_t numKeyBlocks = numKeys / b + (numKeys % b != 0);
-        if (count <= 0 || numKeyBlocks == 0) {
+        // The blocks of the drawn side: key blocks, or query blocks for the
+        // transposed draw.
+        int64_t n = x.var == MaskVar::Query ? numQueries : numKeys;
+        int64_t numBlocks = n / b + (n % b != 0);
+        if (count <= 0 || numBlocks == 0) {
           if (!negated)
             empty = true;
           break;
         }
-        if (count >= numKeyBlocks) { // every key block is drawn
+        if (count >= numBlocks) { // every block is drawn
           if (negated)
             empty = true;
           break;
         }
-        cc.randoms.push_back({negated, b, count, numKeyBlocks,
+        cc.randoms.push_back({negated, x.var, b, count, numBlocks,
                               static_cast<uint64_t>(val(x.hi))});
         break;
       }
@@ -213,14 +216,18 @@ bool ConcreteClause::allows(int64_t h, int64_t q, int64_t k) const {
     if (s.var == MaskVar::Key &&
         std::binary_search(s.members.begin(), s.members.end(), k) == s.negated)
       return false;
-  for (const Random &r : randoms) {
-    std::vector<int64_t> drawn = sparsa::mask::drawRandomBlocks(
-        r.seed, q / r.block, r.numKeyBlocks, r.count);
-    if (std::binary_search(drawn.begin(), drawn.end(), k / r.block) ==
-        r.negated)
+  for (const Random &r : randoms)
+    if (r.holds(q, k) == r.negated)
       return false;
-  }
   return true;
+}
+
+bool ConcreteClause::Random::holds(int64_t q, int64_t k) const {
+  bool byKey = drawn == MaskVar::Query;
+  int64_t from = (byKey ? k : q) / block, to = (byKey ? q : k) / block;
+  std::vector<int64_t> blocks =
+      sparsa::mask::drawRandomBlocks(seed, from, numBlocks, count);
+  return std::binary_search(blocks.begin(), blocks.end(), to);
 }
 
 bool ConcreteNormalForm::evaluate(int64_t h, int64_t q, int64_t k) const {

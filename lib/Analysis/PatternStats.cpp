@@ -42,11 +42,16 @@ sparsa::analysis::computePatternStats(const MaskNormalForm &nf,
   auto cnf = nf.instantiate(nq, nk, options.args);
   if (!cnf)
     return cnf.takeError();
-  // Random blocks cost their count per row (the draw is redone per row).
+  // Random blocks cost their count per row (the draw is redone per row),
+  // those drawn for key blocks a draw per key block of every row.
   int64_t randomWork = 0;
   for (const ConcreteClause &c : cnf->getClauses())
-    for (const ConcreteClause::Random &r : c.randoms)
-      randomWork = satAdd(randomWork, satMul(r.count, nq));
+    for (const ConcreteClause::Random &r : c.randoms) {
+      int64_t perRow = r.count;
+      if (r.drawn == MaskVar::Query)
+        perRow = satMul(perRow, nk / r.block + 1);
+      randomWork = satAdd(randomWork, satMul(perRow, nq));
+    }
   if (randomWork > options.maxTileRanges)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),

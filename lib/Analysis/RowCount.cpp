@@ -119,9 +119,17 @@ int64_t sparsa::analysis::countRow(const ConcreteNormalForm &nf, int64_t h,
         cutByPoints(mine, s.members, !s.negated);
     for (const ConcreteClause::Random &r : c.randoms) {
       llvm::SmallVector<std::pair<int64_t, int64_t>, 4> ivs;
-      for (int64_t kb : sparsa::mask::drawRandomBlocks(r.seed, q / r.block,
-                                                       r.numKeyBlocks, r.count))
-        ivs.push_back({kb * r.block, kb * r.block + r.block - 1});
+      if (r.drawn == MaskVar::Key) {
+        for (int64_t kb : sparsa::mask::drawRandomBlocks(r.seed, q / r.block,
+                                                         r.numBlocks, r.count))
+          ivs.push_back({kb * r.block, kb * r.block + r.block - 1});
+      } else if (lo <= hi) {
+        // Drawn for the key block: every key block of [lo, hi] whose draw
+        // holds this query's block.
+        for (int64_t kb = lo / r.block; kb <= hi / r.block; ++kb)
+          if (r.holds(q, kb * r.block))
+            ivs.push_back({kb * r.block, kb * r.block + r.block - 1});
+      }
       cutByIntervals(mine, ivs, !r.negated);
     }
     pieces.append(mine.begin(), mine.end());

@@ -199,11 +199,13 @@ llvm::Expected<SymbolicTiling> SymbolicTiling::build(const MaskNormalForm &nf,
     for (const Constraint *x : s.randoms)
       if (x->kind == Kind::InRandom &&
           ct.refinement == ClauseTiling::Refinement::None) {
-        ct.refinement = ClauseTiling::Refinement::RandomBlocks;
+        bool byKey = x->var == MaskVar::Query;
+        ct.refinement = byKey ? ClauseTiling::Refinement::RandomBlocksByKey
+                              : ClauseTiling::Refinement::RandomBlocks;
         ct.randomBlock = x->modulus;
         ct.randomCount = x->lo;
         ct.randomSeed = x->hi;
-        ct.randomFull = s.randoms.size() == 1 && s.qLower.empty() &&
+        ct.randomFull = !byKey && s.randoms.size() == 1 && s.qLower.empty() &&
                         s.qUpper.empty() && s.kLower.empty() &&
                         s.kUpper.empty() && s.dLower.empty() &&
                         s.dUpper.empty() && s.blocks.empty() &&
@@ -254,8 +256,11 @@ void ClauseTiling::print(llvm::raw_ostream &os) const {
     os << "}\n";
     break;
   case Refinement::RandomBlocks:
-    os << "    refine random blocks (block " << randomBlock << ", count "
-       << randomCount << ", seed " << randomSeed << ")\n";
+  case Refinement::RandomBlocksByKey:
+    os << "    refine random blocks "
+       << (refinement == Refinement::RandomBlocksByKey ? "drawn by key " : "")
+       << "(block " << randomBlock << ", count " << randomCount << ", seed "
+       << randomSeed << ")\n";
     break;
   }
   if (!queryMembers.empty()) {
@@ -335,7 +340,8 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
       if (cl.members.empty())
         continue;
       break;
-    case ClauseTiling::Refinement::RandomBlocks: {
+    case ClauseTiling::Refinement::RandomBlocks:
+    case ClauseTiling::Refinement::RandomBlocksByKey: {
       auto b = exact(ct.randomBlock), n = exact(ct.randomCount),
            s = exact(ct.randomSeed);
       if (!b || !n || !s) {
@@ -351,8 +357,9 @@ TileClassifier::build(const SymbolicTiling &tiling, int64_t numQueries,
       cl.randomCount = *n;
       cl.randomSeed = static_cast<uint64_t>(*s);
       cl.randomFull = ct.randomFull;
-      cl.numKeyBlocks = ceilDivInt(numKeys, *b);
-      if (cl.randomCount >= cl.numKeyBlocks) // every block: no narrowing
+      bool byKey = ct.refinement == ClauseTiling::Refinement::RandomBlocksByKey;
+      cl.numDrawnBlocks = ceilDivInt(byKey ? numQueries : numKeys, *b);
+      if (cl.randomCount >= cl.numDrawnBlocks) // every block: no narrowing
         cl.refinement = ClauseTiling::Refinement::None;
       break;
     }
@@ -412,7 +419,7 @@ void TileClassifier::collect(const Clause &c, int64_t i,
       bool oneDraw = c.randomFull && firstRow / b == lastRow / b;
       for (int64_t qb = firstRow / b; qb <= lastRow / b; ++qb)
         for (int64_t kb : sparsa::mask::drawRandomBlocks(
-                 c.randomSeed, qb, c.numKeyBlocks, c.randomCount)) {
+                 c.randomSeed, qb, c.numDrawnBlocks, c.randomCount)) {
           int64_t first = kb * b, last = std::min(first + b, nk) - 1;
           push(first, last);
           if (!oneDraw)
@@ -423,6 +430,20 @@ void TileClassifier::collect(const Clause &c, int64_t i,
           if (jlo < jhi)
             out.push_back({jlo, jhi, TileClass::Full});
         }
+      break;
+    }
+    case ClauseTiling::Refinement::RandomBlocksByKey: {
+      // The key blocks of the span whose draw holds a block of this tile's
+      // queries: a draw per key block, no closed form.
+      int64_t b = c.randomBlock;
+      int64_t qbLo = firstRow / b, qbHi = lastRow / b;
+      for (int64_t kb = lo * bk / b; kb * b < hi * bk && kb * b < nk; ++kb) {
+        std::vector<int64_t> drawn = sparsa::mask::drawRandomBlocks(
+            c.randomSeed, kb, c.numDrawnBlocks, c.randomCount);
+        auto it = std::lower_bound(drawn.begin(), drawn.end(), qbLo);
+        if (it != drawn.end() && *it <= qbHi)
+          push(kb * b, std::min(kb * b + b, nk) - 1);
+      }
       break;
     }
     }

@@ -76,13 +76,16 @@ struct ClauseTiling {
     PeriodicKeys, ///< tiles holding a key k with k mod period in [resLo, resHi)
     KeyMembers,   ///< tiles holding one of `members` (resolved against Nk)
     RandomBlocks, ///< tiles of the key blocks drawn for the query blocks of i
+    /// tiles of the key blocks whose own draw (among the query blocks)
+    /// holds a query block of i: the transpose of RandomBlocks
+    RandomBlocksByKey,
   };
   Refinement refinement = Refinement::None;
   /// PeriodicKeys (modulus and residue bounds are bound at instantiation).
   TileExpr period, resLo, resHi;
   /// KeyMembers.
   llvm::SmallVector<int64_t, 4> members;
-  /// RandomBlocks: block size, count, seed.
+  /// RandomBlocks / RandomBlocksByKey: block size, count, seed.
   TileExpr randomBlock, randomCount, randomSeed;
   /// RandomBlocks: the clause is the draw alone (besides head bounds), so a
   /// key tile wholly inside a drawn key block is FULL when the query tile
@@ -180,7 +183,9 @@ private:
     int64_t period = 0, resLo = 0, resHi = 0;
     llvm::SmallVector<int64_t, 4> members;      // resolved, sorted
     llvm::SmallVector<int64_t, 4> queryMembers; // resolved, sorted
-    int64_t randomBlock = 0, randomCount = 0, numKeyBlocks = 0;
+    /// Blocks of the drawn side: key blocks, or query blocks for
+    /// RandomBlocksByKey.
+    int64_t randomBlock = 0, randomCount = 0, numDrawnBlocks = 0;
     bool randomFull = false;
     uint64_t randomSeed = 0;
   };

@@ -372,6 +372,23 @@ TileExpr TileExpr::substituteIndex(const TileExpr &value) const {
                 node->rhs.substituteIndex(value));
 }
 
+TileExpr TileExpr::swapLengths() const {
+  if (!node)
+    return *this;
+  switch (node->kind) {
+  case Kind::NumQueries:
+    return numKeys();
+  case Kind::NumKeys:
+    return numQueries();
+  case Kind::Constant:
+  case Kind::Index:
+  case Kind::Param:
+    return *this;
+  default:
+    return binary(node->kind, node->lhs.swapLengths(), node->rhs.swapLengths());
+  }
+}
+
 TileExpr TileExpr::bind(int64_t nq, int64_t nk,
                         llvm::ArrayRef<int64_t> params) const {
   switch (node->kind) {

@@ -105,6 +105,8 @@ public:
 
   /// Replaces the free variable by `value` (folding what becomes constant).
   TileExpr substituteIndex(const TileExpr &value) const;
+  /// Nq in place of Nk and Nk in place of Nq (the transposed problem).
+  TileExpr swapLengths() const;
   /// Replaces Nq, Nk and the parameters by constants, leaving the index.
   TileExpr bind(int64_t nq, int64_t nk, llvm::ArrayRef<int64_t> params) const;
 

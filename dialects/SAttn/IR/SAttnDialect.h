@@ -43,6 +43,9 @@ namespace sparsa::sattn {
 /// ranges: every lowering needs them expanded by sattn-expand-ranges first.
 /// `pass` names the lowering in the message.
 mlir::LogicalResult verifyRangesExpanded(KernelOp kernel, llvm::StringRef pass);
+/// Fails, with an error, when `kernel` is a key-major (backward) schedule,
+/// which the forward lowering `pass` cannot compile.
+mlir::LogicalResult verifyQueryMajor(KernelOp kernel, llvm::StringRef pass);
 } // namespace sparsa::sattn
 
 #endif // SPARSA_DIALECTS_SATTN_IR_SATTNDIALECT_H

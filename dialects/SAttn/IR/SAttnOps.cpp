@@ -113,6 +113,14 @@ LogicalResult sparsa::sattn::verifyRangesExpanded(KernelOp kernel,
   return success(ok);
 }
 
+LogicalResult sparsa::sattn::verifyQueryMajor(KernelOp kernel, StringRef pass) {
+  if (kernel.getKeyMajor())
+    return kernel.emitOpError()
+           << "is a key_major (backward) schedule, which " << pass
+           << " cannot lower: it lowers query-major kernels";
+  return success();
+}
+
 LogicalResult RandomRangeOp::verify() {
   int64_t count = static_cast<int64_t>(getCount());
   if (count < 0)
@@ -137,6 +145,10 @@ LogicalResult AttentionOp::verify() {
         SymbolTable::lookupSymbolIn(module, ref.getAttr()));
     if (!k)
       return emitOpError() << "part " << ref << " is not a sattn.kernel";
+    if (k.getKeyMajor() != getKeyMajor())
+      return emitOpError() << "part " << ref << " is "
+                           << (k.getKeyMajor() ? "" : "not ")
+                           << "key_major, unlike the attention";
     if (headDim &&
         (*headDim != k.getHeadDim() || *numParams != k.getNumParams()))
       return emitOpError() << "parts disagree on the head dimension or the "

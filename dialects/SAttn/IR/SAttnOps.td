@@ -35,6 +35,13 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
     `head_dim` fixes D for code generation; `num_params` is the number of
     runtime parameters; `param_names` their names.
 
+    A `key_major` kernel is the transposed schedule of the backward pass
+    (docs/backward.md): it is built from the transposed mask, so its
+    "query tiles" are key tiles of the attention and the tiles it visits
+    are query tiles; its `%nq`/`%nk` and the predicate's `%q`/`%k` are the
+    attention's key and query counts and indices, and `tiling`'s `block_q`
+    is the attention's key tile. The forward lowerings reject it.
+
     ```mlir
     sattn.kernel @swa attributes {
         tiling = #sattn.tiling<block_q = 64, block_k = 64, vector_width = 16, target = "cpu">,
@@ -56,7 +63,8 @@ def SAttn_KernelOp : SAttn_Op<"kernel", [
                        OptionalAttr<SAttn_TokenMapAttr>:$key_map,
                        I64Attr:$head_dim,
                        I64Attr:$num_params,
-                       StrArrayAttr:$param_names);
+                       StrArrayAttr:$param_names,
+                       UnitAttr:$key_major);
   let regions = (region SizedRegion<1>:$schedule, SizedRegion<1>:$predicate);
   let assemblyFormat = [{
     $sym_name attr-dict-with-keyword $schedule `predicate` $predicate
@@ -178,14 +186,22 @@ def SAttn_RandomRangeOp : SAttn_Op<"random_range", [
     holds, by the `mask.random_blocks` draw with `count` and `seed`. A
     `KeyTileRangeOpInterface`, PARTIAL.
 
+    With `by_key` (the transposed draw of a key-major schedule), the key
+    tiles overlapping a key block whose own draw, among the
+    `ceil(nq / block)` query blocks, holds one of the current tile's query
+    blocks. There is no closed form: expansion tries the key blocks of the
+    range in order, a draw each.
+
     ```mlir
     sattn.random_range %lo to %hi block %b count 3 seed 42
+    sattn.random_range %lo to %hi block %b count 3 seed 42 by_key
     ```
   }];
   let arguments = (ins Index:$lo, Index:$hi, Index:$block, I64Attr:$count,
-                       I64Attr:$seed);
+                       I64Attr:$seed, UnitAttr:$by_key);
   let assemblyFormat = [{
-    $lo `to` $hi `block` $block `count` $count `seed` $seed attr-dict
+    $lo `to` $hi `block` $block `count` $count `seed` $seed (`by_key` $by_key^)?
+    attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -219,12 +235,17 @@ def SAttn_AttentionOp : SAttn_Op<"attention", [Symbol]> {
     states through the log-sum-exp, then writes outputs in the original
     token order. All parts share the head dimension and runtime parameters.
 
+    With `key_major`, the parts are the key-major kernels of the backward
+    pass (for each key tile, the query tiles that touch it), which must all
+    be `key_major` too.
+
     ```mlir
     sattn.attention @strided parts [@strided_part0, @strided_part1]
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                       FlatSymbolRefArrayAttr:$parts);
+                       FlatSymbolRefArrayAttr:$parts,
+                       UnitAttr:$key_major);
   let assemblyFormat = "$sym_name `parts` $parts attr-dict";
   let hasVerifier = 1;
 }

@@ -43,6 +43,10 @@ private:
   /// First tile >= cur of one range (numKeyTiles if none), emitted at the
   /// builder's insertion point.
   Value next(IndexArith &m, Operation *range, Value cur);
+  /// next() of a `by_key` random range: the key blocks from the cursor on,
+  /// each with its draw, until one holds a query block of [qbLo, qbHi).
+  Value nextByKey(IndexArith &m, RandomRangeOp r, Value lo, Value hi, Value cur,
+                  Value qbLo, Value qbHi);
 
   KernelOp kernel;
   SweepContext ctx;
@@ -93,6 +97,8 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
   Value rowHi = m.min(m.add(rowLo, m.c(ctx.blockQ)), ctx.nq);
   Value qbLo = m.floorDiv(rowLo, b);
   Value qbHi = m.ceilDiv(rowHi, b);
+  if (r.getByKey())
+    return nextByKey(m, r, lo, hi, cur, qbLo, qbHi);
   Value numKeyBlocks = m.ceilDiv(ctx.nk, b);
   auto loop = scf::ForOp::create(
       m.b, m.loc, qbLo, qbHi, m.c(1), ValueRange{none},
@@ -119,6 +125,45 @@ Value Expander::next(IndexArith &m, Operation *range, Value cur) {
         scf::YieldOp::create(ob, loc, best);
       });
   return loop.getResult(0);
+}
+
+Value Expander::nextByKey(IndexArith &m, RandomRangeOp r, Value lo, Value hi,
+                          Value cur, Value qbLo, Value qbHi) {
+  Value none = ctx.numKeyTiles;
+  Value b = r.getBlock();
+  Value bk = m.c(ctx.blockK);
+  Value from = m.max(cur, lo);
+  Value numQueryBlocks = m.ceilDiv(ctx.nq, b);
+  Value kbFirst = m.floorDiv(m.mul(from, bk), b);
+  Value kbEnd = m.ceilDiv(m.min(m.mul(hi, bk), ctx.nk), b);
+  Type index = m.b.getIndexType();
+  auto loop = scf::WhileOp::create(m.b, m.loc, TypeRange{index, index},
+                                   ValueRange{kbFirst, none});
+  {
+    OpBuilder::InsertionGuard guard(m.b);
+    Block *before =
+        m.b.createBlock(&loop.getBefore(), {}, {index, index}, {m.loc, m.loc});
+    IndexArith in{m.b, m.loc};
+    Value kb = before->getArgument(0), found = before->getArgument(1);
+    Value more = in.andi(in.cmp(P::slt, kb, kbEnd), in.cmp(P::eq, found, none));
+    scf::ConditionOp::create(m.b, m.loc, more, before->getArguments());
+    Block *after =
+        m.b.createBlock(&loop.getAfter(), {}, {index, index}, {m.loc, m.loc});
+    kb = after->getArgument(0);
+    auto [drawn, all] =
+        emitRandomDraw(m.b, m.loc, static_cast<int64_t>(r.getSeed()),
+                       static_cast<int64_t>(r.getCount()), kb, numQueryBlocks);
+    Value hit = all;
+    for (Value d : drawn)
+      hit = in.ori(hit,
+                   in.andi(in.cmp(P::sge, d, qbLo), in.cmp(P::slt, d, qbHi)));
+    Value cand = in.max(from, in.floorDiv(in.mul(kb, b), bk));
+    Value thi = in.ceilDiv(in.mul(in.add(kb, in.c(1)), b), bk);
+    Value ok = in.andi(hit, in.cmp(P::slt, cand, in.min(thi, hi)));
+    scf::YieldOp::create(
+        m.b, m.loc, ValueRange{in.add(kb, in.c(1)), in.sel(ok, cand, none)});
+  }
+  return loop.getResult(1);
 }
 
 LogicalResult Expander::run() {

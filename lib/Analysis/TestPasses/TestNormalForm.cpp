@@ -31,7 +31,11 @@ struct TestNormalFormPass
         failed = true;
         return;
       }
-      llvm::errs() << "normal form of @" << f.getSymName() << ":\n";
+      if (transpose)
+        *nf = nf->transposed();
+      llvm::errs() << (transpose ? "transposed normal form of @"
+                                 : "normal form of @")
+                   << f.getSymName() << ":\n";
       nf->print(llvm::errs());
       if (numQueries < 0)
         return;

@@ -32,6 +32,9 @@ def TestNormalForm : Pass<"sparsa-test-normal-form", "::mlir::ModuleOp"> {
   let options = [
     Option<"maxClauses", "max-clauses", "unsigned", "4096",
            "Largest number of clauses before giving up">,
+    Option<"transpose", "transpose", "bool", "false",
+           "Print the transposed normal form (queries and keys swapped; "
+           "nq and nk are then the transposed problem's)">,
     Option<"numQueries", "nq", "int64_t", "-1",
            "Instantiate for this many queries (-1: symbolic only)">,
     Option<"numKeys", "nk", "int64_t", "-1", "Keys (-1: same as nq)">,
@@ -60,6 +63,10 @@ def TestTileClassification
     Option<"numKeys", "nk", "int64_t", "-1", "Keys (-1: same as nq)">,
     Option<"head", "head", "int64_t", "0", "Head of the concrete ranges">,
     ListOption<"params", "params", "int64_t", "Runtime parameter values">,
+    Option<"transpose", "transpose", "bool", "false",
+           "Classify the transposed mask: the key-major schedule of the "
+           "backward pass (for each key tile, its query tiles; bq, bk, nq "
+           "and nk are the transposed problem's)">,
   ];
 }
 

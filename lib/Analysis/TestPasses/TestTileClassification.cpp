@@ -46,10 +46,14 @@ struct TestTileClassificationPass
       auto nf = MaskNormalForm::build(mask);
       if (!nf)
         return fail(nf.takeError());
+      if (transpose)
+        *nf = nf->transposed();
       auto tiling = SymbolicTiling::build(*nf, TileSizes{bq, bk});
       if (!tiling)
         return fail(tiling.takeError());
-      llvm::errs() << "tile classification of @" << f.getSymName() << ":\n";
+      llvm::errs() << (transpose ? "key-major tile classification of @"
+                                 : "tile classification of @")
+                   << f.getSymName() << ":\n";
       tiling->print(llvm::errs());
       if (numQueries < 0)
         return;

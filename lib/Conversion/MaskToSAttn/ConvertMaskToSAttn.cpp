@@ -57,8 +57,10 @@ TokenMapAttr toAttr(MLIRContext *ctx, const TokenMap &m) {
 
 class KernelBuilder {
 public:
-  KernelBuilder(OpBuilder &b, PatternInfo &p, int64_t headDim)
-      : b(b), p(p), headDim(headDim), loc(p.fn.getLoc()) {}
+  KernelBuilder(OpBuilder &b, PatternInfo &p, int64_t headDim,
+                sattn::TilingAttr tiling, bool keyMajor)
+      : b(b), p(p), headDim(headDim), tiling(tiling), keyMajor(keyMajor),
+        loc(p.fn.getLoc()) {}
 
   /// Emits one kernel named `name` for `mask` with the given tiling of key
   /// ranges (null in dense mode) and token maps.
@@ -73,6 +75,8 @@ private:
   OpBuilder &b;
   PatternInfo &p;
   int64_t headDim;
+  sattn::TilingAttr tiling; // of the kernels (swapped when key-major)
+  bool keyMajor;
   Location loc;
   TileExprOperands operands;
   SmallVector<Value> params;
@@ -86,8 +90,10 @@ FailureOr<sattn::KernelOp> KernelBuilder::build(StringRef name,
                                                 TokenMapAttr kmap) {
   unsigned numParams = p.fn.getNumArguments();
   auto kernel =
-      sattn::KernelOp::create(b, loc, name, p.tiling, qmap, kmap, headDim,
+      sattn::KernelOp::create(b, loc, name, this->tiling, qmap, kmap, headDim,
                               numParams, b.getArrayAttr(p.paramNames));
+  if (keyMajor)
+    kernel.setKeyMajor(true);
   OpBuilder::InsertionGuard g(b);
   Type index = b.getIndexType();
 
@@ -179,7 +185,8 @@ LogicalResult KernelBuilder::schedule(Block &block,
       sattn::MemberRangeOp::create(b, loc, lo, hi,
                                    b.getDenseI64ArrayAttr(ct.members));
       break;
-    case ClauseTiling::Refinement::RandomBlocks: {
+    case ClauseTiling::Refinement::RandomBlocks:
+    case ClauseTiling::Refinement::RandomBlocksByKey: {
       std::optional<int64_t> count = ct.randomCount.getConstant();
       std::optional<int64_t> seed = ct.randomSeed.getConstant();
       if (!count || !seed)
@@ -192,7 +199,10 @@ LogicalResult KernelBuilder::schedule(Block &block,
       Value block = emit(ct.randomBlock);
       if (!block)
         return failure();
-      sattn::RandomRangeOp::create(b, loc, lo, hi, block, *count, *seed);
+      auto range =
+          sattn::RandomRangeOp::create(b, loc, lo, hi, block, *count, *seed);
+      if (ct.refinement == ClauseTiling::Refinement::RandomBlocksByKey)
+        range.setByKey(true);
       break;
     }
     }
@@ -249,10 +259,18 @@ struct ConvertMaskToSAttnPass
     auto nf = MaskNormalForm::build(p.mask);
     if (!nf)
       return fn.emitOpError() << llvm::toString(nf.takeError());
-    TileSizes sizes{p.tiling.getBlockQ(), p.tiling.getBlockK()};
+    sattn::TilingAttr kernelTiling = p.tiling;
+    if (keyMajor) {
+      // The transposed problem: its queries are the attention's keys.
+      *nf = nf->transposed();
+      kernelTiling = sattn::TilingAttr::get(
+          &getContext(), p.tiling.getBlockK(), p.tiling.getBlockQ(),
+          p.tiling.getVectorWidth(), p.tiling.getTarget(), p.tiling.getCuda());
+    }
+    TileSizes sizes{kernelTiling.getBlockQ(), kernelTiling.getBlockK()};
 
     OpBuilder b(fn);
-    KernelBuilder kb(b, p, headDim);
+    KernelBuilder kb(b, p, headDim, kernelTiling, keyMajor);
     MLIRContext *ctx = &getContext();
     TokenMapAttr identity =
         TokenMapAttr::get(ctx, TokenMapKind::identity, 1, 0, {});
@@ -260,8 +278,9 @@ struct ConvertMaskToSAttnPass
     auto addKernel = [&](const MaskNormalForm &mask,
                          const SymbolicTiling *tiling, TokenMapAttr qmap,
                          TokenMapAttr kmap) -> LogicalResult {
-      std::string name =
-          (fn.getSymName() + "_part" + Twine(parts.size())).str();
+      std::string name = (fn.getSymName() + (keyMajor ? "_key_part" : "_part") +
+                          Twine(parts.size()))
+                             .str();
       FailureOr<sattn::KernelOp> k = kb.build(name, mask, tiling, qmap, kmap);
       if (failed(k))
         return failure();
@@ -287,8 +306,10 @@ struct ConvertMaskToSAttnPass
       if (failed(addKernel(*nf, &*tiling, identity, identity)))
         return failure();
     }
-    sattn::AttentionOp::create(b, fn.getLoc(), fn.getSymName(),
-                               b.getArrayAttr(parts));
+    auto attention = sattn::AttentionOp::create(b, fn.getLoc(), fn.getSymName(),
+                                                b.getArrayAttr(parts));
+    if (keyMajor)
+      attention.setKeyMajor(true);
     fn.erase();
     return success();
   }

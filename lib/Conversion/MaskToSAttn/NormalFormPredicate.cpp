@@ -101,11 +101,16 @@ private:
     Value block = expr(k.modulus);
     Value qb = arith::FloorDivSIOp::create(b, loc, ops.query, block);
     Value kb = arith::FloorDivSIOp::create(b, loc, ops.key, block);
-    Value nkb = arith::CeilDivSIOp::create(b, loc, ops.numKeys, block);
-    auto [drawn, all] = sattn::emitRandomDraw(b, loc, *seed, *count, qb, nkb);
+    // Key blocks drawn for the query block, or (var Q, the transpose)
+    // query blocks drawn for the key block.
+    bool byKey = k.var == MaskVar::Query;
+    Value n = byKey ? ops.numQueries : ops.numKeys;
+    Value numBlocks = arith::CeilDivSIOp::create(b, loc, n, block);
+    auto [drawn, all] = sattn::emitRandomDraw(b, loc, *seed, *count,
+                                              byKey ? kb : qb, numBlocks);
     Value hit = all;
     for (Value d : drawn)
-      hit = arith::OrIOp::create(b, loc, hit, cmp(P::eq, kb, d));
+      hit = arith::OrIOp::create(b, loc, hit, cmp(P::eq, byKey ? qb : kb, d));
     return hit;
   }
   FailureOr<Value> constraint(const Constraint &k) {

@@ -106,6 +106,13 @@ def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
     function is replaced. With `dense`, the schedule visits every key tile
     as PARTIAL (the "masked dense" baseline of the benchmarks).
 
+    With `key-major`, the same is done for the transposed mask
+    (`MaskNormalForm::transposed`, tile sizes swapped): the kernels
+    `NAME_key_partN`, marked `key_major`, list for every key tile of the
+    attention the query tiles that touch it, FULL or PARTIAL, in closed
+    form (random blocks drawn per key block), which is the schedule of the
+    backward pass's dK / dV.
+
     ```mlir
     // a causal pattern at 64 x 64 tiles becomes
     sattn.kernel @causal_part0 attributes {...} {
@@ -124,7 +131,10 @@ def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
     Option<"useLayout", "layout", "bool", /*default=*/"true",
            "Apply the layout plan (permutations and gathers)">,
     Option<"dense", "dense", "bool", /*default=*/"false",
-           "Visit every key tile as PARTIAL (masked-dense baseline)">
+           "Visit every key tile as PARTIAL (masked-dense baseline)">,
+    Option<"keyMajor", "key-major", "bool", /*default=*/"false",
+           "Build the key-major schedule of the backward pass (kernels "
+           "NAME_key_partN of the transposed mask, `key_major`)">
   ];
   let dependentDialects = ["::sparsa::sattn::SAttnDialect",
                            "::mlir::arith::ArithDialect",

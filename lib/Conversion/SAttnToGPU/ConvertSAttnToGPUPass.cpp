@@ -37,7 +37,8 @@ struct ConvertSAttnToGPUPass
     bool ok = true;
     SmallVector<std::pair<KernelOp, cuda::Geometry>> kernels;
     module.walk([&](KernelOp kernel) {
-      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-gpu")))
+      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-gpu")) ||
+          failed(verifyQueryMajor(kernel, "convert-sattn-to-gpu")))
         ok = false;
       FailureOr<cuda::Geometry> g = cuda::computeGeometry(kernel);
       if (failed(g))

@@ -27,7 +27,8 @@ struct ConvertSAttnToVectorPass
   void runOnOperation() override {
     bool ok = true;
     getOperation().walk([&](KernelOp kernel) {
-      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-vector")))
+      if (failed(verifyRangesExpanded(kernel, "convert-sattn-to-vector")) ||
+          failed(verifyQueryMajor(kernel, "convert-sattn-to-vector")))
         ok = false;
       if (failed(cpu::computeTileShape(kernel)))
         ok = false;

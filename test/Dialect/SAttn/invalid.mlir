@@ -331,3 +331,16 @@ sattn.kernel @k attributes {tiling = #sattn.tiling<block_q = 64, block_k = 64, v
 
 // expected-error @below {{a tile ring needs at least 2 stages, got 1}}
 #config = #sattn.cuda_config<chip = "sm_90", mma = mma_sync, element_type = bf16, rows_per_warp = 16, stages = 1, q_in_registers = true>
+
+// -----
+
+sattn.kernel @k attributes {head_dim = 64 : i64, num_params = 0 : i64, param_names = []} {
+^bb0(%qt: index, %h: index, %nq: index, %nk: index):
+  sattn.yield
+} predicate {
+^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index):
+  %t = arith.constant true
+  sattn.yield %t : i1
+}
+// expected-error @below {{part @k is not key_major, unlike the attention}}
+sattn.attention @a parts [@k] {key_major}

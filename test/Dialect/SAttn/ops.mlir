@@ -10,6 +10,7 @@
 // CHECK: sattn.periodic_range %{{.+}} to %{{.+}} period %{{.+}} residues %{{.+}} to %{{.+}}
 // CHECK: sattn.member_range %{{.+}} to %{{.+}} members [0, 5, -1]
 // CHECK: sattn.random_range %{{.+}} to %{{.+}} block %{{.+}} count 3 seed 42
+// CHECK: sattn.random_range %{{.+}} to %{{.+}} block %{{.+}} count 3 seed 42 by_key
 // CHECK: sattn.yield
 // CHECK: } predicate {
 // CHECK: sattn.yield %{{.+}} : i1
@@ -25,6 +26,7 @@ sattn.kernel @swa attributes {
   sattn.periodic_range %c1 to %next period %w residues %c1 to %w
   sattn.member_range %c1 to %next members [0, 5, -1]
   sattn.random_range %c1 to %next block %w count 3 seed 42
+  sattn.random_range %c1 to %next block %w count 3 seed 42 by_key
   sattn.yield
 } predicate {
 ^bb0(%h: index, %q: index, %k: index, %nq: index, %nk: index, %w: index):

@@ -7,7 +7,9 @@
 // with mask::ReferenceMask; the tile classification must list every tile
 // holding an allowed pair, only fully allowed tiles as FULL, in sorted
 // disjoint ranges; the layout plan must be a bijection whose parts
-// partition the allowed pairs; the statistics must equal brute force.
+// partition the allowed pairs; the statistics must equal brute force. The
+// transposed normal form (the backward pass's key-major schedule) must
+// allow exactly the swapped pairs and pass the same checks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,7 @@ constexpr int kShards = 4;
 struct Tally {
   int64_t cases = 0, skipped = 0, invalid = 0, points = 0, tiles = 0;
   int64_t partialButFull = 0, partialButEmpty = 0, layoutParts = 0;
+  int64_t transposed = 0;
 };
 
 std::string describe(test::Expression &e, int64_t nq, int64_t nk,
@@ -122,69 +125,15 @@ void checkClassifier(const TileClassifier &c, int64_t h, Allowed allowed,
   }
 }
 
-void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
-  auto pick = [&](int64_t lo, int64_t hi) {
-    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-  };
-  static const int64_t kScales[] = {1, 1, 2, 3, 5};
-  int64_t scale = kScales[pick(0, 4)];
-  test::Expression e = test::makeRandom(ctx, rng(), scale, pick(1, 4));
-  Value mask = e.result();
-  ++tally.cases;
-
-  auto nf = MaskNormalForm::build(mask);
-  if (!nf) {
-    std::string msg = llvm::toString(nf.takeError());
-    ASSERT_NE(msg.find("exceeds"), std::string::npos) << msg;
-    ++tally.skipped;
-    return;
-  }
-  static const int64_t kLengths[] = {0, 1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29};
-  int64_t nq = pick(0, 3) == 0 ? kLengths[pick(0, 11)] : pick(1, 30);
-  int64_t nk = pick(0, 3) == 0   ? nq
-               : pick(0, 3) == 0 ? kLengths[pick(0, 11)]
-                                 : pick(1, 30);
-  SmallVector<int64_t> args;
-  for (unsigned a = 0; a < test::kNumArgs; ++a)
-    args.push_back(pick(0, 6 * scale));
-
-  auto ref = mask::ReferenceMask::build(mask, nq, nk, args);
-  auto cnf = nf->instantiate(nq, nk, args);
-  ASSERT_EQ(bool(ref), bool(cnf)) << (ref ? llvm::toString(cnf.takeError())
-                                          : llvm::toString(ref.takeError()))
-                                  << "\n"
-                                  << describe(e, nq, nk, args);
-  if (!ref) {
-    llvm::consumeError(ref.takeError());
-    ++tally.invalid;
-    return;
-  }
-  int64_t heads = std::min<int64_t>(
-      std::max(ref->numHeads(), nf->getNumDistinctHeads()) + 1, 6);
-  // (a) the normal form means the same as the reference.
-  std::vector<std::vector<char>> matrices;
-  for (int64_t h = 0; h < heads; ++h) {
-    matrices.push_back(allowedMatrix(*ref, h));
-    for (int64_t q = 0; q < nq; ++q)
-      for (int64_t k = 0; k < nk; ++k) {
-        ++tally.points;
-        ASSERT_EQ(cnf->evaluate(h, q, k), bool(matrices[h][q * nk + k]))
-            << "h=" << h << " q=" << q << " k=" << k << "\n"
-            << describe(e, nq, nk, args) << "normal form:\n"
-            << [&] {
-                 std::string s;
-                 llvm::raw_string_ostream os(s);
-                 nf->print(os);
-                 return s;
-               }();
-      }
-  }
-
+/// (b) - (d) for one normal form `nf` (instantiated as `cnf`) whose allowed
+/// pairs of head h are `matrices[h][q * nk + k]`.
+void checkAnalyses(const MaskNormalForm &nf, const ConcreteNormalForm &cnf,
+                   int64_t nq, int64_t nk, ArrayRef<int64_t> args,
+                   const std::vector<std::vector<char>> &matrices,
+                   int64_t heads, TileSizes sizes, Tally &tally,
+                   const std::string &what) {
   // (b) the tile classification covers exactly the allowed pairs.
-  TileSizes sizes{pick(0, 5) == 0 ? 16 : pick(1, 9),
-                  pick(0, 5) == 0 ? 16 : pick(1, 9)};
-  std::string what = describe(e, nq, nk, args, sizes.query, sizes.key);
-  auto tiling = SymbolicTiling::build(*nf, sizes);
+  auto tiling = SymbolicTiling::build(nf, sizes);
   ASSERT_TRUE(bool(tiling)) << llvm::toString(tiling.takeError());
   auto classifier = TileClassifier::build(*tiling, nq, nk, args);
   ASSERT_TRUE(bool(classifier)) << llvm::toString(classifier.takeError());
@@ -202,7 +151,7 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
 
   // (c) the layout plan: bijective maps, parts partition the allowed pairs,
   // each part's classification is exact in its coordinates.
-  auto plan = LayoutPlan::build(*nf, sizes);
+  auto plan = LayoutPlan::build(nf, sizes);
   ASSERT_TRUE(bool(plan)) << llvm::toString(plan.takeError());
   auto parts = instantiateLayout(*plan, nq, nk, args);
   ASSERT_TRUE(bool(parts)) << llvm::toString(parts.takeError()) << what;
@@ -284,7 +233,7 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
   so.args.assign(args.begin(), args.end());
   so.tiles = sizes;
   so.headDim = 8;
-  auto stats = computePatternStats(*nf, so);
+  auto stats = computePatternStats(nf, so);
   ASSERT_TRUE(bool(stats)) << llvm::toString(stats.takeError()) << what;
   for (const HeadStats &hs : stats->heads) {
     ASSERT_LT(hs.head, heads);
@@ -294,7 +243,7 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
       int64_t row = 0;
       for (int64_t k = 0; k < nk; ++k)
         row += m[q * nk + k];
-      ASSERT_EQ(countRow(*cnf, hs.head, q), row)
+      ASSERT_EQ(countRow(cnf, hs.head, q), row)
           << "row " << q << " head " << hs.head << "\n"
           << what;
       nnz += row;
@@ -311,6 +260,105 @@ void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
   }
 }
 
+void runCase(MLIRContext &ctx, std::mt19937_64 &rng, Tally &tally) {
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  static const int64_t kScales[] = {1, 1, 2, 3, 5};
+  int64_t scale = kScales[pick(0, 4)];
+  test::Expression e = test::makeRandom(ctx, rng(), scale, pick(1, 4));
+  Value mask = e.result();
+  ++tally.cases;
+
+  auto nf = MaskNormalForm::build(mask);
+  if (!nf) {
+    std::string msg = llvm::toString(nf.takeError());
+    ASSERT_NE(msg.find("exceeds"), std::string::npos) << msg;
+    ++tally.skipped;
+    return;
+  }
+  static const int64_t kLengths[] = {0, 1, 2, 3, 5, 7, 11, 13, 17, 19, 23, 29};
+  int64_t nq = pick(0, 3) == 0 ? kLengths[pick(0, 11)] : pick(1, 30);
+  int64_t nk = pick(0, 3) == 0   ? nq
+               : pick(0, 3) == 0 ? kLengths[pick(0, 11)]
+                                 : pick(1, 30);
+  SmallVector<int64_t> args;
+  for (unsigned a = 0; a < test::kNumArgs; ++a)
+    args.push_back(pick(0, 6 * scale));
+
+  auto ref = mask::ReferenceMask::build(mask, nq, nk, args);
+  auto cnf = nf->instantiate(nq, nk, args);
+  ASSERT_EQ(bool(ref), bool(cnf)) << (ref ? llvm::toString(cnf.takeError())
+                                          : llvm::toString(ref.takeError()))
+                                  << "\n"
+                                  << describe(e, nq, nk, args);
+  if (!ref) {
+    llvm::consumeError(ref.takeError());
+    ++tally.invalid;
+    return;
+  }
+  int64_t heads = std::min<int64_t>(
+      std::max(ref->numHeads(), nf->getNumDistinctHeads()) + 1, 6);
+  // (a) the normal form means the same as the reference.
+  std::vector<std::vector<char>> matrices;
+  for (int64_t h = 0; h < heads; ++h) {
+    matrices.push_back(allowedMatrix(*ref, h));
+    for (int64_t q = 0; q < nq; ++q)
+      for (int64_t k = 0; k < nk; ++k) {
+        ++tally.points;
+        ASSERT_EQ(cnf->evaluate(h, q, k), bool(matrices[h][q * nk + k]))
+            << "h=" << h << " q=" << q << " k=" << k << "\n"
+            << describe(e, nq, nk, args) << "normal form:\n"
+            << [&] {
+                 std::string s;
+                 llvm::raw_string_ostream os(s);
+                 nf->print(os);
+                 return s;
+               }();
+      }
+  }
+
+  TileSizes sizes{pick(0, 5) == 0 ? 16 : pick(1, 9),
+                  pick(0, 5) == 0 ? 16 : pick(1, 9)};
+  checkAnalyses(*nf, *cnf, nq, nk, args, matrices, heads, sizes, tally,
+                describe(e, nq, nk, args, sizes.query, sizes.key));
+  if (testing::Test::HasFatalFailure())
+    return;
+
+  // (e) the transposed mask (the key-major schedule of the backward pass)
+  // allows (k, q) exactly where the mask allows (q, k), and its analyses
+  // hold at the swapped tile sizes.
+  MaskNormalForm tnf = nf->transposed();
+  auto tcnf = tnf.instantiate(nk, nq, args);
+  ASSERT_TRUE(bool(tcnf)) << llvm::toString(tcnf.takeError()) << "\n"
+                          << describe(e, nq, nk, args);
+  std::vector<std::vector<char>> transposed;
+  for (int64_t h = 0; h < heads; ++h) {
+    transposed.emplace_back(nq * nk);
+    for (int64_t q = 0; q < nq; ++q)
+      for (int64_t k = 0; k < nk; ++k) {
+        char a = matrices[h][q * nk + k];
+        transposed[h][k * nq + q] = a;
+        ASSERT_EQ(tcnf->evaluate(h, k, q), bool(a))
+            << "transposed, h=" << h << " q=" << q << " k=" << k << "\n"
+            << describe(e, nq, nk, args) << [&] {
+                 std::string s;
+                 llvm::raw_string_ostream os(s);
+                 os << "normal form:\n";
+                 nf->print(os);
+                 os << "transposed:\n";
+                 tnf.print(os);
+                 return s;
+               }();
+      }
+  }
+  ++tally.transposed;
+  checkAnalyses(tnf, *tcnf, nk, nq, args, transposed, heads,
+                {sizes.key, sizes.query}, tally,
+                "transposed, " +
+                    describe(e, nq, nk, args, sizes.query, sizes.key));
+}
+
 void runShard(int shard) {
   MLIRContext ctx;
   test::loadMaskDialects(ctx);
@@ -324,11 +372,15 @@ void runShard(int shard) {
   }
   std::printf("shard %d: %lld cases (%lld over the clause limit, %lld with "
               "invalid runtime values), %lld points, %lld tiles; partial "
-              "tiles that were full: %lld, empty: %lld; layout parts: %lld\n",
+              "tiles that were full: %lld, empty: %lld; layout parts: %lld; "
+              "transposed: %lld\n",
               shard, (long long)tally.cases, (long long)tally.skipped,
               (long long)tally.invalid, (long long)tally.points,
               (long long)tally.tiles, (long long)tally.partialButFull,
-              (long long)tally.partialButEmpty, (long long)tally.layoutParts);
+              (long long)tally.partialButEmpty, (long long)tally.layoutParts,
+              (long long)tally.transposed);
+  // Every valid case was checked transposed as well.
+  EXPECT_EQ(tally.transposed, tally.cases - tally.skipped - tally.invalid);
   // The clause limit must stay an exception, not the rule.
   EXPECT_LT(tally.skipped * 20, tally.cases);
 }

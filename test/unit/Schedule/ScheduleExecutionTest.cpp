@@ -1,7 +1,8 @@
 //===- ScheduleExecutionTest.cpp - schedules computed by compiled code ----===//
 //
 // The end-to-end proof of the schedule: random masks go through
-// sparsa-select-tiling, convert-mask-to-sattn and sattn-expand-ranges; each
+// sparsa-select-tiling, convert-mask-to-sattn (query-major, and key-major
+// for the backward pass) and sattn-expand-ranges; each
 // kernel's schedule and predicate regions are then compiled to native code
 // (sattn.visit becomes a call into this test) and run for every query tile
 // and head. Mapping the visited positions to tokens with the layout plan's
@@ -153,25 +154,33 @@ protected:
 
   /// Converts, compiles and checks one mask module. Returns false (and
   /// records why) when the conversion legitimately refuses the mask.
+  /// With `keyMajor`, checks the key-major schedule of the backward pass
+  /// instead: for every key tile, the query tiles visited must cover each
+  /// allowed pair once.
   bool
   check(ModuleOp module, int64_t bq, int64_t bk,
         const std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>>
-            &envs);
+            &envs,
+        bool keyMajor = false);
 
   MLIRContext ctx;
 };
 
 bool ScheduleExecution::check(
     ModuleOp module, int64_t bq, int64_t bk,
-    const std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>>
-        &envs) {
+    const std::vector<std::tuple<int64_t, int64_t, std::vector<int64_t>>> &envs,
+    bool keyMajor) {
   Value mask = test::returnedMask(module);
   auto nf = analysis::MaskNormalForm::build(mask);
   if (!nf) {
     llvm::consumeError(nf.takeError());
     return false;
   }
-  analysis::TileSizes sizes{bq, bk};
+  // The kernels' own coordinates: a key-major kernel's queries are keys.
+  const int64_t kbq = keyMajor ? bk : bq, kbk = keyMajor ? bq : bk;
+  if (keyMajor)
+    *nf = nf->transposed();
+  analysis::TileSizes sizes{kbq, kbk};
   auto plan = analysis::LayoutPlan::build(*nf, sizes);
   EXPECT_TRUE(bool(plan));
   if (!plan)
@@ -192,7 +201,9 @@ bool ScheduleExecution::check(
   tilingOptions.blockK = bk;
   tilingOptions.vectorWidth = 8;
   pm.addPass(createSelectTiling(tilingOptions));
-  pm.addPass(createConvertMaskToSAttn());
+  ConvertMaskToSAttnOptions convertOptions;
+  convertOptions.keyMajor = keyMajor;
+  pm.addPass(createConvertMaskToSAttn(convertOptions));
   pm.addPass(createCSEPass());
   pm.addPass(sattn::createSAttnExpandRanges());
   pm.addPass(createCanonicalizerPass());
@@ -206,6 +217,7 @@ bool ScheduleExecution::check(
 
   std::vector<CompiledPart> parts;
   for (auto k : llvm::to_vector(module.getOps<sattn::KernelOp>())) {
+    EXPECT_EQ(k.getKeyMajor(), keyMajor);
     parts.push_back(
         {k.getSymName().str(), static_cast<unsigned>(k.getNumParams()), sizes});
     outline(module, k);
@@ -265,7 +277,10 @@ bool ScheduleExecution::check(
       llvm::consumeError(ref.takeError());
       continue;
     }
-    auto layout = analysis::instantiateLayout(*plan, nq, nk, args);
+    // nq / nk in the kernels' coordinates; allowed(h, q, k) in the
+    // attention's.
+    const int64_t knq = keyMajor ? nk : nq, knk = keyMajor ? nq : nk;
+    auto layout = analysis::instantiateLayout(*plan, knq, knk, args);
     EXPECT_TRUE(bool(layout))
         << (layout ? "" : llvm::toString(layout.takeError()));
     if (!layout)
@@ -278,11 +293,11 @@ bool ScheduleExecution::check(
       for (size_t pi = 0; pi < parts.size(); ++pi) {
         const CompiledPart &p = parts[pi];
         const analysis::ConcreteLayoutPart &lp = (*layout)[pi];
-        int64_t qTiles = (lp.queries.spaceSize() + bq - 1) / bq;
+        int64_t qTiles = (lp.queries.spaceSize() + kbq - 1) / kbq;
         for (int64_t qt = 0; qt < qTiles; ++qt) {
           std::vector<Visit> visits;
           gVisits = &visits;
-          std::vector<int64_t> sargs = {qt, h, nq, nk};
+          std::vector<int64_t> sargs = {qt, h, knq, knk};
           sargs.insert(sargs.end(), args.begin(), args.begin() + p.numParams);
           callIndexFn(p.schedule, sargs, false);
           gVisits = nullptr;
@@ -290,26 +305,29 @@ bool ScheduleExecution::check(
           for (const Visit &v : visits) {
             EXPECT_TRUE(seen.insert(v.tile).second)
                 << "tile " << v.tile << " visited twice";
-            for (int64_t qp = qt * bq; qp < (qt + 1) * bq; ++qp) {
+            for (int64_t qp = qt * kbq; qp < (qt + 1) * kbq; ++qp) {
               auto q = lp.queries.fromSpace(qp);
               if (!q || qp >= lp.queries.spaceSize())
                 continue;
-              for (int64_t kp = v.tile * bk; kp < (v.tile + 1) * bk; ++kp) {
+              for (int64_t kp = v.tile * kbk; kp < (v.tile + 1) * kbk; ++kp) {
                 auto k = lp.keys.fromSpace(kp);
                 if (!k || kp >= lp.keys.spaceSize())
                   continue;
                 bool counted = v.full;
                 if (!v.full) {
-                  std::vector<int64_t> pargs = {h, *q, *k, nq, nk};
+                  std::vector<int64_t> pargs = {h, *q, *k, knq, knk};
                   pargs.insert(pargs.end(), args.begin(),
                                args.begin() + p.numParams);
                   counted = callIndexFn(p.predicate, pargs, true) != 0;
                 }
+                // The pair in the attention's coordinates.
+                int64_t aq = keyMajor ? *k : *q, ak = keyMajor ? *q : *k;
                 if (v.full)
-                  EXPECT_TRUE(ref->allowed(h, *q, *k))
+                  EXPECT_TRUE(ref->allowed(h, aq, ak))
                       << "FULL tile holds a forbidden pair h=" << h
-                      << " q=" << *q << " k=" << *k << " part " << pi;
-                count[*q * nk + *k] += counted;
+                      << " q=" << aq << " k=" << ak << " part " << pi
+                      << (keyMajor ? " (key-major)" : "");
+                count[aq * nk + ak] += counted;
               }
             }
           }
@@ -326,7 +344,8 @@ bool ScheduleExecution::check(
                           << " counted " << count[q * nk + k]
                           << " times, reference says " << expect
                           << " (Nq=" << nq << " Nk=" << nk << " tiles " << bq
-                          << "x" << bk << ")\n"
+                          << "x" << bk << (keyMajor ? ", key-major" : "")
+                          << ")\n"
                           << s;
             return true;
           }
@@ -339,7 +358,7 @@ bool ScheduleExecution::check(
 
 TEST_F(ScheduleExecution, RandomMasksCoverExactlyTheAllowedPairs) {
   std::mt19937_64 rng(4242);
-  int checked = 0, refused = 0;
+  int checked = 0, refused = 0, checkedKeyMajor = 0;
   const int kCases = 400;
   for (int i = 0; i < kCases && !HasFailure(); ++i) {
     test::Expression e = test::makeRandom(ctx, rng(), /*scale=*/2, /*depth=*/3);
@@ -352,12 +371,18 @@ TEST_F(ScheduleExecution, RandomMasksCoverExactlyTheAllowedPairs) {
            nk,
            {int64_t(rng() % 6), int64_t(rng() % 6), int64_t(rng() % 6)}});
     }
+    OwningOpRef<ModuleOp> copy = e.module->clone();
     if (check(*e.module, bq, bk, envs))
       ++checked;
     else
       ++refused;
+    // The backward pass's key-major schedule of the same mask.
+    if (check(*copy, bq, bk, envs, /*keyMajor=*/true))
+      ++checkedKeyMajor;
   }
-  std::printf("schedules checked: %d, refused (runtime random counts): %d\n",
-              checked, refused);
+  std::printf("schedules checked: %d, refused (runtime random counts): %d; "
+              "key-major schedules checked: %d\n",
+              checked, refused, checkedKeyMajor);
   EXPECT_GT(checked, kCases * 3 / 4);
+  EXPECT_EQ(checkedKeyMajor, checked);
 }
