@@ -69,6 +69,27 @@ using WorkItemsFn = int64_t (*)(const int64_t *args);
 /// Suffix of the companion function that counts work items.
 inline constexpr const char *kWorkItemsSuffix = "_work_items";
 
+/// Backward (docs/backward.md): every kernel part has
+///   void NAME_backward(const float *q, const float *k, const float *v,
+///                      const float *dO, const float *lse,
+///                      const float *delta, float *dq, float *dk, float *dv,
+///                      const int64_t *args, float scale, int64_t begin,
+///                      int64_t end);
+///   int64_t NAME_backward_work_items(const int64_t *args);
+/// with the forward's argument block: dO and dQ have the strides of O and
+/// Q, dK and dV those of K and V, `lse` (the forward's, required) and
+/// `delta` = rowsum(dO * O) those of the LSE. A query-major part adds dQ
+/// (work item (b, query head, query tile)); a key-major part adds dK and
+/// dV (work item (b, key/value head, key tile), summing the group's query
+/// heads). Outputs a part does not compute are not touched; the runtime
+/// zeroes dQ, dK and dV before the first part.
+inline constexpr const char *kBackwardSuffix = "_backward";
+using BackwardFn = void (*)(const float *q, const float *k, const float *v,
+                            const float *dO, const float *lse,
+                            const float *delta, float *dq, float *dk, float *dv,
+                            const int64_t *args, float scale, int64_t begin,
+                            int64_t end);
+
 /// `int64_t NAME_check_params(const int64_t *args)`: -1 when the runtime
 /// parameters and the sequence lengths of the argument block `args` (the
 /// kernels' own, kNumFixedArgs values then the parameters) satisfy every

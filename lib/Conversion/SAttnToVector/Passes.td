@@ -46,6 +46,35 @@ def ConvertSAttnToVector : Pass<"convert-sattn-to-vector", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertSAttnToCPUBackward
+    : Pass<"convert-sattn-to-cpu-backward", "mlir::ModuleOp"> {
+  let summary = "Lower expanded sattn kernels to their CPU backward passes";
+  let description = [{
+    Replaces every `sattn.kernel` (after `sattn-expand-ranges`) by
+    `@<kernel>_backward(q, k, v, dO, lse, delta, dq, dk, dv, args, scale,
+    begin, end)` and `@<kernel>_backward_work_items(args)` (ABI in
+    `lib/Runtime/KernelABI.h`, design in `docs/backward.md`). A query-major
+    kernel (the forward schedule) adds dQ of its query tiles; a key-major
+    kernel (`convert-mask-to-sattn key-major=true`) adds dK and dV of its
+    key tiles, summed over the query heads of each key/value head. Every
+    visited pair recomputes its probability from the forward LSE; `delta`
+    is rowsum(dO ∘ O). The outputs are added to, so the parts of a layout
+    plan run one after another into zeroed gradients.
+
+    ```mlir
+    // after
+    func.func @causal_part0_backward(%q: memref<1xf32>, ..., %dv: memref<1xf32>,
+        %args: memref<1xi64>, %scale: f32, %begin: index, %end: index)
+    func.func @causal_part0_backward_work_items(%args: memref<1xi64>) -> index
+    ```
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+    "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def ApproximateMath : Pass<"sparsa-approximate-math", "mlir::ModuleOp"> {
   let summary = "Replace math.exp and math.log by polynomial approximations";
   let description = [{
