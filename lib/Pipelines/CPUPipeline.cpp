@@ -80,9 +80,17 @@ void sparsa::buildCPUPipeline(OpPassManager &pm,
     front.vectorWidth = options.vectorWidth;
     front.dense = options.dense;
     front.paramCheck = true;
+    front.backward = options.backward;
     buildMaskToSAttnStage(pm, front);
     if (stop == "sattn")
       return;
+    if (options.backward) {
+      // The backward entry points first: the forward lowering replaces the
+      // query-major kernels.
+      sattn::ConvertSAttnToCPUBackwardOptions backward;
+      backward.keepForward = true;
+      pm.addPass(sattn::createConvertSAttnToCPUBackward(backward));
+    }
   }
   buildCPUVectorStage(pm, options);
   if (stop == "vector")

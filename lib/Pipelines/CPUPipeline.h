@@ -49,6 +49,12 @@ struct CPUPipelineOptions : public MaskFrontOptions<CPUPipelineOptions> {
   Option<bool> dense{*this, "dense",
                      llvm::cl::desc("Masked-dense baseline (from-mask)"),
                      llvm::cl::init(false)};
+  Option<bool> backward{
+      *this, "backward",
+      llvm::cl::desc("Also the backward pass: NAME_partN_backward (dQ) and "
+                     "NAME_key_partN_backward (dK, dV), recorded in "
+                     "sparsa.backward (from-mask)"),
+      llvm::cl::init(false)};
 };
 
 /// sattn (expanded) -> func/scf/vector/math.

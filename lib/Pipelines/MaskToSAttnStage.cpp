@@ -29,6 +29,7 @@ void sparsa::buildMaskToSAttnStage(OpPassManager &pm,
   convert.headDim = options.headDim;
   convert.useLayout = options.layout;
   convert.dense = options.dense;
+  convert.backward = options.backward;
   pm.addPass(createConvertMaskToSAttn(convert));
   // The closed forms are emitted per clause; CSE shares their common parts
   // before the sweep multiplies them.

@@ -25,6 +25,8 @@ struct MaskToSAttnOptions {
   bool layout = true;
   /// Masked-dense baseline: every key tile PARTIAL.
   bool dense = false;
+  /// Also the key-major schedule of the backward pass (key_schedule).
+  bool backward = false;
   /// cuda: the GPU architecture (the default tiles fit its shared memory).
   std::string chip = "sm_90";
   /// cuda: element type of Q, K, V, O (bf16 or f16) and query rows per

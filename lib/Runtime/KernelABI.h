@@ -76,14 +76,39 @@ inline constexpr const char *kWorkItemsSuffix = "_work_items";
 ///                      const int64_t *args, float scale, int64_t begin,
 ///                      int64_t end);
 ///   int64_t NAME_backward_work_items(const int64_t *args);
-/// with the forward's argument block: dO and dQ have the strides of O and
-/// Q, dK and dV those of K and V, `lse` (the forward's, required) and
-/// `delta` = rowsum(dO * O) those of the LSE. A query-major part adds dQ
+/// with the forward's argument block followed, after the runtime
+/// parameters, by the strides (B, H, N) of dO, dQ, dK, dV and delta
+/// (BackwardArg). `lse` is the forward's (its strides in the block),
+/// `delta` = rowsum(dO * O), both [B, Hq, Nq]. A query-major part adds dQ
 /// (work item (b, query head, query tile)); a key-major part adds dK and
 /// dV (work item (b, key/value head, key tile), summing the group's query
 /// heads). Outputs a part does not compute are not touched; the runtime
 /// zeroes dQ, dK and dV before the first part.
 inline constexpr const char *kBackwardSuffix = "_backward";
+/// The module attribute in which the backward lowering records each
+/// attention's backward parts: NAME = {dq = [...], dkdv = [...]} (kernel
+/// names, without kBackwardSuffix).
+inline constexpr const char *kBackwardAttrName = "sparsa.backward";
+/// Positions after the runtime parameters (args[kNumFixedArgs +
+/// numParams + i]) of a backward call's argument block.
+enum BackwardArg : int64_t {
+  kDOStrideB = 0,
+  kDOStrideH = 1,
+  kDOStrideN = 2,
+  kDQStrideB = 3,
+  kDQStrideH = 4,
+  kDQStrideN = 5,
+  kDKStrideB = 6,
+  kDKStrideH = 7,
+  kDKStrideN = 8,
+  kDVStrideB = 9,
+  kDVStrideH = 10,
+  kDVStrideN = 11,
+  kDeltaStrideB = 12,
+  kDeltaStrideH = 13,
+  kDeltaStrideN = 14,
+  kNumBackwardArgs = 15
+};
 using BackwardFn = void (*)(const float *q, const float *k, const float *v,
                             const float *dO, const float *lse,
                             const float *delta, float *dq, float *dk, float *dv,
@@ -122,6 +147,13 @@ callKernel(KernelFn fn, const float *q, const float *k, const float *v,
            float *o, float *lse, const int64_t *args, float scale,
            int64_t begin, int64_t end) {
   fn(q, k, v, o, lse, args, scale, begin, end);
+}
+SPARSA_CALLS_GENERATED_CODE inline void
+callBackward(BackwardFn fn, const float *q, const float *k, const float *v,
+             const float *dO, const float *lse, const float *delta, float *dq,
+             float *dk, float *dv, const int64_t *args, float scale,
+             int64_t begin, int64_t end) {
+  fn(q, k, v, dO, lse, delta, dq, dk, dv, args, scale, begin, end);
 }
 SPARSA_CALLS_GENERATED_CODE inline int64_t
 callArgsFunction(int64_t (*fn)(const int64_t *), const int64_t *args) {

@@ -108,3 +108,110 @@ Comparison runtime::compare(const runtime::AttentionProblem &p,
       }
   return c;
 }
+
+/// Softmax attention of one (batch, query head) in double precision: the
+/// probabilities P [Nq][Nk] (0 where not allowed or the row is empty).
+static std::vector<double> probabilities(const AttentionProblem &p,
+                                         const std::vector<double> &q,
+                                         const std::vector<double> &k,
+                                         double scale, const AllowedFn &allowed,
+                                         int64_t h) {
+  int64_t nq = p.seqQ, nk = p.seqK, d = p.headDim;
+  std::vector<double> prob(nq * nk, 0.0);
+  for (int64_t i = 0; i < nq; ++i) {
+    double mx = -INFINITY;
+    for (int64_t j = 0; j < nk; ++j)
+      if (allowed(h, i, j)) {
+        double s = 0;
+        for (int64_t x = 0; x < d; ++x)
+          s += q[i * d + x] * k[j * d + x];
+        prob[i * nk + j] = s * scale;
+        mx = std::max(mx, s * scale);
+      }
+    if (mx == -INFINITY)
+      continue;
+    double sum = 0;
+    for (int64_t j = 0; j < nk; ++j)
+      if (allowed(h, i, j))
+        sum += prob[i * nk + j] = std::exp(prob[i * nk + j] - mx);
+    for (int64_t j = 0; j < nk; ++j)
+      prob[i * nk + j] = allowed(h, i, j) ? prob[i * nk + j] / sum : 0.0;
+  }
+  return prob;
+}
+
+/// One head's rows as a dense double matrix.
+static std::vector<double> rows(const TensorRef &t, int64_t b, int64_t h,
+                                int64_t n, int64_t d) {
+  std::vector<double> out(n * d);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t x = 0; x < d; ++x)
+      out[i * d + x] =
+          t.data[b * t.strideB + h * t.strideH + i * t.strideN + x];
+  return out;
+}
+
+ReferenceGradients
+sparsa::runtime::referenceGradients(const AttentionProblem &p,
+                                    const TensorRef &dO, double scale,
+                                    const AllowedFn &allowed) {
+  int64_t nq = p.seqQ, nk = p.seqK, d = p.headDim;
+  int64_t group = p.headsQ / p.headsKV;
+  ReferenceGradients g;
+  g.dq.assign(p.batch * p.headsQ * nq * d, 0.0);
+  g.dk.assign(p.batch * p.headsKV * nk * d, 0.0);
+  g.dv.assign(p.batch * p.headsKV * nk * d, 0.0);
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t h = 0; h < p.headsQ; ++h) {
+      int64_t hk = h / group;
+      std::vector<double> q = rows(p.q, b, h, nq, d),
+                          k = rows(p.k, b, hk, nk, d),
+                          v = rows(p.v, b, hk, nk, d),
+                          o = rows(dO, b, h, nq, d);
+      std::vector<double> prob = probabilities(p, q, k, scale, allowed, h);
+      double *dq = &g.dq[(b * p.headsQ + h) * nq * d];
+      double *dk = &g.dk[(b * p.headsKV + hk) * nk * d];
+      double *dv = &g.dv[(b * p.headsKV + hk) * nk * d];
+      for (int64_t i = 0; i < nq; ++i) {
+        std::vector<double> dp(nk, 0.0);
+        double rowDot = 0;
+        for (int64_t j = 0; j < nk; ++j) {
+          for (int64_t x = 0; x < d; ++x)
+            dp[j] += o[i * d + x] * v[j * d + x];
+          rowDot += prob[i * nk + j] * dp[j];
+        }
+        for (int64_t j = 0; j < nk; ++j) {
+          double pij = prob[i * nk + j];
+          if (pij == 0)
+            continue;
+          double ds = pij * (dp[j] - rowDot) * scale;
+          for (int64_t x = 0; x < d; ++x) {
+            dv[j * d + x] += pij * o[i * d + x];
+            dq[i * d + x] += ds * k[j * d + x];
+            dk[j * d + x] += ds * q[i * d + x];
+          }
+        }
+      }
+    }
+  return g;
+}
+
+double sparsa::runtime::gradientError(const std::vector<double> &want,
+                                      const TensorRef &got, int64_t batch,
+                                      int64_t heads, int64_t n, int64_t d) {
+  double scaleOf = 0, err = 0;
+  for (double w : want)
+    scaleOf = std::max(scaleOf, std::abs(w));
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t x = 0; x < d; ++x) {
+          double g =
+              got.data[b * got.strideB + h * got.strideH + i * got.strideN + x];
+          double w = want[((b * heads + h) * n + i) * d + x];
+          if (!std::isfinite(g))
+            return INFINITY;
+          err = std::max(err, std::abs(g - w));
+        }
+  return err / std::max(scaleOf, 0.01);
+}

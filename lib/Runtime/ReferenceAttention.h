@@ -38,6 +38,25 @@ struct Comparison {
 };
 Comparison compare(const AttentionProblem &p, const ReferenceResult &ref);
 
+/// Dense float64 gradients of L = <dO, O>, O = attention(Q, K, V), each
+/// [B][H][N][D] with dK and dV summed over each group's query heads, by the
+/// textbook formulas: P = softmax, dV = Pᵀ dO, dP = dO Vᵀ,
+/// dS = P ∘ (dP - rowsum(dP ∘ P)), dQ = scale dS K, dK = scale dSᵀ Q.
+struct ReferenceGradients {
+  std::vector<double> dq, dk, dv;
+};
+ReferenceGradients referenceGradients(const AttentionProblem &p,
+                                      const TensorRef &dO, double scale,
+                                      const AllowedFn &allowed);
+
+/// max |got - want| / max(max |want|, 0.01) over one [batch, heads, n, d]
+/// tensor (want dense): relative to the gradient's size, with a floor for
+/// gradients that vanish exactly (a row of one allowed key has dS = 0,
+/// which float rounding misses by about 1e-7). Infinity when `got` holds a
+/// non-finite value.
+double gradientError(const std::vector<double> &want, const TensorRef &got,
+                     int64_t batch, int64_t heads, int64_t n, int64_t d);
+
 } // namespace sparsa::runtime
 
 #endif // SPARSA_LIB_RUNTIME_REFERENCEATTENTION_H

@@ -175,3 +175,75 @@ sparsa::runtime::runAttentionParts(const std::vector<CompiledKernel> &parts,
   }
   return "";
 }
+
+std::vector<int64_t>
+sparsa::runtime::packBackwardArguments(const BackwardProblem &p,
+                                       const TensorRef &delta) {
+  std::vector<int64_t> args = packArguments(p.forward);
+  for (const TensorRef *t : {&p.dO, &p.dq, &p.dk, &p.dv, &delta})
+    args.insert(args.end(), {t->strideB, t->strideH, t->strideN});
+  return args;
+}
+
+/// Sets the D elements of every row of `t` ([batch, heads, n, D]) to 0.
+static void zeroRows(const sparsa::runtime::TensorRef &t, int64_t batch,
+                     int64_t heads, int64_t n, int64_t d,
+                     sparsa::runtime::ThreadPool &pool) {
+  pool.parallelFor(batch * heads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; ++bh) {
+      float *base =
+          t.data + (bh / heads) * t.strideB + (bh % heads) * t.strideH;
+      for (int64_t i = 0; i < n; ++i)
+        std::fill_n(base + i * t.strideN, d, 0.0f);
+    }
+  });
+}
+
+std::string sparsa::runtime::runBackward(const BackwardKernels &kernels,
+                                         const BackwardProblem &p,
+                                         ThreadPool &pool) {
+  const AttentionProblem &f = p.forward;
+  if (!f.lse.data)
+    return "the backward pass needs the forward's LSE";
+  if (!p.dO.data || !p.dq.data || !p.dk.data || !p.dv.data)
+    return "the backward pass needs dO, dQ, dK and dV";
+  if (kernels.dq.empty() || kernels.dkdv.empty())
+    return "the kernel has no backward pass";
+  const int64_t d = f.headDim;
+  // delta = rowsum(dO * O), [B, Hq, Nq], in double for the sum.
+  std::vector<float> delta(std::max<int64_t>(f.batch * f.headsQ * f.seqQ, 1));
+  TensorRef deltaRef{delta.data(), f.headsQ * f.seqQ, f.seqQ, 1};
+  pool.parallelFor(f.batch * f.headsQ, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t bh = begin; bh < end; ++bh) {
+      int64_t b = bh / f.headsQ, h = bh % f.headsQ;
+      for (int64_t i = 0; i < f.seqQ; ++i) {
+        const float *o =
+            f.o.data + b * f.o.strideB + h * f.o.strideH + i * f.o.strideN;
+        const float *g =
+            p.dO.data + b * p.dO.strideB + h * p.dO.strideH + i * p.dO.strideN;
+        double s = 0;
+        for (int64_t x = 0; x < d; ++x)
+          s += double(o[x]) * g[x];
+        delta[bh * f.seqQ + i] = static_cast<float>(s);
+      }
+    }
+  });
+  zeroRows(p.dq, f.batch, f.headsQ, f.seqQ, d, pool);
+  zeroRows(p.dk, f.batch, f.headsKV, f.seqK, d, pool);
+  zeroRows(p.dv, f.batch, f.headsKV, f.seqK, d, pool);
+  std::vector<int64_t> args = packBackwardArguments(p, deltaRef);
+  float scale =
+      f.scale != 0 ? f.scale : 1.0f / std::sqrt(static_cast<float>(d));
+  // Parts one after another: each adds its pairs' share, and within a part
+  // every gradient row belongs to one work item.
+  for (const std::vector<CompiledBackward> *list : {&kernels.dq, &kernels.dkdv})
+    for (const CompiledBackward &part : *list) {
+      int64_t items = callArgsFunction(part.workItems, args.data());
+      pool.parallelFor(items, 1, [&](int64_t begin, int64_t end) {
+        callBackward(part.entry, f.q.data, f.k.data, f.v.data, p.dO.data,
+                     f.lse.data, delta.data(), p.dq.data, p.dk.data, p.dv.data,
+                     args.data(), scale, begin, end);
+      });
+    }
+  return "";
+}

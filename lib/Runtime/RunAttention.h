@@ -85,6 +85,40 @@ std::string runAttention(const CompiledKernel &kernel,
 std::string runAttentionParts(const std::vector<CompiledKernel> &parts,
                               const AttentionProblem &p, ThreadPool &pool);
 
+/// A compiled backward part (KernelABI.h, kBackwardSuffix): adds dQ
+/// (query-major) or dK and dV (key-major).
+struct CompiledBackward {
+  BackwardFn entry = nullptr;
+  WorkItemsFn workItems = nullptr;
+};
+
+/// The backward kernels of one attention: the query-major parts (dQ) and
+/// the key-major parts (dK, dV).
+struct BackwardKernels {
+  std::vector<CompiledBackward> dq, dkdv;
+};
+
+/// The gradients of L = <dO, O> with O the forward output of `forward`
+/// (whose O and LSE must hold the forward's result): dO given, dQ, dK and
+/// dV written, each with its own strides ([B, Hq, Nq, D] for dO and dQ,
+/// [B, Hkv, Nk, D] for dK and dV).
+struct BackwardProblem {
+  AttentionProblem forward;
+  TensorRef dO, dq, dk, dv;
+};
+
+/// The argument block of a backward call: the forward's, then the
+/// strides of dO, dQ, dK, dV and `delta` (BackwardArg).
+std::vector<int64_t> packBackwardArguments(const BackwardProblem &p,
+                                           const TensorRef &delta);
+
+/// Runs the backward pass: delta = rowsum(dO * O) into a scratch, zeroes
+/// dQ, dK and dV, then runs the dQ parts and the dK / dV parts over all
+/// work items on `pool`. The result does not depend on the thread count.
+/// Returns an error message, empty on success.
+std::string runBackward(const BackwardKernels &kernels,
+                        const BackwardProblem &p, ThreadPool &pool);
+
 } // namespace sparsa::runtime
 
 #endif // SPARSA_LIB_RUNTIME_RUNATTENTION_H

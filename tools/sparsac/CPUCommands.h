@@ -28,14 +28,16 @@ int emitCPU(mlir::ModuleOp module, CPUEmitKind kind, llvm::StringRef path);
 
 /// Compiles the pattern, runs it on random inputs at --seq-len (and
 /// --batch, --heads, --kv-heads, --param), prints the time and, with
-/// --check, `max_rel_err:` against the float64 reference. Returns an
-/// ExitCode (1 when the check fails).
+/// --check, `max_rel_err:` against the float64 reference; with --backward
+/// also the backward pass (`backward_time_ms:`, with --check the gradient
+/// errors). Returns an ExitCode (1 when the check fails).
 int runCPU(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 /// Runs the CPU pipeline (--block, --head-dim, --masked-dense) on `module`
-/// in place, with f32 vectors as wide as `tm`'s or, when null, the host's.
-/// Returns an ExitCode.
-int lowerForCPU(mlir::ModuleOp module, llvm::TargetMachine *tm);
+/// in place, with f32 vectors as wide as `tm`'s or, when null, the host's,
+/// and with `backward` the backward entry points too. Returns an ExitCode.
+int lowerForCPU(mlir::ModuleOp module, llvm::TargetMachine *tm,
+                bool backward = false);
 
 /// True when --cpu names another CPU than the host.
 bool crossCompiling();

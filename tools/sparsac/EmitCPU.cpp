@@ -74,7 +74,7 @@ static int checkVectorWidth(const TileOptions &tiles, int64_t width) {
   return kExitOk;
 }
 
-int lowerForCPU(ModuleOp module, llvm::TargetMachine *tm) {
+int lowerForCPU(ModuleOp module, llvm::TargetMachine *tm, bool backward) {
   auto tiles = getTileOptions();
   if (!tiles)
     return userError(llvm::toString(tiles.takeError()));
@@ -101,6 +101,7 @@ int lowerForCPU(ModuleOp module, llvm::TargetMachine *tm) {
   options.blockQ = tiles->blockQ;
   options.blockK = tiles->blockK;
   options.dense = maskedDense;
+  options.backward = backward;
   if (tm)
     options.vectorWidth = cpu::vectorWidthOf(*tm);
   buildCPUPipeline(pm, options);

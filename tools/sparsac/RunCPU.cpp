@@ -39,6 +39,12 @@ static cl::opt<int64_t>
     kvHeads("kv-heads",
             cl::desc("With --run: key/value heads (default: --heads)"),
             cl::init(0), cl::cat(category()));
+static cl::opt<bool>
+    backward("backward",
+             cl::desc("With --run: also run the backward pass (dQ, dK, dV "
+                      "for a random dO); with --check, compare the gradients "
+                      "with float64 ones"),
+             cl::cat(category()));
 static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));
@@ -113,6 +119,13 @@ static int checkRunMemory(int64_t heads, int64_t kv, int64_t nq, int64_t nk,
   add({batch, kv, nk, d});    // v
   add({batch, heads, nq, d}); // o
   add({batch, heads, nq});    // lse
+  if (backward) {
+    add({batch, heads, nq, d}); // dO
+    add({batch, heads, nq, d}); // dq
+    add({batch, kv, nk, d});    // dk
+    add({batch, kv, nk, d});    // dv
+    add({batch, heads, nq});    // delta
+  }
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
   uint64_t limit = pages > 0 && pageSize > 0
                        ? uint64_t(pages) * uint64_t(pageSize) / 2
@@ -121,15 +134,72 @@ static int checkRunMemory(int64_t heads, int64_t kv, int64_t nq, int64_t nk,
     return kExitOk;
   std::string need =
       overflow ? std::string("more than 2^64") : std::to_string(total);
-  return userError(
-      "--run needs " + need + " bytes for q, k, v, o and lse (--batch " +
-      llvm::Twine(int64_t(batch)) + ", --heads " + llvm::Twine(heads) +
-      ", --seq-len " + llvm::Twine(nq) + ", --kv-len " + llvm::Twine(nk) +
-      ", --head-dim " + llvm::Twine(d) +
-      "); the limit is half of this machine's "
-      "memory, " +
-      llvm::Twine(limit) +
-      " bytes: lower --batch, --heads, --seq-len or --kv-len");
+  return userError("--run needs " + need + " bytes for q, k, v, o and lse" +
+                   (backward ? ", dO, dq, dk, dv and delta" : "") +
+                   " (--batch " + llvm::Twine(int64_t(batch)) + ", --heads " +
+                   llvm::Twine(heads) + ", --seq-len " + llvm::Twine(nq) +
+                   ", --kv-len " + llvm::Twine(nk) + ", --head-dim " +
+                   llvm::Twine(d) +
+                   "); the limit is half of this machine's "
+                   "memory, " +
+                   llvm::Twine(limit) +
+                   " bytes: lower --batch, --heads, --seq-len or --kv-len");
+}
+
+/// The backward pass of the forward run `p` (O and LSE hold its result)
+/// for a random dO: prints its time and, with `allowed`, the error of dQ,
+/// dK and dV against float64 gradients. False when it fails or the check
+/// does.
+static bool runBackwardAndCheck(cpu::JITModule &jit, const RunSetup &run,
+                                const runtime::AttentionProblem &p,
+                                runtime::ThreadPool &pool,
+                                const runtime::AllowedFn &allowed,
+                                llvm::raw_ostream &os) {
+  auto kernels = jit.lookupBackward(run.name);
+  if (!kernels) {
+    os << "error: " << llvm::toString(kernels.takeError()) << "\n";
+    return false;
+  }
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const int64_t d = p.headDim;
+  std::vector<float> dO(p.batch * p.headsQ * p.seqQ * d), dq(dO.size(), nan),
+      dk(p.batch * p.headsKV * p.seqK * d, nan), dv(dk.size(), nan);
+  std::mt19937 rng(54321);
+  std::normal_distribution<float> normal;
+  for (float &x : dO)
+    x = normal(rng);
+  runtime::BackwardProblem bp;
+  bp.forward = p;
+  bp.dO = runtime::denseTensor(dO.data(), p.headsQ, p.seqQ, d);
+  bp.dq = runtime::denseTensor(dq.data(), p.headsQ, p.seqQ, d);
+  bp.dk = runtime::denseTensor(dk.data(), p.headsKV, p.seqK, d);
+  bp.dv = runtime::denseTensor(dv.data(), p.headsKV, p.seqK, d);
+  auto start = std::chrono::steady_clock::now();
+  std::string error = runtime::runBackward(*kernels, bp, pool);
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+  if (!error.empty()) {
+    os << "error: " << error << "\n";
+    return false;
+  }
+  os << "backward_parts: " << kernels->dq.size() << " + "
+     << kernels->dkdv.size() << "\n";
+  os << "backward_time_ms: " << llvm::format("%.3f", ms) << "\n";
+  if (!allowed)
+    return true;
+  runtime::ReferenceGradients want = runtime::referenceGradients(
+      p, bp.dO, 1.0 / std::sqrt(double(d)), allowed);
+  double eq =
+      runtime::gradientError(want.dq, bp.dq, p.batch, p.headsQ, p.seqQ, d);
+  double ek =
+      runtime::gradientError(want.dk, bp.dk, p.batch, p.headsKV, p.seqK, d);
+  double ev =
+      runtime::gradientError(want.dv, bp.dv, p.batch, p.headsKV, p.seqK, d);
+  os << "max_rel_err_dq: " << llvm::format("%.3g", eq) << "\n";
+  os << "max_rel_err_dk: " << llvm::format("%.3g", ek) << "\n";
+  os << "max_rel_err_dv: " << llvm::format("%.3g", ev) << "\n";
+  return eq <= 1e-4 && ek <= 1e-4 && ev <= 1e-4;
 }
 
 int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
@@ -151,7 +221,7 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
     return userError("--run executes on this machine: --cpu applies only to "
                      "--emit=llvm, asm, obj and so");
   OwningOpRef<ModuleOp> original = module.clone();
-  if (int rc = lowerForCPU(module, nullptr))
+  if (int rc = lowerForCPU(module, nullptr, backward))
     return rc;
   auto jit = cpu::JITModule::create(module);
   if (!jit)
@@ -195,8 +265,11 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   os << "parts: " << parts->size() << "\n";
   os << "threads: " << pool.size() << "\n";
   os << "time_ms: " << llvm::format("%.3f", ms) << "\n";
-  if (!check)
+  if (!check) {
+    if (backward && !runBackwardAndCheck(**jit, run, p, pool, nullptr, os))
+      return kExitUserError;
     return kExitOk;
+  }
   auto ref = mask::ReferenceMask::build(
       getPatternMask(getPatternFunc(*original)), nq, nk, shape->args);
   if (!ref)
@@ -212,6 +285,14 @@ int sparsa::sparsac::runCPU(ModuleOp module, llvm::raw_ostream &os) {
   os << "non_finite: " << c.nonFinite << "\n";
   bool ok = c.maxRelErr <= 1e-5 && c.maxLseErr <= 1e-5 && c.badEmptyRows == 0 &&
             c.nonFinite == 0;
-  os << (ok ? "check: ok" : "check: FAILED") << "\n";
-  return ok ? kExitOk : kExitUserError;
+  if (!backward) {
+    os << (ok ? "check: ok" : "check: FAILED") << "\n";
+    return ok ? kExitOk : kExitUserError;
+  }
+  auto allowed = [&](int64_t h, int64_t qi, int64_t ki) {
+    return ref->allowed(h, qi, ki);
+  };
+  bool gradientsOk = runBackwardAndCheck(**jit, run, p, pool, allowed, os);
+  os << (ok && gradientsOk ? "check: ok" : "check: FAILED") << "\n";
+  return ok && gradientsOk ? kExitOk : kExitUserError;
 }

@@ -200,6 +200,9 @@ static int checkTargetFlags() {
     return userError("--cpu applies to --target=cpu (use --cuda-arch)");
   if (occurrences("masked-dense"))
     return userError("--masked-dense is not supported for --target=cuda");
+  if (occurrences("backward"))
+    return userError("--backward is not built for --target=cuda yet (the "
+                     "CPU runs it: docs/backward.md)");
   if (emit) {
     switch (emitKind) {
     case EmitKind::Assembly:
@@ -239,6 +242,8 @@ static int checkFlags() {
     return userError("--run cannot be combined with --emit");
   if (!runKernel && occurrences("check"))
     return userError("--check needs --run");
+  if (!runKernel && occurrences("backward"))
+    return userError("--backward needs --run");
   return checkTargetFlags();
 }
 

@@ -156,6 +156,15 @@ LogicalResult AttentionOp::verify() {
     headDim = k.getHeadDim();
     numParams = k.getNumParams();
   }
+  if (auto ref = getKeyScheduleAttr()) {
+    if (getKeyMajor())
+      return emitOpError() << "is key_major and cannot have a key_schedule";
+    auto other = dyn_cast_or_null<AttentionOp>(
+        SymbolTable::lookupSymbolIn(module, ref.getAttr()));
+    if (!other || !other.getKeyMajor())
+      return emitOpError() << "key_schedule " << ref
+                           << " is not a key_major sattn.attention";
+  }
   return success();
 }
 

@@ -237,7 +237,9 @@ def SAttn_AttentionOp : SAttn_Op<"attention", [Symbol]> {
 
     With `key_major`, the parts are the key-major kernels of the backward
     pass (for each key tile, the query tiles that touch it), which must all
-    be `key_major` too.
+    be `key_major` too. A forward attention may name the key-major
+    attention of the same mask as its `key_schedule` (for dK and dV; its
+    own parts give dQ).
 
     ```mlir
     sattn.attention @strided parts [@strided_part0, @strided_part1]
@@ -245,7 +247,8 @@ def SAttn_AttentionOp : SAttn_Op<"attention", [Symbol]> {
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        FlatSymbolRefArrayAttr:$parts,
-                       UnitAttr:$key_major);
+                       UnitAttr:$key_major,
+                       OptionalAttr<FlatSymbolRefAttr>:$key_schedule);
   let assemblyFormat = "$sym_name `parts` $parts attr-dict";
   let hasVerifier = 1;
 }

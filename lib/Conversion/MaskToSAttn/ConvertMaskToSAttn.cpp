@@ -231,6 +231,65 @@ struct ConvertMaskToSAttnPass
         return signalPassFailure();
   }
 
+  /// The kernels of `mask` (transposed: its key-major schedule) and an
+  /// attention `name` of them.
+  FailureOr<sattn::AttentionOp> buildAttention(OpBuilder &b, PatternInfo &p,
+                                               MaskNormalForm nf,
+                                               bool transpose, StringRef name) {
+    func::FuncOp fn = p.fn;
+    sattn::TilingAttr kernelTiling = p.tiling;
+    if (transpose) {
+      // The transposed problem: its queries are the attention's keys.
+      nf = nf.transposed();
+      kernelTiling = sattn::TilingAttr::get(
+          &getContext(), p.tiling.getBlockK(), p.tiling.getBlockQ(),
+          p.tiling.getVectorWidth(), p.tiling.getTarget(), p.tiling.getCuda());
+    }
+    TileSizes sizes{kernelTiling.getBlockQ(), kernelTiling.getBlockK()};
+
+    KernelBuilder kb(b, p, headDim, kernelTiling, transpose);
+    MLIRContext *ctx = &getContext();
+    TokenMapAttr identity =
+        TokenMapAttr::get(ctx, TokenMapKind::identity, 1, 0, {});
+    SmallVector<Attribute> parts;
+    auto addKernel = [&](const MaskNormalForm &mask,
+                         const SymbolicTiling *tiling, TokenMapAttr qmap,
+                         TokenMapAttr kmap) -> LogicalResult {
+      std::string kernelName =
+          (fn.getSymName() + (transpose ? "_key_part" : "_part") +
+           Twine(parts.size()))
+              .str();
+      FailureOr<sattn::KernelOp> k =
+          kb.build(kernelName, mask, tiling, qmap, kmap);
+      if (failed(k))
+        return failure();
+      parts.push_back(FlatSymbolRefAttr::get(ctx, kernelName));
+      return success();
+    };
+
+    if (dense) {
+      if (failed(addKernel(nf, nullptr, identity, identity)))
+        return failure();
+    } else if (useLayout) {
+      auto plan = LayoutPlan::build(nf, sizes);
+      if (!plan)
+        return fn.emitOpError() << llvm::toString(plan.takeError());
+      for (const LayoutPart &part : plan->getParts())
+        if (failed(addKernel(part.mask, &part.tiling, toAttr(ctx, part.queries),
+                             toAttr(ctx, part.keys))))
+          return failure();
+    } else {
+      auto tiling = SymbolicTiling::build(nf, sizes);
+      if (!tiling)
+        return fn.emitOpError() << llvm::toString(tiling.takeError());
+      if (failed(addKernel(nf, &*tiling, identity, identity)))
+        return failure();
+    }
+    return sattn::AttentionOp::create(b, fn.getLoc(), name,
+                                      b.getArrayAttr(parts), transpose,
+                                      FlatSymbolRefAttr());
+  }
+
   LogicalResult convert(func::FuncOp fn) {
     PatternInfo p;
     p.fn = fn;
@@ -259,57 +318,21 @@ struct ConvertMaskToSAttnPass
     auto nf = MaskNormalForm::build(p.mask);
     if (!nf)
       return fn.emitOpError() << llvm::toString(nf.takeError());
-    sattn::TilingAttr kernelTiling = p.tiling;
-    if (keyMajor) {
-      // The transposed problem: its queries are the attention's keys.
-      *nf = nf->transposed();
-      kernelTiling = sattn::TilingAttr::get(
-          &getContext(), p.tiling.getBlockK(), p.tiling.getBlockQ(),
-          p.tiling.getVectorWidth(), p.tiling.getTarget(), p.tiling.getCuda());
-    }
-    TileSizes sizes{kernelTiling.getBlockQ(), kernelTiling.getBlockK()};
-
     OpBuilder b(fn);
-    KernelBuilder kb(b, p, headDim, kernelTiling, keyMajor);
-    MLIRContext *ctx = &getContext();
-    TokenMapAttr identity =
-        TokenMapAttr::get(ctx, TokenMapKind::identity, 1, 0, {});
-    SmallVector<Attribute> parts;
-    auto addKernel = [&](const MaskNormalForm &mask,
-                         const SymbolicTiling *tiling, TokenMapAttr qmap,
-                         TokenMapAttr kmap) -> LogicalResult {
-      std::string name = (fn.getSymName() + (keyMajor ? "_key_part" : "_part") +
-                          Twine(parts.size()))
-                             .str();
-      FailureOr<sattn::KernelOp> k = kb.build(name, mask, tiling, qmap, kmap);
-      if (failed(k))
+    FailureOr<sattn::AttentionOp> attention =
+        buildAttention(b, p, *nf, keyMajor, fn.getSymName());
+    if (failed(attention))
+      return failure();
+    if (backward && !keyMajor) {
+      // The key-major schedule of the same mask, for dK and dV.
+      std::string keyName = (fn.getSymName() + "_key").str();
+      FailureOr<sattn::AttentionOp> keys =
+          buildAttention(b, p, *nf, /*transpose=*/true, keyName);
+      if (failed(keys))
         return failure();
-      parts.push_back(FlatSymbolRefAttr::get(ctx, name));
-      return success();
-    };
-
-    if (dense) {
-      if (failed(addKernel(*nf, nullptr, identity, identity)))
-        return failure();
-    } else if (useLayout) {
-      auto plan = LayoutPlan::build(*nf, sizes);
-      if (!plan)
-        return fn.emitOpError() << llvm::toString(plan.takeError());
-      for (const LayoutPart &part : plan->getParts())
-        if (failed(addKernel(part.mask, &part.tiling, toAttr(ctx, part.queries),
-                             toAttr(ctx, part.keys))))
-          return failure();
-    } else {
-      auto tiling = SymbolicTiling::build(*nf, sizes);
-      if (!tiling)
-        return fn.emitOpError() << llvm::toString(tiling.takeError());
-      if (failed(addKernel(*nf, &*tiling, identity, identity)))
-        return failure();
+      attention->setKeyScheduleAttr(
+          FlatSymbolRefAttr::get(&getContext(), keyName));
     }
-    auto attention = sattn::AttentionOp::create(b, fn.getLoc(), fn.getSymName(),
-                                                b.getArrayAttr(parts));
-    if (keyMajor)
-      attention.setKeyMajor(true);
     fn.erase();
     return success();
   }

@@ -111,7 +111,9 @@ def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
     `NAME_key_partN`, marked `key_major`, list for every key tile of the
     attention the query tiles that touch it, FULL or PARTIAL, in closed
     form (random blocks drawn per key block), which is the schedule of the
-    backward pass's dK / dV.
+    backward pass's dK / dV. With `backward`, both are built: the forward
+    attention `@NAME` gets `key_schedule = @NAME_key`, the key-major
+    attention of the same mask.
 
     ```mlir
     // a causal pattern at 64 x 64 tiles becomes
@@ -134,7 +136,10 @@ def ConvertMaskToSAttn : Pass<"convert-mask-to-sattn", "mlir::ModuleOp"> {
            "Visit every key tile as PARTIAL (masked-dense baseline)">,
     Option<"keyMajor", "key-major", "bool", /*default=*/"false",
            "Build the key-major schedule of the backward pass (kernels "
-           "NAME_key_partN of the transposed mask, `key_major`)">
+           "NAME_key_partN of the transposed mask, `key_major`)">,
+    Option<"backward", "backward", "bool", /*default=*/"false",
+           "Build both: the forward kernels and, as the attention's "
+           "key_schedule @NAME_key, the key-major kernels">
   ];
   let dependentDialects = ["::sparsa::sattn::SAttnDialect",
                            "::mlir::arith::ArithDialect",

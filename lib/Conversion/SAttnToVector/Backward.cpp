@@ -63,9 +63,12 @@ struct BackwardValues {
   Value q, k, v, dO, lse, delta, dq, dk, dv; // flat memref<?xf32>
   Value scale;
   KernelArgs args;
-  /// The attention's row strides of Q (and dQ), K (dK), V (dV), O (dO) and
-  /// LSE (delta).
-  Value qStride, kStride, vStride, oStride, lseStride;
+  /// The attention's row strides of Q, K, V and LSE, and those of dO, dQ,
+  /// dK, dV and delta.
+  Value qStride, kStride, vStride, lseStride;
+  Value dOStride, dqStride, dkStride, dvStride, deltaStride;
+  /// The (batch, head) strides of dO, dQ, dK, dV and delta.
+  Value dOB, dOH, dqB, dqH, dkB, dkH, dvB, dvH, deltaB, deltaH;
   /// Stack buffers: the own tile's tokens (-1: none) and two gradient
   /// accumulators of ownRows x D (dQ; or dK and dV).
   Value ownTokens, grad0, grad1;
@@ -132,13 +135,37 @@ static Value evalPredicate(OpBuilder &b, KernelOp kernel,
   return map.lookup(block.getTerminator()->getOperand(0));
 }
 
+namespace {
+/// Element offsets of one (batch, query head) in every tensor: the
+/// forward's (q, k, v, lse) and the gradients'.
+struct Offsets {
+  HeadOffsets fwd;
+  Value dO, dq, dk, dv, delta;
+};
+} // namespace
+
+static Offsets offsetsOf(IndexArith &m, const BackwardValues &bv, ArgReader get,
+                         Value batch, Value head) {
+  Offsets o;
+  o.fwd = headOffsets(m, bv.args, get, batch, head);
+  auto at = [&](Value sb, Value sh, Value h) {
+    return m.add(m.mul(batch, sb), m.mul(h, sh));
+  };
+  o.dO = at(bv.dOB, bv.dOH, head);
+  o.dq = at(bv.dqB, bv.dqH, head);
+  o.delta = at(bv.deltaB, bv.deltaH, head);
+  o.dk = at(bv.dkB, bv.dkH, o.fwd.kvHead);
+  o.dv = at(bv.dvB, bv.dvH, o.fwd.kvHead);
+  return o;
+}
+
 /// The gradient contributions of one visited tile `vt` of head `head`: for
 /// every visited row holding a token and every own row holding one, when
 /// the pair is allowed (FULL, or the predicate says so).
 static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                       const BackwardShape &s, const BackwardValues &bv,
-                      const HeadOffsets &off, Value head, Value vt,
-                      TileClass kind) {
+                      const Offsets &o, Value head, Value vt, TileClass kind) {
+  const HeadOffsets &off = o.fwd;
   IndexArith m{b, loc};
   Value c0 = m.c(0), c1 = m.c(1);
   Value negInf = cstF32(b, loc, -std::numeric_limits<float>::infinity());
@@ -169,8 +196,9 @@ static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                   Value lAt = m2.add(off.lse, m2.mul(qt, bv.lseStride));
                   Value lse =
                       memref::LoadOp::create(b2, l2, bv.lse, ValueRange{lAt});
+                  Value dAt = m2.add(o.delta, m2.mul(qt, bv.deltaStride));
                   Value dl =
-                      memref::LoadOp::create(b2, l2, bv.delta, ValueRange{lAt});
+                      memref::LoadOp::create(b2, l2, bv.delta, ValueRange{dAt});
                   SmallVector<Value> qRow =
                       loadRow(b2, l2, s, bv.vec, bv.q,
                               m2.add(off.q, m2.mul(qt, bv.qStride)));
@@ -179,7 +207,7 @@ static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                               m2.add(off.k, m2.mul(kt, bv.kStride)));
                   SmallVector<Value> oRow =
                       loadRow(b2, l2, s, bv.vec, bv.dO,
-                              m2.add(off.o, m2.mul(qt, bv.oStride)));
+                              m2.add(o.dO, m2.mul(qt, bv.dOStride)));
                   SmallVector<Value> vRow =
                       loadRow(b2, l2, s, bv.vec, bv.v,
                               m2.add(off.v, m2.mul(kt, bv.vStride)));
@@ -286,7 +314,7 @@ static void buildWorkItems(OpBuilder &b, KernelOp kernel,
   func::ReturnOp::create(b, loc, ValueRange{items});
 }
 
-/// Replaces `kernel` by its backward entry point and work-item counter.
+/// Adds `kernel`'s backward entry point and work-item counter before it.
 static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   MLIRContext *ctx = b.getContext();
   Location loc = kernel.getLoc();
@@ -347,8 +375,24 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   bv.qStride = get(rt::kQStrideN);
   bv.kStride = get(rt::kKStrideN);
   bv.vStride = get(rt::kVStrideN);
-  bv.oStride = get(rt::kOStrideN);
   bv.lseStride = get(rt::kLseStrideN);
+  const int64_t extra = rt::kNumFixedArgs + kernel.getNumParams();
+  auto grad = [&](int64_t i) { return get(extra + i); };
+  bv.dOB = grad(rt::kDOStrideB);
+  bv.dOH = grad(rt::kDOStrideH);
+  bv.dOStride = grad(rt::kDOStrideN);
+  bv.dqB = grad(rt::kDQStrideB);
+  bv.dqH = grad(rt::kDQStrideH);
+  bv.dqStride = grad(rt::kDQStrideN);
+  bv.dkB = grad(rt::kDKStrideB);
+  bv.dkH = grad(rt::kDKStrideH);
+  bv.dkStride = grad(rt::kDKStrideN);
+  bv.dvB = grad(rt::kDVStrideB);
+  bv.dvH = grad(rt::kDVStrideH);
+  bv.dvStride = grad(rt::kDVStrideN);
+  bv.deltaB = grad(rt::kDeltaStrideB);
+  bv.deltaH = grad(rt::kDeltaStrideH);
+  bv.deltaStride = grad(rt::kDeltaStrideN);
   auto stack = [&](MemRefType t) -> Value {
     return memref::AllocaOp::create(b, loc, t, ValueRange{},
                                     b.getI64IntegerAttr(64));
@@ -389,7 +433,8 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   // One query head (query-major), or every query head of the key/value
   // head (key-major: their dK and dV add up).
   auto forHead = [&](Value head) {
-    HeadOffsets off = headOffsets(m, bv.args, get, batch, head);
+    IndexArith hm{b, loc};
+    Offsets off = offsetsOf(hm, bv, get, batch, head);
     SmallVector<Value> scheduleArgs{tile, head, bv.args.numQueries,
                                     bv.args.numKeys};
     scheduleArgs.append(bv.args.params);
@@ -409,17 +454,51 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
       forHead(IndexArith{b, loc}.add(h0, heads.getInductionVar()));
     }
     // The key/value rows of the first head of the group (all share them).
-    HeadOffsets off = headOffsets(m, bv.args, get, batch, h0);
-    addRows(b, loc, s, bv, bv.grad0, bv.dk, off.k, bv.kStride);
-    addRows(b, loc, s, bv, bv.grad1, bv.dv, off.v, bv.vStride);
+    Offsets off = offsetsOf(m, bv, get, batch, h0);
+    addRows(b, loc, s, bv, bv.grad0, bv.dk, off.dk, bv.dkStride);
+    addRows(b, loc, s, bv, bv.grad1, bv.dv, off.dv, bv.dvStride);
   } else {
-    HeadOffsets off = forHead(hh);
-    addRows(b, loc, s, bv, bv.grad0, bv.dq, off.q, bv.qStride);
+    Offsets off = forHead(hh);
+    addRows(b, loc, s, bv, bv.grad0, bv.dq, off.dq, bv.dqStride);
   }
   b.setInsertionPointAfter(items);
   func::ReturnOp::create(b, loc);
-  kernel.erase();
   return success();
+}
+
+/// Records every forward attention with a key schedule as an entry of the
+/// module attribute `sparsa.backward`: NAME = {dq = [query-major parts],
+/// dkdv = [key-major parts]}, and erases the key-major attentions.
+static void recordBackward(ModuleOp module) {
+  OpBuilder b(module.getContext());
+  SmallVector<NamedAttribute> entries;
+  auto names = [&](AttentionOp op) {
+    SmallVector<Attribute> parts;
+    for (auto ref : op.getParts().getAsRange<FlatSymbolRefAttr>())
+      parts.push_back(b.getStringAttr(ref.getValue()));
+    return b.getArrayAttr(parts);
+  };
+  SmallVector<AttentionOp> keyMajor;
+  for (auto op : module.getOps<AttentionOp>()) {
+    if (op.getKeyMajor()) {
+      keyMajor.push_back(op);
+      continue;
+    }
+    auto ref = op.getKeyScheduleAttr();
+    if (!ref)
+      continue;
+    auto keys = SymbolTable::lookupNearestSymbolFrom<AttentionOp>(op, ref);
+    entries.push_back(b.getNamedAttr(
+        op.getSymName(),
+        b.getDictionaryAttr({b.getNamedAttr("dq", names(op)),
+                             b.getNamedAttr("dkdv", names(keys))})));
+    op.removeKeyScheduleAttr();
+  }
+  for (AttentionOp op : keyMajor)
+    op.erase();
+  if (!entries.empty())
+    module->setAttr(sparsa::runtime::kBackwardAttrName,
+                    b.getDictionaryAttr(entries));
 }
 
 namespace {
@@ -438,10 +517,17 @@ struct ConvertSAttnToCPUBackwardPass
     if (!ok)
       return signalPassFailure();
     OpBuilder b(&getContext());
-    for (KernelOp kernel : kernels)
+    for (KernelOp kernel : kernels) {
       if (failed(lowerBackward(b, kernel)))
         return signalPassFailure();
-    recordAttentions(getOperation());
+      // The forward lowering still needs the query-major kernels.
+      if (!keepForward || kernel.getKeyMajor())
+        kernel.erase();
+    }
+    if (keepForward)
+      recordBackward(getOperation());
+    else
+      recordAttentions(getOperation());
   }
 };
 } // namespace

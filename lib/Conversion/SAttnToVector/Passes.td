@@ -61,6 +61,11 @@ def ConvertSAttnToCPUBackward
     is rowsum(dO ∘ O). The outputs are added to, so the parts of a layout
     plan run one after another into zeroed gradients.
 
+    With `keep-forward` (the CPU pipeline's `backward`), query-major
+    kernels are kept for convert-sattn-to-vector, key-major ones erased,
+    and every attention with a `key_schedule` is recorded in the module
+    attribute `sparsa.backward` as `NAME = {dq = [parts], dkdv = [parts]}`.
+
     ```mlir
     // after
     func.func @causal_part0_backward(%q: memref<1xf32>, ..., %dv: memref<1xf32>,
@@ -68,6 +73,11 @@ def ConvertSAttnToCPUBackward
     func.func @causal_part0_backward_work_items(%args: memref<1xi64>) -> index
     ```
   }];
+  let options = [
+    Option<"keepForward", "keep-forward", "bool", /*default=*/"false",
+           "Keep the query-major kernels for the forward lowering and record "
+           "the backward parts in `sparsa.backward`">
+  ];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::func::FuncDialect",
     "mlir::math::MathDialect", "mlir::memref::MemRefDialect",

@@ -142,11 +142,18 @@ public:
   /// The function `symbol` of the module (any, not only a kernel's), or
   /// null when there is none.
   void *lookupFunction(llvm::StringRef symbol);
+  /// The backward kernels of attention `name` (a module built with the
+  /// CPU pipeline's `backward`), or an error naming what is missing.
+  llvm::Expected<runtime::BackwardKernels> lookupBackward(llvm::StringRef name);
 
 private:
   JITModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::vector<runtime::AttentionMetadata> groups;
+  /// sparsa.backward: attention -> (dq parts, dkdv parts).
+  std::vector<std::pair<std::string, std::pair<std::vector<std::string>,
+                                               std::vector<std::string>>>>
+      backward;
 };
 
 } // namespace sparsa::cpu

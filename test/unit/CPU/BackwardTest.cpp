@@ -33,127 +33,18 @@ using namespace mlir;
 using namespace sparsa;
 
 namespace {
-/// Dense float64 gradients of L = sum(dO * O) with O = attention(Q, K, V).
-struct Gradients {
-  std::vector<double> dq, dk, dv; // [B][H][N][D] dense
-};
+using Gradients = runtime::ReferenceGradients;
+using runtime::referenceGradients;
 
-double at(const runtime::TensorRef &t, const std::vector<float> &, int64_t b,
-          int64_t h, int64_t n, int64_t d) {
+double at(const runtime::TensorRef &t, int64_t b, int64_t h, int64_t n,
+          int64_t d) {
   return t.data[b * t.strideB + h * t.strideH + n * t.strideN + d];
 }
 
-/// Softmax attention of one (batch, query head) in double precision: the
-/// probabilities P [Nq][Nk] (0 where not allowed or the row is empty).
-std::vector<double> probabilities(const runtime::AttentionProblem &p,
-                                  const std::vector<double> &q,
-                                  const std::vector<double> &k, double scale,
-                                  const runtime::AllowedFn &allowed,
-                                  int64_t h) {
-  int64_t nq = p.seqQ, nk = p.seqK, d = p.headDim;
-  std::vector<double> prob(nq * nk, 0.0);
-  for (int64_t i = 0; i < nq; ++i) {
-    double mx = -INFINITY;
-    for (int64_t j = 0; j < nk; ++j)
-      if (allowed(h, i, j)) {
-        double s = 0;
-        for (int64_t x = 0; x < d; ++x)
-          s += q[i * d + x] * k[j * d + x];
-        prob[i * nk + j] = s * scale;
-        mx = std::max(mx, s * scale);
-      }
-    if (mx == -INFINITY)
-      continue;
-    double sum = 0;
-    for (int64_t j = 0; j < nk; ++j)
-      if (allowed(h, i, j))
-        sum += prob[i * nk + j] = std::exp(prob[i * nk + j] - mx);
-    for (int64_t j = 0; j < nk; ++j)
-      prob[i * nk + j] = allowed(h, i, j) ? prob[i * nk + j] / sum : 0.0;
-  }
-  return prob;
-}
-
-/// One head's rows as a dense double matrix.
-std::vector<double> rows(const runtime::TensorRef &t, int64_t b, int64_t h,
-                         int64_t n, int64_t d) {
-  std::vector<double> out(n * d);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t x = 0; x < d; ++x)
-      out[i * d + x] =
-          t.data[b * t.strideB + h * t.strideH + i * t.strideN + x];
-  return out;
-}
-
-/// dQ, dK, dV (dK and dV summed over each group's query heads) by the
-/// textbook formulas: dV = Pᵀ dO, dP = dO Vᵀ, dS = P ∘ (dP - rowsum(dP ∘ P)),
-/// dQ = scale dS K, dK = scale dSᵀ Q.
-Gradients referenceGradients(const runtime::AttentionProblem &p,
-                             const runtime::TensorRef &dO, double scale,
-                             const runtime::AllowedFn &allowed) {
-  int64_t nq = p.seqQ, nk = p.seqK, d = p.headDim;
-  int64_t group = p.headsQ / p.headsKV;
-  Gradients g;
-  g.dq.assign(p.batch * p.headsQ * nq * d, 0.0);
-  g.dk.assign(p.batch * p.headsKV * nk * d, 0.0);
-  g.dv.assign(p.batch * p.headsKV * nk * d, 0.0);
-  for (int64_t b = 0; b < p.batch; ++b)
-    for (int64_t h = 0; h < p.headsQ; ++h) {
-      int64_t hk = h / group;
-      std::vector<double> q = rows(p.q, b, h, nq, d),
-                          k = rows(p.k, b, hk, nk, d),
-                          v = rows(p.v, b, hk, nk, d),
-                          o = rows(dO, b, h, nq, d);
-      std::vector<double> prob = probabilities(p, q, k, scale, allowed, h);
-      double *dq = &g.dq[(b * p.headsQ + h) * nq * d];
-      double *dk = &g.dk[(b * p.headsKV + hk) * nk * d];
-      double *dv = &g.dv[(b * p.headsKV + hk) * nk * d];
-      for (int64_t i = 0; i < nq; ++i) {
-        std::vector<double> dp(nk, 0.0);
-        double rowDot = 0;
-        for (int64_t j = 0; j < nk; ++j) {
-          for (int64_t x = 0; x < d; ++x)
-            dp[j] += o[i * d + x] * v[j * d + x];
-          rowDot += prob[i * nk + j] * dp[j];
-        }
-        for (int64_t j = 0; j < nk; ++j) {
-          double pij = prob[i * nk + j];
-          if (pij == 0)
-            continue;
-          double ds = pij * (dp[j] - rowDot) * scale;
-          for (int64_t x = 0; x < d; ++x) {
-            dv[j * d + x] += pij * o[i * d + x];
-            dq[i * d + x] += ds * k[j * d + x];
-            dk[j * d + x] += ds * q[i * d + x];
-          }
-        }
-      }
-    }
-  return g;
-}
-
-/// max |got - want| / max(max |want|, 0.01) over one tensor: relative to
-/// the gradient's size, with a floor for gradients that vanish exactly
-/// (a row of one allowed key has dS = 0, which float rounding misses by
-/// about 1e-7).
 double relativeError(const std::vector<double> &want,
                      const runtime::TensorRef &got, int64_t batch,
                      int64_t heads, int64_t n, int64_t d) {
-  double scaleOf = 0, err = 0;
-  for (double w : want)
-    scaleOf = std::max(scaleOf, std::abs(w));
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < heads; ++h)
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t x = 0; x < d; ++x) {
-          double g =
-              got.data[b * got.strideB + h * got.strideH + i * got.strideN + x];
-          double w = want[((b * heads + h) * n + i) * d + x];
-          if (!std::isfinite(g))
-            return INFINITY;
-          err = std::max(err, std::abs(g - w));
-        }
-  return err / std::max(scaleOf, 0.01);
+  return runtime::gradientError(want, got, batch, heads, n, d);
 }
 
 class Backward : public ::testing::Test {
@@ -214,24 +105,17 @@ protected:
   std::unique_ptr<MLIRContext> ctx;
 };
 
-/// Runs every part of `jit` into the gradients.
-void runParts(cpu::JITModule &jit, const std::vector<std::string> &parts,
-              const runtime::AttentionProblem &p,
-              const std::vector<int64_t> &args, const float *dO,
-              const float *delta, float *dq, float *dk, float *dv,
-              float scale) {
+/// The backward parts of `jit`.
+void lookupParts(cpu::JITModule &jit, const std::vector<std::string> &parts,
+                 std::vector<runtime::CompiledBackward> &out) {
   for (const std::string &name : parts) {
-    auto entry = reinterpret_cast<runtime::BackwardFn>(
+    runtime::CompiledBackward k;
+    k.entry = reinterpret_cast<runtime::BackwardFn>(
         jit.lookupFunction(name + runtime::kBackwardSuffix));
-    auto items = reinterpret_cast<runtime::WorkItemsFn>(jit.lookupFunction(
+    k.workItems = reinterpret_cast<runtime::WorkItemsFn>(jit.lookupFunction(
         name + runtime::kBackwardSuffix + runtime::kWorkItemsSuffix));
-    ASSERT_TRUE(entry && items) << name;
-    int64_t n = runtime::callArgsFunction(items, args.data());
-    // Two calls over a split range: work items are independent.
-    entry(p.q.data, p.k.data, p.v.data, dO, p.lse.data, delta, dq, dk, dv,
-          args.data(), scale, 0, n / 2);
-    entry(p.q.data, p.k.data, p.v.data, dO, p.lse.data, delta, dq, dk, dv,
-          args.data(), scale, n / 2, n);
+    ASSERT_TRUE(k.entry && k.workItems) << name;
+    out.push_back(k);
   }
 }
 } // namespace
@@ -289,47 +173,29 @@ TEST_F(Backward, RandomMasksMatchFloat64Gradients) {
             p.o.data[b * p.o.strideB + h * p.o.strideH + i * p.o.strideN + x] =
                 float(fwd.out[row * d + x]);
         }
-    // dO with O's strides, delta with the LSE's, gradients with the
-    // inputs' strides, all poisoned outside the rows first.
+    // dO with O's strides, the gradients with random strides of their
+    // own, poisoned outside their rows: runBackward zeroes the rows.
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> dO(t->o.size()), delta(t->lse.size(), NAN);
+    std::vector<float> dO(t->o.size());
     for (float &x : dO)
       x = normal(rng);
     runtime::TensorRef dORef = p.o;
     dORef.data = dO.data();
-    for (int64_t b = 0; b < p.batch; ++b)
-      for (int64_t h = 0; h < p.headsQ; ++h)
-        for (int64_t i = 0; i < nq; ++i) {
-          double s = 0;
-          for (int64_t x = 0; x < d; ++x)
-            s += double(at(dORef, dO, b, h, i, x)) * at(p.o, t->o, b, h, i, x);
-          delta[b * p.lse.strideB + h * p.lse.strideH + i * p.lse.strideN] =
-              float(s);
-        }
-    auto zeroed = [&](const runtime::TensorRef &like, std::vector<float> &buf,
-                      size_t size, int64_t heads, int64_t n) {
-      buf.assign(size, NAN);
-      for (int64_t b = 0; b < p.batch; ++b)
-        for (int64_t h = 0; h < heads; ++h)
-          for (int64_t i = 0; i < n; ++i)
-            for (int64_t x = 0; x < d; ++x)
-              buf[b * like.strideB + h * like.strideH + i * like.strideN + x] =
-                  0.0f;
-      runtime::TensorRef r = like;
-      r.data = buf.data();
-      return r;
-    };
-    std::vector<float> dq, dk, dv;
-    runtime::TensorRef dqRef = zeroed(p.q, dq, t->q.size(), p.headsQ, nq);
-    runtime::TensorRef dkRef = zeroed(p.k, dk, t->k.size(), p.headsKV, p.seqK);
-    runtime::TensorRef dvRef = zeroed(p.v, dv, t->v.size(), p.headsKV, p.seqK);
-    std::vector<int64_t> args = runtime::packArguments(p);
-    runParts(*dqJit, qParts, p, args, dO.data(), delta.data(), dq.data(),
-             dk.data(), dv.data(), float(scale));
-    runParts(*dkJit, kParts, p, args, dO.data(), delta.data(), dq.data(),
-             dk.data(), dv.data(), float(scale));
+    auto grads = cputest::makeProblem(shape, rng);
+    std::vector<float> &dq = grads->q, &dk = grads->k, &dv = grads->v;
+    for (std::vector<float> *g : {&dq, &dk, &dv})
+      std::fill(g->begin(), g->end(), NAN);
+    runtime::TensorRef dqRef = grads->p.q, dkRef = grads->p.k,
+                       dvRef = grads->p.v;
+    runtime::BackwardKernels kernels;
+    lookupParts(*dqJit, qParts, kernels.dq);
+    lookupParts(*dkJit, kParts, kernels.dkdv);
     if (HasFailure())
       return;
+    runtime::BackwardProblem bp{p, dORef, dqRef, dkRef, dvRef};
+    bp.forward.scale = float(scale);
+    runtime::ThreadPool pool(1 + c % 3);
+    ASSERT_EQ(runtime::runBackward(kernels, bp, pool), "");
 
     Gradients want = referenceGradients(p, dORef, scale, allowed);
     double eq = relativeError(want.dq, dqRef, p.batch, p.headsQ, nq, d);
@@ -394,8 +260,7 @@ TEST(BackwardReference, MatchesFiniteDifferences) {
     for (int64_t h = 0; h < p.headsQ; ++h)
       for (int64_t i = 0; i < p.seqQ; ++i)
         for (int64_t x = 0; x < p.headDim; ++x)
-          l += r.out[(h * p.seqQ + i) * p.headDim + x] *
-               at(dORef, dO, 0, h, i, x);
+          l += r.out[(h * p.seqQ + i) * p.headDim + x] * at(dORef, 0, h, i, x);
     return l;
   };
   Gradients g = referenceGradients(p, dORef, scale, allowed);
