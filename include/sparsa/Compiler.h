@@ -63,6 +63,9 @@ struct CompileOptions {
   std::string fileName;
   /// LLVM optimization level 0-3 of the generated code.
   unsigned optLevel = 3;
+  /// Also compile the backward pass, for Kernel::backward (CPU only;
+  /// docs/backward.md). Such kernels are cached in memory, not on disk.
+  bool backward = false;
 };
 
 struct CacheStats {

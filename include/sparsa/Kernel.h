@@ -50,6 +50,8 @@ struct KernelInfo {
   int numParts = 0;
   /// True for kernels loaded from a shared library (no statistics).
   bool aheadOfTime = false;
+  /// Compiled with its backward pass (CompileOptions::backward).
+  bool backward = false;
 };
 
 /// Values of the runtime parameters: all by position (declaration order)
@@ -149,6 +151,21 @@ public:
   Status run(const TensorView &q, const TensorView &k, const TensorView &v,
              const TensorView &out, const TensorView *lse = nullptr,
              const Params &params = {}, const RunOptions &options = {}) const;
+
+  /// The gradients of a forward run: with q, k, v and the `out` and `lse`
+  /// that run() wrote for them (same params and scale), and dout = dL/dout,
+  /// writes dq = dL/dq, dk and dv (dk, dv summed over each key/value head's
+  /// query heads). Shapes: dout and dq as q, dk and dv as k; lse is
+  /// required. Kernels compiled with CompileOptions::backward on the CPU
+  /// only. Gradients are f32 and deterministic (no atomics); rows with no
+  /// allowed key contribute nothing. dq, dk and dv may share no byte with
+  /// an input or with each other.
+  Status backward(const TensorView &q, const TensorView &k, const TensorView &v,
+                  const TensorView &out, const TensorView &lse,
+                  const TensorView &dout, const TensorView &dq,
+                  const TensorView &dk, const TensorView &dv,
+                  const Params &params = {},
+                  const RunOptions &options = {}) const;
 
   /// Statistics for Nq = numQueries and Nk = numKeys (< 0: Nk = Nq) with
   /// the kernel's tile sizes. JIT kernels only.

@@ -74,6 +74,12 @@ sparsa_status sparsa_options_set_layout(sparsa_options *options, int enable) {
   return capi::succeed();
 }
 
+sparsa_status sparsa_options_set_backward(sparsa_options *options, int enable) {
+  SPARSA_CHECK_NOT_NULL(options)
+  options->options.backward = enable != 0;
+  return capi::succeed();
+}
+
 sparsa_status sparsa_options_set_name(sparsa_options *options,
                                       const char *name) {
   SPARSA_CHECK_NOT_NULL(options)

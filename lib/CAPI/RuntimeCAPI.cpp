@@ -235,6 +235,33 @@ sparsa_status sparsa_kernel_run_on_stream(
   return s ? capi::succeed() : capi::fail(s);
 }
 
+sparsa_status sparsa_kernel_backward(
+    const sparsa_kernel *kernel, const sparsa_tensor *q, const sparsa_tensor *k,
+    const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
+    const sparsa_tensor *dout, const sparsa_tensor *dq, const sparsa_tensor *dk,
+    const sparsa_tensor *dv, const char *const *param_names,
+    const int64_t *param_values, size_t param_count, float scale,
+    uint32_t threads) {
+  if (!kernel)
+    return capi::fail(SPARSA_INVALID_ARGUMENT, "kernel must not be null");
+  TensorView vq, vk, vv, vo, vl, vdo, vdq, vdk, vdv;
+  if (!toView("q", q, vq) || !toView("k", k, vk) || !toView("v", v, vv) ||
+      !toView("out", out, vo) || !toView("lse", lse, vl) ||
+      !toView("dout", dout, vdo) || !toView("dq", dq, vdq) ||
+      !toView("dk", dk, vdk) || !toView("dv", dv, vdv))
+    return static_cast<sparsa_status>(SPARSA_INVALID_ARGUMENT);
+  Params params;
+  if (!checkParamCount(kernel->kernel, param_count) ||
+      !capi::makeParams(param_names, param_values, param_count, params))
+    return SPARSA_INVALID_ARGUMENT;
+  RunOptions options;
+  options.scale = scale;
+  options.threads = threads;
+  Status s = kernel->kernel.backward(vq, vk, vv, vo, vl, vdo, vdq, vdk, vdv,
+                                     params, options);
+  return s ? capi::succeed() : capi::fail(s);
+}
+
 sparsa_status sparsa_kernel_stats(const sparsa_kernel *kernel,
                                   int64_t num_queries, int64_t num_keys,
                                   const char *const *param_names,

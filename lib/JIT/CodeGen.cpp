@@ -55,6 +55,7 @@ static Status lower(ParsedPattern &parsed, ModuleOp module,
   options.blockK = o.blockK;
   options.vectorWidth = o.vectorWidth;
   options.layout = o.layout;
+  options.backward = o.backward;
   buildCPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return Status(ErrorCode::CompileError, diagnostics.empty()
@@ -201,7 +202,17 @@ jit::generateCode(std::shared_ptr<ParsedPattern> parsed,
                     "code generation failed: " +
                         llvm::toString(parts.takeError()));
     compiled->parts = std::move(*parts);
+    if (o.backward) {
+      auto backward = (*jit)->lookupBackward(name);
+      if (!backward)
+        return Status(ErrorCode::CompileError,
+                      "code generation failed: " +
+                          llvm::toString(backward.takeError()));
+      compiled->backward = std::move(*backward);
+    }
   }
+  // A pattern that allows nothing has no parts: zero gradients.
+  compiled->hasBackward = o.backward;
   compiled->pipelineSeconds = seconds(t0, t1);
   compiled->llvmSeconds = seconds(t1, Clock::now());
   compiled->headDim = o.headDim;
@@ -287,6 +298,8 @@ Kernel jit::makeKernel(const std::shared_ptr<CompiledPattern> &compiled,
   if (!compiled->cuda)
     impl->info.numParts = static_cast<int>(compiled->parts.size());
   impl->parts = compiled->parts;
+  impl->backward = compiled->backward;
+  impl->info.backward = compiled->hasBackward;
   impl->paramCheck = compiled->paramCheck;
   impl->paramRules = compiled->paramRules;
   impl->owner = compiled;

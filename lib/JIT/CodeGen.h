@@ -36,6 +36,9 @@ struct CompiledPattern {
   /// Or: the kernel loaded from a disk-cache library (keeps it mapped).
   Kernel loaded;
   std::vector<runtime::CompiledKernel> parts;
+  /// Compiled with the backward pass, and its parts.
+  bool hasBackward = false;
+  runtime::BackwardKernels backward;
   /// CUDA: the image and its launcher (the host check is in `jit`).
   std::shared_ptr<const runtime::cuda::Attention> cuda;
   std::vector<std::string> params;

@@ -60,6 +60,10 @@ Status jit::checkOptions(const CompileOptions &o) {
     return Status(ErrorCode::Unsupported,
                   "target '" + o.target +
                       "' is not supported by the JIT (supported: cpu, cuda)");
+  if (o.backward && o.target != "cpu")
+    return Status(ErrorCode::Unsupported,
+                  "the backward pass is not built for target '" + o.target +
+                      "' yet (the CPU has it: docs/backward.md)");
   if (o.target == "cpu") {
     if (!o.dtype.empty() && o.dtype != "f32")
       return invalid("dtype '" + o.dtype +
@@ -175,7 +179,7 @@ std::string jit::codeOptionsKey(const CompileOptions &o) {
          ";bk=" + std::to_string(o.blockK) +
          ";vw=" + std::to_string(o.vectorWidth) +
          ";layout=" + (o.layout ? "1" : "0") + ";O" +
-         std::to_string(o.optLevel);
+         std::to_string(o.optLevel) + (o.backward ? ";backward" : "");
 }
 
 /// The machine and compiler the code is built for. The code is specific to

@@ -158,32 +158,30 @@ ByteRange byteRange(const TensorView &t) {
   return {first, first + static_cast<uintptr_t>(maxOffset) * size + size - 1};
 }
 
+using NamedView = std::pair<const char *, const TensorView *>;
+
 /// Outputs are written while inputs are still read (by other tiles, other
 /// threads and, for patterns of several parts, later parts), so an output
-/// may share no byte with an input or with the other output. Inputs may
-/// overlap each other: they are only read.
-Status checkNoAliasing(const TensorView &q, const TensorView &k,
-                       const TensorView &v, const TensorView &out,
-                       const TensorView *lse) {
+/// may share no byte with an input or with another output. Inputs may
+/// overlap each other: they are only read. Null views are skipped.
+Status checkOutputsDisjoint(std::initializer_list<NamedView> outputs,
+                            std::initializer_list<NamedView> inputs) {
   // By position, not by address: the caller may pass one view twice.
-  std::pair<const char *, const TensorView *> outputs[] = {{"out", &out},
-                                                           {"lse", lse}};
-  std::pair<const char *, const TensorView *> others[] = {
-      {"q", &q}, {"k", &k}, {"v", &v}, {"out", &out}};
-  for (int i = 0; i < 2; ++i) {
-    auto [outName, output] = outputs[i];
+  std::vector<NamedView> seen(inputs);
+  for (auto [outName, output] : outputs) {
     if (!output)
       continue;
     ByteRange a = byteRange(*output);
-    // `out` against the inputs, `lse` against them and `out`.
-    for (int j = 0; j < 3 + i; ++j) {
-      auto [name, other] = others[j];
+    for (auto [name, other] : seen) {
+      if (!other)
+        continue;
       ByteRange b = byteRange(*other);
       if (a.first <= b.last && b.first <= a.last)
         return invalid(std::string(outName) + " overlaps " + name +
                        " in memory (outputs may share no byte with an "
-                       "input or with the other output)");
+                       "input or with another output)");
     }
+    seen.push_back({outName, output});
   }
   return Status::ok();
 }
@@ -303,13 +301,13 @@ Result<std::vector<int64_t>> Kernel::resolveParams(const Params &p) const {
   return values;
 }
 
-Status Kernel::run(const TensorView &q, const TensorView &k,
-                   const TensorView &v, const TensorView &out,
-                   const TensorView *lse, const Params &params,
-                   const RunOptions &options) const {
-  if (!impl_)
-    return invalid("empty kernel handle");
-  const KernelImpl &K = *impl_;
+/// The checks run() and backward() share: every view (rank, dtype,
+/// device, strides, alignment), the shapes, the head dimension, the scale
+/// and the thread count.
+static Status checkAttentionArgs(const KernelImpl &K, const TensorView &q,
+                                 const TensorView &k, const TensorView &v,
+                                 const TensorView &out, const TensorView *lse,
+                                 const RunOptions &options) {
   const bool gpu = K.cuda != nullptr;
   // CUDA kernels load rows of 16 bytes (8 bf16 / f16 elements).
   ViewRule rule{K.info.dtype, gpu ? Device::CUDA : Device::CPU, gpu ? 16 : 0,
@@ -324,7 +322,7 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
     if (Status s = checkView("lse", *lse, 3, true, lseRule, K.info.target); !s)
       return s;
   const int64_t B = q.shape[0], Hq = q.shape[1], Nq = q.shape[2],
-                D = q.shape[3], Hkv = k.shape[1], Nk = k.shape[2];
+                D = q.shape[3], Hkv = k.shape[1];
   if (k.shape[0] != B || v.shape[0] != B || out.shape[0] != B)
     return invalid("batch sizes differ: q " + shapeString(q) + ", k " +
                    shapeString(k) + ", v " + shapeString(v) + ", out " +
@@ -363,7 +361,24 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
                    " exceeds the maximum of " +
                    std::to_string(RunOptions::kMaxThreads) +
                    " (0 means all hardware threads)");
-  if (Status s = checkNoAliasing(q, k, v, out, lse); !s)
+  return Status::ok();
+}
+
+Status Kernel::run(const TensorView &q, const TensorView &k,
+                   const TensorView &v, const TensorView &out,
+                   const TensorView *lse, const Params &params,
+                   const RunOptions &options) const {
+  if (!impl_)
+    return invalid("empty kernel handle");
+  const KernelImpl &K = *impl_;
+  const bool gpu = K.cuda != nullptr;
+  if (Status s = checkAttentionArgs(K, q, k, v, out, lse, options); !s)
+    return s;
+  const int64_t B = q.shape[0], Hq = q.shape[1], Nq = q.shape[2],
+                D = q.shape[3], Hkv = k.shape[1], Nk = k.shape[2];
+  if (Status s = checkOutputsDisjoint({{"out", &out}, {"lse", lse}},
+                                      {{"q", &q}, {"k", &k}, {"v", &v}});
+      !s)
     return s;
   Result<std::vector<int64_t>> values = resolveParams(params);
   if (!values)
@@ -398,6 +413,82 @@ Status Kernel::run(const TensorView &q, const TensorView &k,
     return Status::ok();
   }
   std::string error = runtime::runAttentionParts(K.parts, p, lease.pool());
+  if (!error.empty())
+    return invalid(error);
+  return Status::ok();
+}
+
+Status Kernel::backward(const TensorView &q, const TensorView &k,
+                        const TensorView &v, const TensorView &out,
+                        const TensorView &lse, const TensorView &dout,
+                        const TensorView &dq, const TensorView &dk,
+                        const TensorView &dv, const Params &params,
+                        const RunOptions &options) const {
+  if (!impl_)
+    return invalid("empty kernel handle");
+  const KernelImpl &K = *impl_;
+  if (!K.info.backward)
+    return Status(K.cuda ? ErrorCode::Unsupported : ErrorCode::InvalidArgument,
+                  "kernel '" + K.info.name +
+                      "' was compiled without its backward pass (compile "
+                      "with CompileOptions::backward" +
+                      (K.cuda ? "; the CPU has it" : "") + ")");
+  if (Status s = checkAttentionArgs(K, q, k, v, out, &lse, options); !s)
+    return s;
+  ViewRule rule{K.info.dtype, Device::CPU, 0, 1};
+  for (auto [name, view, like] :
+       {std::make_tuple("dout", &dout, &q), std::make_tuple("dq", &dq, &q),
+        std::make_tuple("dk", &dk, &k), std::make_tuple("dv", &dv, &k)}) {
+    bool output = view != &dout;
+    if (Status s = checkView(name, *view, 4, output, rule, K.info.target); !s)
+      return s;
+    for (int i = 0; i < 4; ++i)
+      if (view->shape[i] != like->shape[i])
+        return invalid(std::string(name) + " shape " + shapeString(*view) +
+                       " must equal " + (like == &q ? "q" : "k") + " shape " +
+                       shapeString(*like));
+  }
+  if (Status s = checkOutputsDisjoint({{"dq", &dq}, {"dk", &dk}, {"dv", &dv}},
+                                      {{"q", &q},
+                                       {"k", &k},
+                                       {"v", &v},
+                                       {"out", &out},
+                                       {"lse", &lse},
+                                       {"dout", &dout}});
+      !s)
+    return s;
+  Result<std::vector<int64_t>> values = resolveParams(params);
+  if (!values)
+    return values.status();
+  const int64_t Nq = q.shape[2], Nk = k.shape[2];
+  if (Nq > runtime::kMaxSequenceLength || Nk > runtime::kMaxSequenceLength)
+    return invalid("sequence lengths " + std::to_string(Nq) + " x " +
+                   std::to_string(Nk) + " must be at most 2^40");
+  if (Status s = checkParamValues(K, *values, Nq, Nk); !s)
+    return s;
+
+  runtime::BackwardProblem p;
+  runtime::AttentionProblem &f = p.forward;
+  f.batch = q.shape[0];
+  f.headsQ = q.shape[1];
+  f.headsKV = k.shape[1];
+  f.seqQ = Nq;
+  f.seqK = Nk;
+  f.headDim = q.shape[3];
+  f.q = ref(q);
+  f.k = ref(k);
+  f.v = ref(v);
+  f.o = ref(out);
+  f.lse = runtime::TensorRef{static_cast<float *>(lse.data), lse.strides[0],
+                             lse.strides[1], lse.strides[2]};
+  f.scale = options.scale;
+  f.params = std::move(*values);
+  p.dO = ref(dout);
+  p.dq = ref(dq);
+  p.dk = ref(dk);
+  p.dv = ref(dv);
+  runtime::PoolLease lease(options.threads);
+  std::string error = runtime::runBackward(K.backward, p, lease.pool());
   if (!error.empty())
     return invalid(error);
   return Status::ok();

@@ -29,6 +29,9 @@ struct KernelImpl {
   KernelInfo info;
   /// CPU kernels: the entry points of the parts.
   std::vector<runtime::CompiledKernel> parts;
+  /// The backward parts, when info.backward (empty lists: the pattern
+  /// allows nothing).
+  runtime::BackwardKernels backward;
   /// CUDA kernels: the image and its launcher (null on the CPU).
   std::shared_ptr<const runtime::cuda::Attention> cuda;
   /// Keeps the code of `parts` alive.

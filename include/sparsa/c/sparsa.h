@@ -152,6 +152,20 @@ SPARSA_C_API sparsa_status sparsa_kernel_run_on_stream(
     const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
     const char *const *param_names, const int64_t *param_values,
     size_t param_count, float scale, uint32_t threads, void *stream);
+/* [runtime] The gradients of a forward run (Kernel::backward): with q, k, v
+   and the `out` and `lse` (required) sparsa_kernel_run wrote for them
+   (same parameters and scale), and dout, writes dq, dk and dv (dk, dv
+   summed over each key/value head's query heads). dout and dq have q's
+   shape, dk and dv k's. Kernels compiled with
+   sparsa_options_set_backward, on the CPU. dq, dk and dv may share no
+   byte with an input or with each other. */
+SPARSA_C_API sparsa_status sparsa_kernel_backward(
+    const sparsa_kernel *kernel, const sparsa_tensor *q, const sparsa_tensor *k,
+    const sparsa_tensor *v, const sparsa_tensor *out, const sparsa_tensor *lse,
+    const sparsa_tensor *dout, const sparsa_tensor *dq, const sparsa_tensor *dk,
+    const sparsa_tensor *dv, const char *const *param_names,
+    const int64_t *param_values, size_t param_count, float scale,
+    uint32_t threads);
 /* [jit] Exact statistics for Nq = num_queries, Nk = num_keys (< 0: Nq). */
 SPARSA_C_API sparsa_status sparsa_kernel_stats(
     const sparsa_kernel *kernel, int64_t num_queries, int64_t num_keys,
@@ -178,6 +192,9 @@ SPARSA_C_API sparsa_status sparsa_options_set_tiles(sparsa_options *options,
                                                     int64_t block_k);
 SPARSA_C_API sparsa_status sparsa_options_set_layout(sparsa_options *options,
                                                      int enable);
+/* Also compile the backward pass (sparsa_kernel_backward); CPU only. */
+SPARSA_C_API sparsa_status sparsa_options_set_backward(sparsa_options *options,
+                                                       int enable);
 SPARSA_C_API sparsa_status sparsa_options_set_name(sparsa_options *options,
                                                    const char *name);
 SPARSA_C_API sparsa_status sparsa_options_set_file_name(sparsa_options *options,

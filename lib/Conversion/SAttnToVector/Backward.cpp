@@ -8,7 +8,7 @@
 // tiles, looping over the query heads of a key/value head (GQA). For every
 // allowed pair of a visited tile, with L the forward LSE and
 // D = rowsum(dO ∘ O) of the query:
-//   p = exp(scale q·k - L)   (0 when L = -inf: a row with nothing allowed)
+//   p = exp(scale q·k - L)   (rows with nothing allowed, L = -inf, skipped)
 //   ds = p (dO·v - D)
 //   dQ[q] += scale ds k;  dK[k] += scale ds q;  dV[k] += p dO[q]
 // Gradients accumulate in a stack tile of the work item's own rows and are
@@ -159,83 +159,133 @@ static Offsets offsetsOf(IndexArith &m, const BackwardValues &bv, ArgReader get,
   return o;
 }
 
+namespace {
+/// What a pair needs of its query row (LSE, delta, q, dO) and of its key
+/// row (k, v), loaded once per row of a tile.
+struct QueryRow {
+  Value lse, delta;
+  SmallVector<Value> q, dO;
+};
+struct KeyRow {
+  SmallVector<Value> k, v;
+};
+} // namespace
+
+static QueryRow loadQueryRow(OpBuilder &b, Location l, const BackwardShape &s,
+                             const BackwardValues &bv, const Offsets &o,
+                             Value token) {
+  IndexArith m{b, l};
+  QueryRow r;
+  r.lse = memref::LoadOp::create(
+      b, l, bv.lse, ValueRange{m.add(o.fwd.lse, m.mul(token, bv.lseStride))});
+  r.delta = memref::LoadOp::create(
+      b, l, bv.delta, ValueRange{m.add(o.delta, m.mul(token, bv.deltaStride))});
+  r.q =
+      loadRow(b, l, s, bv.vec, bv.q, m.add(o.fwd.q, m.mul(token, bv.qStride)));
+  r.dO =
+      loadRow(b, l, s, bv.vec, bv.dO, m.add(o.dO, m.mul(token, bv.dOStride)));
+  return r;
+}
+
+static KeyRow loadKeyRow(OpBuilder &b, Location l, const BackwardShape &s,
+                         const BackwardValues &bv, const Offsets &o,
+                         Value token) {
+  IndexArith m{b, l};
+  KeyRow r;
+  r.k =
+      loadRow(b, l, s, bv.vec, bv.k, m.add(o.fwd.k, m.mul(token, bv.kStride)));
+  r.v =
+      loadRow(b, l, s, bv.vec, bv.v, m.add(o.fwd.v, m.mul(token, bv.vStride)));
+  return r;
+}
+
+/// Whether a query row has an allowed key at all (LSE > -inf): rows
+/// without one contribute nothing and are skipped.
+static Value hasKeys(OpBuilder &b, Location l, Value lse) {
+  return arith::CmpFOp::create(
+      b, l, arith::CmpFPredicate::ONE, lse,
+      cstF32(b, l, -std::numeric_limits<float>::infinity()));
+}
+
+/// The contribution of one allowed pair to the accumulators' own row `p`:
+/// P = exp(scale q.k - L), dS = P (dO.v - delta), then dK += scale dS q and
+/// dV += P dO (key-major) or dQ += scale dS k (query-major).
+static void emitPair(OpBuilder &b, Location l, const BackwardShape &s,
+                     const BackwardValues &bv, const QueryRow &q,
+                     const KeyRow &k, Value p) {
+  Value score = arith::SubFOp::create(
+      b, l, arith::MulFOp::create(b, l, dot(b, l, q.q, k.k), bv.scale), q.lse);
+  Value prob = math::ExpOp::create(b, l, score);
+  Value ds = arith::MulFOp::create(
+      b, l, prob, arith::SubFOp::create(b, l, dot(b, l, q.dO, k.v), q.delta));
+  Value scaled = arith::MulFOp::create(b, l, ds, bv.scale);
+  if (s.keyMajor) {
+    axpy(b, l, s, bv.vec, bv.grad0, p, scaled, q.q);
+    axpy(b, l, s, bv.vec, bv.grad1, p, prob, q.dO);
+  } else {
+    axpy(b, l, s, bv.vec, bv.grad0, p, scaled, k.k);
+  }
+}
+
 /// The gradient contributions of one visited tile `vt` of head `head`: for
-/// every visited row holding a token and every own row holding one, when
-/// the pair is allowed (FULL, or the predicate says so).
+/// every visited row holding a token (its row data loaded once) and every
+/// own row holding one, when the pair is allowed (FULL, or the predicate
+/// says so) and its query row has any allowed key.
 static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                       const BackwardShape &s, const BackwardValues &bv,
                       const Offsets &o, Value head, Value vt, TileClass kind) {
-  const HeadOffsets &off = o.fwd;
   IndexArith m{b, loc};
   Value c0 = m.c(0), c1 = m.c(1);
-  Value negInf = cstF32(b, loc, -std::numeric_limits<float>::infinity());
   Value v0 = m.mul(vt, m.c(s.visitRows));
   scf::ForOp::create(
       b, loc, c0, m.c(s.visitRows), c1, ValueRange{},
       [&](OpBuilder &rb, Location l, Value r, ValueRange) {
-        IndexArith rm{rb, l};
-        auto [vtok, vvalid] = emitTokenAt(rb, l, s.visitMap, rm.add(v0, r),
-                                          bv.args.numKeys, s.visitRows);
+        auto [visitToken, vvalid] =
+            emitTokenAt(rb, l, s.visitMap, IndexArith{rb, l}.add(v0, r),
+                        bv.args.numKeys, s.visitRows);
+        Value vtok = visitToken;
         scf::IfOp::create(rb, l, vvalid, [&](OpBuilder &pb, Location pl) {
-          IndexArith pm{pb, pl};
-          scf::ForOp::create(
-              pb, pl, c0, pm.c(s.ownRows), c1, ValueRange{},
-              [&](OpBuilder &ob, Location ol, Value p, ValueRange) {
-                IndexArith om{ob, ol};
-                Value otok =
-                    memref::LoadOp::create(ob, ol, bv.ownTokens, ValueRange{p});
-                Value ok = om.cmp(arith::CmpIPredicate::sge, otok, c0);
-                if (kind == TileClass::partial)
-                  ok = om.andi(ok,
-                               evalPredicate(ob, kernel, bv, head, otok, vtok));
-                scf::IfOp::create(ob, ol, ok, [&](OpBuilder &b2, Location l2) {
-                  IndexArith m2{b2, l2};
-                  // The pair in the attention's coordinates.
-                  Value qt = s.keyMajor ? vtok : otok;
-                  Value kt = s.keyMajor ? otok : vtok;
-                  Value lAt = m2.add(off.lse, m2.mul(qt, bv.lseStride));
-                  Value lse =
-                      memref::LoadOp::create(b2, l2, bv.lse, ValueRange{lAt});
-                  Value dAt = m2.add(o.delta, m2.mul(qt, bv.deltaStride));
-                  Value dl =
-                      memref::LoadOp::create(b2, l2, bv.delta, ValueRange{dAt});
-                  SmallVector<Value> qRow =
-                      loadRow(b2, l2, s, bv.vec, bv.q,
-                              m2.add(off.q, m2.mul(qt, bv.qStride)));
-                  SmallVector<Value> kRow =
-                      loadRow(b2, l2, s, bv.vec, bv.k,
-                              m2.add(off.k, m2.mul(kt, bv.kStride)));
-                  SmallVector<Value> oRow =
-                      loadRow(b2, l2, s, bv.vec, bv.dO,
-                              m2.add(o.dO, m2.mul(qt, bv.dOStride)));
-                  SmallVector<Value> vRow =
-                      loadRow(b2, l2, s, bv.vec, bv.v,
-                              m2.add(off.v, m2.mul(kt, bv.vStride)));
-                  Value score = arith::SubFOp::create(
-                      b2, l2,
-                      arith::MulFOp::create(b2, l2, dot(b2, l2, qRow, kRow),
-                                            bv.scale),
-                      lse);
-                  Value empty = arith::CmpFOp::create(
-                      b2, l2, arith::CmpFPredicate::OEQ, lse, negInf);
-                  Value prob = arith::SelectOp::create(
-                      b2, l2, empty, cstF32(b2, l2, 0.0f),
-                      math::ExpOp::create(b2, l2, score));
-                  Value ds = arith::MulFOp::create(
-                      b2, l2, prob,
-                      arith::SubFOp::create(b2, l2, dot(b2, l2, oRow, vRow),
-                                            dl));
-                  Value scaled = arith::MulFOp::create(b2, l2, ds, bv.scale);
-                  if (s.keyMajor) {
-                    axpy(b2, l2, s, bv.vec, bv.grad0, p, scaled, qRow);
-                    axpy(b2, l2, s, bv.vec, bv.grad1, p, prob, oRow);
-                  } else {
-                    axpy(b2, l2, s, bv.vec, bv.grad0, p, scaled, kRow);
-                  }
-                  scf::YieldOp::create(b2, l2);
+          // The visited row: a query of a key-major kernel, else a key.
+          QueryRow query;
+          KeyRow key;
+          Value live = IndexArith{pb, pl}.boolean(true);
+          if (s.keyMajor) {
+            query = loadQueryRow(pb, pl, s, bv, o, vtok);
+            live = hasKeys(pb, pl, query.lse);
+          } else {
+            key = loadKeyRow(pb, pl, s, bv, o, vtok);
+          }
+          scf::IfOp::create(pb, pl, live, [&](OpBuilder &lb, Location ll) {
+            scf::ForOp::create(
+                lb, ll, c0, IndexArith{lb, ll}.c(s.ownRows), c1, ValueRange{},
+                [&](OpBuilder &ob, Location ol, Value p, ValueRange) {
+                  IndexArith om{ob, ol};
+                  Value otok = memref::LoadOp::create(ob, ol, bv.ownTokens,
+                                                      ValueRange{p});
+                  Value ok = om.cmp(arith::CmpIPredicate::sge, otok, c0);
+                  if (kind == TileClass::partial)
+                    ok = om.andi(
+                        ok, evalPredicate(ob, kernel, bv, head, otok, vtok));
+                  scf::IfOp::create(
+                      ob, ol, ok, [&](OpBuilder &b2, Location l2) {
+                        if (s.keyMajor) {
+                          KeyRow own = loadKeyRow(b2, l2, s, bv, o, otok);
+                          emitPair(b2, l2, s, bv, query, own, p);
+                        } else {
+                          QueryRow own = loadQueryRow(b2, l2, s, bv, o, otok);
+                          scf::IfOp::create(b2, l2, hasKeys(b2, l2, own.lse),
+                                            [&](OpBuilder &b3, Location l3) {
+                                              emitPair(b3, l3, s, bv, own, key,
+                                                       p);
+                                              scf::YieldOp::create(b3, l3);
+                                            });
+                        }
+                        scf::YieldOp::create(b2, l2);
+                      });
+                  scf::YieldOp::create(ob, ol);
                 });
-                scf::YieldOp::create(ob, ol);
-              });
+            scf::YieldOp::create(lb, ll);
+          });
           scf::YieldOp::create(pb, pl);
         });
         scf::YieldOp::create(rb, l);

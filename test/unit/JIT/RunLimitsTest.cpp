@@ -78,8 +78,8 @@ int64_t threadsAlive() {
 
 TEST(RunLimits, OutputsMustNotAliasInputs) {
   Kernel window = compileKernel("param W : runtime\ncausal & window(W, 0)\n");
-  const char *rule = "(outputs may share no byte with an input or with the "
-                     "other output)";
+  const char *rule = "(outputs may share no byte with an input or with "
+                     "another output)";
   expectRefused(
       window, [](Problem &p, RunOptions &) { p.to.data = p.k.data(); },
       "out overlaps k in memory", 1);
