@@ -55,7 +55,10 @@ struct BackwardShape {
   int64_t ownRows = 0, visitRows = 0;
   int64_t headDim = 0, vectorWidth = 0;
   TokenMapAttr ownMap, visitMap;
-  int64_t chunks() const { return headDim / vectorWidth; }
+  /// Own rows rounded up to whole vectors (the extra lanes hold no token).
+  int64_t ownLanes() const {
+    return (ownRows + vectorWidth - 1) / vectorWidth * vectorWidth;
+  }
 };
 
 /// Values of one call, shared by the steps below.
@@ -69,9 +72,11 @@ struct BackwardValues {
   Value dOStride, dqStride, dkStride, dvStride, deltaStride;
   /// The (batch, head) strides of dO, dQ, dK, dV and delta.
   Value dOB, dOH, dqB, dqH, dkB, dkH, dvB, dvH, deltaB, deltaH;
-  /// Stack buffers: the own tile's tokens (-1: none) and two gradient
-  /// accumulators of ownRows x D (dQ; or dK and dV).
-  Value ownTokens, grad0, grad1;
+  /// Stack buffers, own rows across the lanes ([D][own lanes]): the own
+  /// tile's tokens (-1: none), two input tiles (K and V of a key-major
+  /// kernel, Q and dO of a query-major one), the own queries' LSE and
+  /// delta (query-major), and the gradient accumulators (dK and dV, or dQ).
+  Value ownTokens, ownA, ownB, ownL, ownDelta, grad0, grad1;
   VectorType vec;
 };
 } // namespace
@@ -81,41 +86,6 @@ static Value cstF32(OpBuilder &b, Location loc, float v) {
 }
 
 /// Loads the D elements at `flat[offset]` as vectors.
-static SmallVector<Value> loadRow(OpBuilder &b, Location loc,
-                                  const BackwardShape &s, VectorType vec,
-                                  Value flat, Value offset) {
-  IndexArith m{b, loc};
-  SmallVector<Value> row;
-  for (int64_t c = 0; c < s.chunks(); ++c)
-    row.push_back(vector::LoadOp::create(
-        b, loc, vec, flat, ValueRange{m.add(offset, c * s.vectorWidth)}));
-  return row;
-}
-
-/// x · y of two rows loaded by loadRow.
-static Value dot(OpBuilder &b, Location loc, ArrayRef<Value> x,
-                 ArrayRef<Value> y) {
-  Value acc = arith::MulFOp::create(b, loc, x[0], y[0]);
-  for (size_t c = 1; c < x.size(); ++c)
-    acc = vector::FMAOp::create(b, loc, x[c], y[c], acc);
-  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, acc);
-}
-
-/// buffer[row, :] += factor * x.
-static void axpy(OpBuilder &b, Location loc, const BackwardShape &s,
-                 VectorType vec, Value buffer, Value row, Value factor,
-                 ArrayRef<Value> x) {
-  IndexArith m{b, loc};
-  Value f = vector::BroadcastOp::create(b, loc, vec, factor);
-  for (int64_t c = 0; c < s.chunks(); ++c) {
-    Value at = m.c(c * s.vectorWidth);
-    Value old =
-        vector::LoadOp::create(b, loc, vec, buffer, ValueRange{row, at});
-    vector::StoreOp::create(b, loc, vector::FMAOp::create(b, loc, x[c], f, old),
-                            buffer, ValueRange{row, at});
-  }
-}
-
 /// The kernel's predicate for (head, kernel query token, kernel key token).
 static Value evalPredicate(OpBuilder &b, KernelOp kernel,
                            const BackwardValues &bv, Value head, Value query,
@@ -159,141 +129,263 @@ static Offsets offsetsOf(IndexArith &m, const BackwardValues &bv, ArgReader get,
   return o;
 }
 
-namespace {
-/// What a pair needs of its query row (LSE, delta, q, dO) and of its key
-/// row (k, v), loaded once per row of a tile.
-struct QueryRow {
-  Value lse, delta;
-  SmallVector<Value> q, dO;
-};
-struct KeyRow {
-  SmallVector<Value> k, v;
-};
-} // namespace
+/// vector<VW x f32> of `x` in every lane.
+static Value splat(OpBuilder &b, Location l, VectorType vec, Value x) {
+  return vector::BroadcastOp::create(b, l, vec, x);
+}
 
-static QueryRow loadQueryRow(OpBuilder &b, Location l, const BackwardShape &s,
-                             const BackwardValues &bv, const Offsets &o,
-                             Value token) {
+/// Element `d` of row `token` of a [.., N, D] tensor, in every lane.
+static Value splatElement(OpBuilder &b, Location l, VectorType vec, Value flat,
+                          Value base, Value stride, Value token, Value d) {
   IndexArith m{b, l};
-  QueryRow r;
-  r.lse = memref::LoadOp::create(
-      b, l, bv.lse, ValueRange{m.add(o.fwd.lse, m.mul(token, bv.lseStride))});
-  r.delta = memref::LoadOp::create(
-      b, l, bv.delta, ValueRange{m.add(o.delta, m.mul(token, bv.deltaStride))});
-  r.q =
-      loadRow(b, l, s, bv.vec, bv.q, m.add(o.fwd.q, m.mul(token, bv.qStride)));
-  r.dO =
-      loadRow(b, l, s, bv.vec, bv.dO, m.add(o.dO, m.mul(token, bv.dOStride)));
-  return r;
+  Value x = memref::LoadOp::create(
+      b, l, flat, ValueRange{m.add(m.add(base, m.mul(token, stride)), d)});
+  return splat(b, l, vec, x);
 }
 
-static KeyRow loadKeyRow(OpBuilder &b, Location l, const BackwardShape &s,
-                         const BackwardValues &bv, const Offsets &o,
-                         Value token) {
+/// Copies the own rows (tokens in `bv.ownTokens`, -1: none) of the rows at
+/// `base` / `stride` of `flat` into `tile` [D][own rows], transposed: lane p
+/// of tile[d] is element d of own row p (0 for rows holding no token).
+static void loadOwnTile(OpBuilder &b, Location loc, const BackwardShape &s,
+                        const BackwardValues &bv, Value tile, Value flat,
+                        Value base, Value stride) {
+  IndexArith m{b, loc};
+  Value c0 = m.c(0);
+  scf::ForOp::create(
+      b, loc, c0, m.c(s.ownLanes()), m.c(1), ValueRange{},
+      [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+        IndexArith rm{rb, l};
+        Value tok = memref::LoadOp::create(rb, l, bv.ownTokens, ValueRange{p});
+        Value valid = rm.cmp(arith::CmpIPredicate::sge, tok, c0);
+        Value row = rm.add(base, rm.mul(rm.sel(valid, tok, c0), stride));
+        Value zero = cstF32(rb, l, 0.0f);
+        scf::ForOp::create(
+            rb, l, c0, rm.c(s.headDim), rm.c(1), ValueRange{},
+            [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+              IndexArith dm{db, dl};
+              // Rows past the tensors' ends are never read: a lane with no
+              // token reads row 0 and keeps 0.
+              Value x = memref::LoadOp::create(db, dl, flat,
+                                               ValueRange{dm.add(row, d)});
+              memref::StoreOp::create(
+                  db, dl, arith::SelectOp::create(db, dl, valid, x, zero), tile,
+                  ValueRange{d, p});
+              scf::YieldOp::create(db, dl);
+            });
+        scf::YieldOp::create(rb, l);
+      });
+}
+
+/// The own queries' LSE and delta into `bv.ownL` / `bv.ownDelta` (-inf and
+/// 0 for lanes holding no query).
+static void loadOwnRowValues(OpBuilder &b, Location loc, const BackwardShape &s,
+                             const BackwardValues &bv, const Offsets &o) {
+  IndexArith m{b, loc};
+  Value c0 = m.c(0);
+  scf::ForOp::create(
+      b, loc, c0, m.c(s.ownLanes()), m.c(1), ValueRange{},
+      [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+        IndexArith rm{rb, l};
+        Value tok = memref::LoadOp::create(rb, l, bv.ownTokens, ValueRange{p});
+        Value valid = rm.cmp(arith::CmpIPredicate::sge, tok, c0);
+        Value safe = rm.sel(valid, tok, c0);
+        Value lse = memref::LoadOp::create(
+            rb, l, bv.lse,
+            ValueRange{rm.add(o.fwd.lse, rm.mul(safe, bv.lseStride))});
+        Value delta = memref::LoadOp::create(
+            rb, l, bv.delta,
+            ValueRange{rm.add(o.delta, rm.mul(safe, bv.deltaStride))});
+        memref::StoreOp::create(
+            rb, l,
+            arith::SelectOp::create(
+                rb, l, valid, lse,
+                cstF32(rb, l, -std::numeric_limits<float>::infinity())),
+            bv.ownL, ValueRange{p});
+        memref::StoreOp::create(
+            rb, l,
+            arith::SelectOp::create(rb, l, valid, delta, cstF32(rb, l, 0.0f)),
+            bv.ownDelta, ValueRange{p});
+        scf::YieldOp::create(rb, l);
+      });
+}
+
+/// vector<VW x index> of constant `v`.
+static Value splatIndex(OpBuilder &b, Location l, VectorType type, int64_t v) {
+  return splat(b, l, type, IndexArith{b, l}.c(v));
+}
+
+/// The lanes of own rows [g, g + VW) that take part for visited row token
+/// `vtok`: a token, and on PARTIAL tiles the predicate (evaluated per lane).
+static Value laneMask(OpBuilder &b, Location l, KernelOp kernel,
+                      const BackwardShape &s, const BackwardValues &bv,
+                      Value head, Value g, Value vtok, TileClass kind) {
   IndexArith m{b, l};
-  KeyRow r;
-  r.k =
-      loadRow(b, l, s, bv.vec, bv.k, m.add(o.fwd.k, m.mul(token, bv.kStride)));
-  r.v =
-      loadRow(b, l, s, bv.vec, bv.v, m.add(o.fwd.v, m.mul(token, bv.vStride)));
-  return r;
-}
-
-/// Whether a query row has an allowed key at all (LSE > -inf): rows
-/// without one contribute nothing and are skipped.
-static Value hasKeys(OpBuilder &b, Location l, Value lse) {
-  return arith::CmpFOp::create(
-      b, l, arith::CmpFPredicate::ONE, lse,
-      cstF32(b, l, -std::numeric_limits<float>::infinity()));
-}
-
-/// The contribution of one allowed pair to the accumulators' own row `p`:
-/// P = exp(scale q.k - L), dS = P (dO.v - delta), then dK += scale dS q and
-/// dV += P dO (key-major) or dQ += scale dS k (query-major).
-static void emitPair(OpBuilder &b, Location l, const BackwardShape &s,
-                     const BackwardValues &bv, const QueryRow &q,
-                     const KeyRow &k, Value p) {
-  Value score = arith::SubFOp::create(
-      b, l, arith::MulFOp::create(b, l, dot(b, l, q.q, k.k), bv.scale), q.lse);
-  Value prob = math::ExpOp::create(b, l, score);
-  Value ds = arith::MulFOp::create(
-      b, l, prob, arith::SubFOp::create(b, l, dot(b, l, q.dO, k.v), q.delta));
-  Value scaled = arith::MulFOp::create(b, l, ds, bv.scale);
-  if (s.keyMajor) {
-    axpy(b, l, s, bv.vec, bv.grad0, p, scaled, q.q);
-    axpy(b, l, s, bv.vec, bv.grad1, p, prob, q.dO);
-  } else {
-    axpy(b, l, s, bv.vec, bv.grad0, p, scaled, k.k);
+  Value c0 = m.c(0);
+  auto tokType = VectorType::get({s.vectorWidth}, b.getIndexType());
+  Value toks =
+      vector::LoadOp::create(b, l, tokType, bv.ownTokens, ValueRange{g});
+  Value valid = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, toks,
+                                      splatIndex(b, l, tokType, 0));
+  if (kind != TileClass::partial)
+    return valid;
+  SmallVector<Value> lanes;
+  for (int64_t lane = 0; lane < s.vectorWidth; ++lane) {
+    Value tok = vector::ExtractOp::create(b, l, toks, ArrayRef<int64_t>{lane});
+    // Lanes without a token are masked anyway; evaluate them at token 0.
+    Value safe = m.max(tok, c0);
+    lanes.push_back(evalPredicate(b, kernel, bv, head, safe, vtok));
   }
+  Value allowed = vector::FromElementsOp::create(
+      b, l, VectorType::get({s.vectorWidth}, b.getI1Type()), lanes);
+  return arith::AndIOp::create(b, l, valid, allowed);
 }
 
-/// The gradient contributions of one visited tile `vt` of head `head`: for
-/// every visited row holding a token (its row data loaded once) and every
-/// own row holding one, when the pair is allowed (FULL, or the predicate
-/// says so) and its query row has any allowed key.
+/// The products and gradient updates of visited row `vtok` with own rows
+/// [g, g + VW) (see emitVisit); `lse` and `delta` are the visited query's
+/// for a key-major kernel, null otherwise.
+static void emitGroup(OpBuilder &b, Location l, KernelOp kernel,
+                      const BackwardShape &s, const BackwardValues &bv,
+                      const Offsets &o, Value head, Value vtok, Value g,
+                      Value lse, Value delta, TileClass kind) {
+  VectorType vec = bv.vec;
+  Value mask = laneMask(b, l, kernel, s, bv, head, g, vtok, kind);
+  // Groups with no allowed pair (frequent in PARTIAL tiles) cost nothing
+  // more.
+  Value any =
+      vector::ReductionOp::create(b, l, vector::CombiningKind::OR, mask);
+  auto ifAny = scf::IfOp::create(b, l, any, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifAny.thenBlock()->getTerminator());
+  IndexArith m{b, l};
+  Value zero = arith::ConstantOp::create(
+      b, l, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
+  // Element d of the visited row's two vectors: q and dO of a query, or k
+  // and v of a key.
+  auto visited = [&](OpBuilder &db, Location dl, Value d, bool second) {
+    if (s.keyMajor)
+      return second
+                 ? splatElement(db, dl, vec, bv.dO, o.dO, bv.dOStride, vtok, d)
+                 : splatElement(db, dl, vec, bv.q, o.fwd.q, bv.qStride, vtok,
+                                d);
+    return second
+               ? splatElement(db, dl, vec, bv.v, o.fwd.v, bv.vStride, vtok, d)
+               : splatElement(db, dl, vec, bv.k, o.fwd.k, bv.kStride, vtok, d);
+  };
+  // s = q.k and dp = dO.v, own rows across the lanes.
+  auto products = scf::ForOp::create(
+      b, l, m.c(0), m.c(s.headDim), m.c(1), ValueRange{zero, zero},
+      [&](OpBuilder &db, Location dl, Value d, ValueRange acc) {
+        Value a =
+            vector::LoadOp::create(db, dl, vec, bv.ownA, ValueRange{d, g});
+        Value c =
+            vector::LoadOp::create(db, dl, vec, bv.ownB, ValueRange{d, g});
+        Value sAcc =
+            vector::FMAOp::create(db, dl, a, visited(db, dl, d, false), acc[0]);
+        Value dpAcc =
+            vector::FMAOp::create(db, dl, c, visited(db, dl, d, true), acc[1]);
+        scf::YieldOp::create(db, dl, ValueRange{sAcc, dpAcc});
+      });
+  Value lseV = s.keyMajor
+                   ? splat(b, l, vec, lse)
+                   : vector::LoadOp::create(b, l, vec, bv.ownL, ValueRange{g})
+                         .getResult();
+  Value deltaV =
+      s.keyMajor ? splat(b, l, vec, delta)
+                 : vector::LoadOp::create(b, l, vec, bv.ownDelta, ValueRange{g})
+                       .getResult();
+  if (!s.keyMajor) // own queries with nothing allowed
+    mask = arith::AndIOp::create(
+        b, l, mask,
+        arith::CmpFOp::create(
+            b, l, arith::CmpFPredicate::ONE, lseV,
+            splat(b, l, vec,
+                  cstF32(b, l, -std::numeric_limits<float>::infinity()))));
+  Value scaleV = splat(b, l, vec, bv.scale);
+  Value prob = math::ExpOp::create(
+      b, l,
+      arith::SubFOp::create(
+          b, l, arith::MulFOp::create(b, l, products.getResult(0), scaleV),
+          lseV));
+  prob = arith::SelectOp::create(b, l, mask, prob, zero);
+  Value ds = arith::MulFOp::create(
+      b, l, prob, arith::SubFOp::create(b, l, products.getResult(1), deltaV));
+  Value scaledDs = arith::MulFOp::create(b, l, ds, scaleV);
+  // The own rows' gradients: dK += scale ds q and dV += p dO, or
+  // dQ += scale ds k.
+  scf::ForOp::create(
+      b, l, m.c(0), m.c(s.headDim), m.c(1), ValueRange{},
+      [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+        auto update = [&](Value grad, Value factor, Value x) {
+          Value old =
+              vector::LoadOp::create(db, dl, vec, grad, ValueRange{d, g});
+          vector::StoreOp::create(db, dl,
+                                  vector::FMAOp::create(db, dl, factor, x, old),
+                                  grad, ValueRange{d, g});
+        };
+        update(bv.grad0, scaledDs, visited(db, dl, d, false));
+        if (s.keyMajor)
+          update(bv.grad1, prob, visited(db, dl, d, true));
+        scf::YieldOp::create(db, dl);
+      });
+}
+
+/// The gradient contributions of one visited tile `vt` of head `head`. For
+/// every visited row holding a token (a query of a key-major kernel, else
+/// a key) and every group of VW own rows, with the own rows across the
+/// lanes of the transposed own tiles (no horizontal sums):
+///   s = q.k, p = exp(scale s - L) on the lanes of allowed pairs (0 on the
+///   others and for queries with L = -inf: nothing allowed), dp = dO.v,
+///   ds = p (dp - delta); then dK += scale ds q and dV += p dO (key-major),
+///   or dQ += scale ds k (query-major), each lane its own row.
 static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                       const BackwardShape &s, const BackwardValues &bv,
                       const Offsets &o, Value head, Value vt, TileClass kind) {
   IndexArith m{b, loc};
   Value c0 = m.c(0), c1 = m.c(1);
   Value v0 = m.mul(vt, m.c(s.visitRows));
+  const float negInf = -std::numeric_limits<float>::infinity();
   scf::ForOp::create(
       b, loc, c0, m.c(s.visitRows), c1, ValueRange{},
       [&](OpBuilder &rb, Location l, Value r, ValueRange) {
-        auto [visitToken, vvalid] =
+        auto [visitToken, visitValid] =
             emitTokenAt(rb, l, s.visitMap, IndexArith{rb, l}.add(v0, r),
                         bv.args.numKeys, s.visitRows);
         Value vtok = visitToken;
-        scf::IfOp::create(rb, l, vvalid, [&](OpBuilder &pb, Location pl) {
-          // The visited row: a query of a key-major kernel, else a key.
-          QueryRow query;
-          KeyRow key;
-          Value live = IndexArith{pb, pl}.boolean(true);
-          if (s.keyMajor) {
-            query = loadQueryRow(pb, pl, s, bv, o, vtok);
-            live = hasKeys(pb, pl, query.lse);
-          } else {
-            key = loadKeyRow(pb, pl, s, bv, o, vtok);
-          }
-          scf::IfOp::create(pb, pl, live, [&](OpBuilder &lb, Location ll) {
-            scf::ForOp::create(
-                lb, ll, c0, IndexArith{lb, ll}.c(s.ownRows), c1, ValueRange{},
-                [&](OpBuilder &ob, Location ol, Value p, ValueRange) {
-                  IndexArith om{ob, ol};
-                  Value otok = memref::LoadOp::create(ob, ol, bv.ownTokens,
-                                                      ValueRange{p});
-                  Value ok = om.cmp(arith::CmpIPredicate::sge, otok, c0);
-                  if (kind == TileClass::partial)
-                    ok = om.andi(
-                        ok, evalPredicate(ob, kernel, bv, head, otok, vtok));
-                  scf::IfOp::create(
-                      ob, ol, ok, [&](OpBuilder &b2, Location l2) {
-                        if (s.keyMajor) {
-                          KeyRow own = loadKeyRow(b2, l2, s, bv, o, otok);
-                          emitPair(b2, l2, s, bv, query, own, p);
-                        } else {
-                          QueryRow own = loadQueryRow(b2, l2, s, bv, o, otok);
-                          scf::IfOp::create(b2, l2, hasKeys(b2, l2, own.lse),
-                                            [&](OpBuilder &b3, Location l3) {
-                                              emitPair(b3, l3, s, bv, own, key,
-                                                       p);
-                                              scf::YieldOp::create(b3, l3);
-                                            });
-                        }
-                        scf::YieldOp::create(b2, l2);
-                      });
-                  scf::YieldOp::create(ob, ol);
-                });
-            scf::YieldOp::create(lb, ll);
-          });
+        Value live = visitValid;
+        Value lse, delta;
+        if (s.keyMajor) {
+          // The visited query's LSE and delta; a query with nothing
+          // allowed (L = -inf) contributes nothing. Read only when the row
+          // holds a token.
+          IndexArith rm{rb, l};
+          Value safe = rm.sel(visitValid, vtok, c0);
+          lse = memref::LoadOp::create(
+              rb, l, bv.lse,
+              ValueRange{rm.add(o.fwd.lse, rm.mul(safe, bv.lseStride))});
+          delta = memref::LoadOp::create(
+              rb, l, bv.delta,
+              ValueRange{rm.add(o.delta, rm.mul(safe, bv.deltaStride))});
+          live = rm.andi(live,
+                         arith::CmpFOp::create(rb, l, arith::CmpFPredicate::ONE,
+                                               lse, cstF32(rb, l, negInf)));
+        }
+        scf::IfOp::create(rb, l, live, [&](OpBuilder &pb, Location pl) {
+          scf::ForOp::create(
+              pb, pl, c0, IndexArith{pb, pl}.c(s.ownLanes()),
+              IndexArith{pb, pl}.c(s.vectorWidth), ValueRange{},
+              [&](OpBuilder &gb, Location gl, Value g, ValueRange) {
+                emitGroup(gb, gl, kernel, s, bv, o, head, vtok, g, lse, delta,
+                          kind);
+                scf::YieldOp::create(gb, gl);
+              });
           scf::YieldOp::create(pb, pl);
         });
         scf::YieldOp::create(rb, l);
       });
 }
 
-/// Adds accumulator `grad` to the rows of `out` (offset `base`, row stride
-/// `stride`) of the own tokens.
+/// Adds the transposed accumulator `grad` [D][own rows] to the rows of
+/// `out` (offset `base`, row stride `stride`) of the own tokens.
 static void addRows(OpBuilder &b, Location loc, const BackwardShape &s,
                     const BackwardValues &bv, Value grad, Value out, Value base,
                     Value stride) {
@@ -308,35 +400,37 @@ static void addRows(OpBuilder &b, Location loc, const BackwardShape &s,
         scf::IfOp::create(rb, l, holds, [&](OpBuilder &ib, Location il) {
           IndexArith im{ib, il};
           Value row = im.add(base, im.mul(tok, stride));
-          for (int64_t c = 0; c < s.chunks(); ++c) {
-            Value at = im.add(row, c * s.vectorWidth);
-            Value g = vector::LoadOp::create(
-                ib, il, bv.vec, grad, ValueRange{p, im.c(c * s.vectorWidth)});
-            Value old =
-                vector::LoadOp::create(ib, il, bv.vec, out, ValueRange{at});
-            vector::StoreOp::create(ib, il,
-                                    arith::AddFOp::create(ib, il, old, g), out,
-                                    ValueRange{at});
-          }
+          scf::ForOp::create(
+              ib, il, c0, im.c(s.headDim), im.c(1), ValueRange{},
+              [&](OpBuilder &db, Location dl, Value d, ValueRange) {
+                IndexArith dm{db, dl};
+                Value at = dm.add(row, d);
+                Value g =
+                    memref::LoadOp::create(db, dl, grad, ValueRange{d, p});
+                Value old = memref::LoadOp::create(db, dl, out, ValueRange{at});
+                memref::StoreOp::create(db, dl,
+                                        arith::AddFOp::create(db, dl, old, g),
+                                        out, ValueRange{at});
+                scf::YieldOp::create(db, dl);
+              });
           scf::YieldOp::create(ib, il);
         });
         scf::YieldOp::create(rb, l);
       });
 }
 
-/// Zeroes an accumulator.
+/// Zeroes a transposed accumulator [D][own lanes].
 static void clear(OpBuilder &b, Location loc, const BackwardShape &s,
                   VectorType vec, Value grad) {
   IndexArith m{b, loc};
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
-  scf::ForOp::create(b, loc, m.c(0), m.c(s.ownRows), m.c(1), ValueRange{},
-                     [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+  scf::ForOp::create(b, loc, m.c(0), m.c(s.headDim), m.c(1), ValueRange{},
+                     [&](OpBuilder &rb, Location l, Value d, ValueRange) {
                        IndexArith rm{rb, l};
-                       for (int64_t c = 0; c < s.chunks(); ++c)
-                         vector::StoreOp::create(
-                             rb, l, zero, grad,
-                             ValueRange{p, rm.c(c * s.vectorWidth)});
+                       for (int64_t g = 0; g < s.ownLanes(); g += s.vectorWidth)
+                         vector::StoreOp::create(rb, l, zero, grad,
+                                                 ValueRange{d, rm.c(g)});
                        scf::YieldOp::create(rb, l);
                      });
 }
@@ -447,10 +541,18 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
     return memref::AllocaOp::create(b, loc, t, ValueRange{},
                                     b.getI64IntegerAttr(64));
   };
-  auto gradType = MemRefType::get({s.ownRows, s.headDim}, b.getF32Type());
-  bv.ownTokens = stack(MemRefType::get({s.ownRows}, idx));
-  bv.grad0 = stack(gradType);
-  bv.grad1 = s.keyMajor ? stack(gradType) : Value();
+  auto tileType = MemRefType::get({s.headDim, s.ownLanes()}, b.getF32Type());
+  auto laneType = MemRefType::get({s.ownLanes()}, b.getF32Type());
+  bv.ownTokens = stack(MemRefType::get({s.ownLanes()}, idx));
+  bv.ownA = stack(tileType);
+  bv.ownB = stack(tileType);
+  bv.grad0 = stack(tileType);
+  if (s.keyMajor) {
+    bv.grad1 = stack(tileType);
+  } else {
+    bv.ownL = stack(laneType);
+    bv.ownDelta = stack(laneType);
+  }
   Value heads = s.keyMajor ? top.divUnsigned(bv.args.headsQ, bv.args.group)
                            : bv.args.headsQ;
   Value numTiles = bv.args.numQueryTiles;
@@ -464,18 +566,20 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   Value hh = m.remUnsigned(bh, heads);
   Value batch = m.divUnsigned(bh, heads);
 
-  // The own tile's tokens.
+  // The own tile's tokens; lanes past the tile hold none.
   Value first = m.mul(tile, m.c(s.ownRows));
-  scf::ForOp::create(
-      b, loc, m.c(0), m.c(s.ownRows), m.c(1), ValueRange{},
-      [&](OpBuilder &rb, Location l, Value p, ValueRange) {
-        IndexArith rm{rb, l};
-        auto [tok, valid] = emitTokenAt(rb, l, s.ownMap, rm.add(first, p),
-                                        bv.args.numQueries, s.ownRows);
-        memref::StoreOp::create(rb, l, rm.sel(valid, tok, rm.c(-1)),
-                                bv.ownTokens, ValueRange{p});
-        scf::YieldOp::create(rb, l);
-      });
+  scf::ForOp::create(b, loc, m.c(0), m.c(s.ownLanes()), m.c(1), ValueRange{},
+                     [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+                       IndexArith rm{rb, l};
+                       auto [tok, valid] =
+                           emitTokenAt(rb, l, s.ownMap, rm.add(first, p),
+                                       bv.args.numQueries, s.ownRows);
+                       Value inTile = rm.lt(p, rm.c(s.ownRows));
+                       memref::StoreOp::create(
+                           rb, l, rm.sel(rm.andi(valid, inTile), tok, rm.c(-1)),
+                           bv.ownTokens, ValueRange{p});
+                       scf::YieldOp::create(rb, l);
+                     });
   clear(b, loc, s, bv.vec, bv.grad0);
   if (bv.grad1)
     clear(b, loc, s, bv.vec, bv.grad1);
@@ -485,6 +589,13 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   auto forHead = [&](Value head) {
     IndexArith hm{b, loc};
     Offsets off = offsetsOf(hm, bv, get, batch, head);
+    if (!s.keyMajor) {
+      // The own queries: Q and dO transposed, their LSE and delta (-inf
+      // and 0 for lanes holding no query).
+      loadOwnTile(b, loc, s, bv, bv.ownA, bv.q, off.fwd.q, bv.qStride);
+      loadOwnTile(b, loc, s, bv, bv.ownB, bv.dO, off.dO, bv.dOStride);
+      loadOwnRowValues(b, loc, s, bv, off);
+    }
     SmallVector<Value> scheduleArgs{tile, head, bv.args.numQueries,
                                     bv.args.numKeys};
     scheduleArgs.append(bv.args.params);
@@ -497,6 +608,10 @@ static LogicalResult lowerBackward(OpBuilder &b, KernelOp kernel) {
   };
   if (s.keyMajor) {
     Value h0 = m.mul(hh, bv.args.group);
+    // The own keys: K and V transposed, shared by the group's heads.
+    Offsets kv = offsetsOf(m, bv, get, batch, h0);
+    loadOwnTile(b, loc, s, bv, bv.ownA, bv.k, kv.fwd.k, bv.kStride);
+    loadOwnTile(b, loc, s, bv, bv.ownB, bv.v, kv.fwd.v, bv.vStride);
     auto heads = scf::ForOp::create(b, loc, m.c(0), bv.args.group, m.c(1));
     {
       OpBuilder::InsertionGuard g2(b);
