@@ -119,7 +119,7 @@ int sparsa::sparsac::emitCPU(ModuleOp module, CPUEmitKind kind,
   if (!tm) // a bad --cpu name is the user's; no target for the host is not
     return crossCompiling() ? userError(llvm::toString(tm.takeError()))
                             : internalError(llvm::toString(tm.takeError()));
-  if (int rc = lowerForCPU(module, tm->get()))
+  if (int rc = lowerForCPU(module, tm->get(), withBackward()))
     return rc;
   if (llvm::Error e =
           cpu::emitToFile(module, static_cast<cpu::EmitKind>(kind), path, **tm))

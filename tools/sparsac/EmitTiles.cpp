@@ -30,6 +30,9 @@ int sparsa::sparsac::emitTiles(ModuleOp module, llvm::raw_ostream &os) {
   pm.addPass(sparsa::createSelectTiling(tiling));
   sparsa::ConvertMaskToSAttnOptions convert;
   convert.headDim = tiles->headDim;
+  // With --backward, also the key-major schedule (the attention's
+  // key_schedule).
+  convert.backward = withBackward();
   pm.addPass(sparsa::createConvertMaskToSAttn(convert));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -43,8 +43,11 @@ static cl::opt<bool>
     backward("backward",
              cl::desc("With --run: also run the backward pass (dQ, dK, dV "
                       "for a random dO); with --check, compare the gradients "
-                      "with float64 ones"),
+                      "with float64 ones. With --emit=tiles, llvm, asm or "
+                      "obj: the backward kernels too"),
              cl::cat(category()));
+bool sparsa::sparsac::withBackward() { return backward; }
+
 static cl::opt<unsigned> threads("run-threads",
                                  cl::desc("With --run: threads (0: all)"),
                                  cl::init(0), cl::cat(category()));

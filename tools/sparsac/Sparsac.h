@@ -94,6 +94,8 @@ int emitMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
 int emitCanonicalMLIR(mlir::ModuleOp module, llvm::raw_ostream &os);
 int emitBitmap(mlir::ModuleOp module, llvm::raw_ostream &os);
 int emitTiles(mlir::ModuleOp module, llvm::raw_ostream &os);
+/// --backward: the backward pass too (--run; --emit=tiles, llvm, asm, obj).
+bool withBackward();
 int emitStats(mlir::ModuleOp module, llvm::raw_ostream &os);
 /// Writes a picture (PNG, SVG or text by extension) of head 0 of the mask.
 int drawPicture(mlir::ModuleOp module, llvm::StringRef path);

@@ -242,8 +242,18 @@ static int checkFlags() {
     return userError("--run cannot be combined with --emit");
   if (!runKernel && occurrences("check"))
     return userError("--check needs --run");
-  if (!runKernel && occurrences("backward"))
-    return userError("--backward needs --run");
+  if (occurrences("backward") && !runKernel) {
+    if (!emit)
+      return userError("--backward needs --run or --emit=tiles, llvm, asm "
+                       "or obj");
+    if (emitKind == EmitKind::SharedLibrary || emitKind == EmitKind::Header)
+      return userError("--backward is not supported with --emit=so or "
+                       "header yet (the library metadata has no backward "
+                       "entries: use the JIT, docs/backward.md)");
+    if (emitKind < EmitKind::Tiles)
+      return userError("--backward applies to --run and --emit=tiles, "
+                       "llvm, asm or obj");
+  }
   return checkTargetFlags();
 }
 
