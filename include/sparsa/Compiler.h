@@ -64,7 +64,7 @@ struct CompileOptions {
   /// LLVM optimization level 0-3 of the generated code.
   unsigned optLevel = 3;
   /// Also compile the backward pass, for Kernel::backward (CPU only;
-  /// docs/backward.md). Such kernels are cached in memory, not on disk.
+  /// docs/backward.md); libraries written with it carry it too.
   bool backward = false;
 };
 

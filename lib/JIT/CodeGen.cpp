@@ -364,6 +364,8 @@ fromLibrary(std::shared_ptr<ParsedPattern> parsed, const CompileOptions &o,
   const sparsa::detail::KernelImpl *impl =
       sparsa::detail::KernelAccess::get(*k);
   compiled->parts = impl->parts;
+  compiled->backward = impl->backward;
+  compiled->hasBackward = impl->info.backward;
   compiled->cuda = impl->cuda;
   compiled->paramCheck = impl->paramCheck;
   compiled->paramRules = impl->paramRules;

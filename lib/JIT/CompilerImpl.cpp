@@ -58,11 +58,9 @@ CompilerImpl::compileStructure(std::shared_ptr<jit::ParsedPattern> parsed,
   }
   bool diskHit = false;
   Result<std::shared_ptr<jit::CompiledPattern>> compiled =
-      // The library metadata has no backward entries: in memory only.
-      disk.empty() || options.backward
-          ? jit::generateCode(std::move(parsed), options)
-          : jit::compileThroughDisk(std::move(parsed), options, key, disk,
-                                    diskHit);
+      disk.empty() ? jit::generateCode(std::move(parsed), options)
+                   : jit::compileThroughDisk(std::move(parsed), options, key,
+                                             disk, diskHit);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -55,7 +55,9 @@ bool PartMetadata::operator==(const PartMetadata &o) const {
 bool AttentionMetadata::operator==(const AttentionMetadata &o) const {
   return name == o.name && target == o.target && chip == o.chip &&
          imageFormat == o.imageFormat && parts == o.parts &&
-         paramCheck == o.paramCheck && paramRules == o.paramRules;
+         paramCheck == o.paramCheck && paramRules == o.paramRules &&
+         hasBackward == o.hasBackward && backwardDq == o.backwardDq &&
+         backwardDkdv == o.backwardDkdv;
 }
 
 std::string
@@ -104,6 +106,9 @@ sparsa::runtime::formatAttentionMetadata(const AttentionMetadata &a) {
       s += " vector_width=" + std::to_string(p.vectorWidth);
     s += "\n";
   }
+  if (a.hasBackward)
+    s += "backward dq=" + joined(a.backwardDq) +
+         " dkdv=" + joined(a.backwardDkdv) + "\n";
   if (!a.paramCheck.empty()) {
     s += "check " + a.paramCheck + "\n";
     for (const std::string &rule : a.paramRules)
@@ -365,10 +370,22 @@ bool sparsa::runtime::parseAttentionMetadata(const std::string &text,
       out.paramRules.push_back(line.substr(5));
       continue;
     }
+    if (line.rfind("backward ", 0) == 0 && !out.hasBackward &&
+        out.paramCheck.empty() && !out.parts.empty()) {
+      std::istringstream words(line.substr(9));
+      PartReader r("backward of '" + out.name + "'", error);
+      if (!r.read(words, {"dq", "dkdv"}) || !r.names("dq", out.backwardDq) ||
+          !r.names("dkdv", out.backwardDkdv))
+        return false;
+      if (out.backwardDq.empty() || out.backwardDkdv.empty())
+        return r.fail("needs dq and dkdv parts");
+      out.hasBackward = true;
+      continue;
+    }
     std::istringstream words(line);
     std::string word, symbol;
     if (!(words >> word) || word != "part" || !(words >> symbol) ||
-        !out.paramCheck.empty()) {
+        !out.paramCheck.empty() || out.hasBackward) {
       error = "malformed attention metadata line '" + line + "'";
       return false;
     }

@@ -8,12 +8,14 @@
 // targets are errors with a message; nothing defaults to 0). MLIR-free:
 // libsparsa_runtime and the CUDA launcher read it without the compiler.
 //
-//   sparsa-attention 5
+//   sparsa-attention 6
 //   name NAME
 //   target cpu|cuda
 //   image chip=sm_XX format=bin|isa        (cuda only, then)
 //   part SYMBOL head_dim=D block_q=BQ block_k=BK covers_all_queries=0|1
 //        params=P1,P2 <target keys>
+//   backward dq=P1,P2 dkdv=K1,K2  (optional: the backward parts, each
+//        with SYMBOL_backward and SYMBOL_backward_work_items; KernelABI.h)
 //   check NAME_check_params        (optional, then one "rule TEXT" each)
 //
 // Target keys: cpu `vector_width=VW`; cuda `threads=T shared_bytes=S
@@ -34,7 +36,8 @@
 // The version changes with the kernel ABI (lib/Runtime/KernelABI.h) or the
 // text: 2 added the merge argument, 3 the sequence lengths to the parameter
 // check (it takes the whole argument block), 4 the target line, the CUDA
-// keys and the strict key set, 5 the image line of CUDA attentions.
+// keys and the strict key set, 5 the image line of CUDA attentions, 6 the
+// backward line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,7 +53,7 @@ namespace sparsa::runtime {
 
 inline constexpr const char *kModuleInfoSymbol = "sparsa_module_info";
 inline constexpr const char *kAttentionInfoSuffix = "_sparsa_info";
-inline constexpr int kAttentionMetadataVersion = 5;
+inline constexpr int kAttentionMetadataVersion = 6;
 inline constexpr const char *kCUDAImageSymbol = "sparsa_cuda_image";
 inline constexpr const char *kCUDAImageSizeSymbol = "sparsa_cuda_image_size";
 
@@ -107,6 +110,11 @@ struct AttentionMetadata {
   /// and its format: "bin" (a cubin, runs on that architecture's family)
   /// or "isa" (PTX, compiled by the driver for the device at load).
   std::string chip, imageFormat;
+  /// The backward parts (line "backward dq=... dkdv=..."): query-major
+  /// parts adding dQ and key-major parts adding dK and dV, by kernel name
+  /// (KernelABI.h, kBackwardSuffix); `hasBackward` false without the line.
+  bool hasBackward = false;
+  std::vector<std::string> backwardDq, backwardDkdv;
   bool operator==(const AttentionMetadata &o) const;
 };
 

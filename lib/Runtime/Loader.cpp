@@ -193,6 +193,26 @@ Result<Kernel> sparsa::loadKernel(const std::string &path,
       k.coversAllQueries = part.coversAllQueries;
       impl->parts.push_back(k);
     }
+  // The backward parts (CPU libraries built with --backward).
+  if (meta.hasBackward && !impl->cuda) {
+    for (auto [names, into] :
+         {std::pair{&meta.backwardDq, &impl->backward.dq},
+          std::pair{&meta.backwardDkdv, &impl->backward.dkdv}})
+      for (const std::string &part : *names) {
+        std::string entry = part + runtime::kBackwardSuffix;
+        std::string count = entry + runtime::kWorkItemsSuffix;
+        runtime::CompiledBackward k;
+        k.entry =
+            reinterpret_cast<runtime::BackwardFn>(dlsym(h, entry.c_str()));
+        k.workItems =
+            reinterpret_cast<runtime::WorkItemsFn>(dlsym(h, count.c_str()));
+        if (!k.entry || !k.workItems)
+          return notFound("'" + path + "' lacks the backward entry point " +
+                          entry + " or " + count);
+        into->push_back(k);
+      }
+    impl->info.backward = true;
+  }
   if (!meta.paramCheck.empty()) {
     impl->paramCheck = reinterpret_cast<runtime::ParamCheckFn>(
         dlsym(h, meta.paramCheck.c_str()));

@@ -244,15 +244,15 @@ static int checkFlags() {
     return userError("--check needs --run");
   if (occurrences("backward") && !runKernel) {
     if (!emit)
-      return userError("--backward needs --run or --emit=tiles, llvm, asm "
-                       "or obj");
-    if (emitKind == EmitKind::SharedLibrary || emitKind == EmitKind::Header)
-      return userError("--backward is not supported with --emit=so or "
-                       "header yet (the library metadata has no backward "
-                       "entries: use the JIT, docs/backward.md)");
+      return userError("--backward needs --run or --emit=tiles, llvm, asm, "
+                       "obj or so");
+    if (emitKind == EmitKind::Header)
+      return userError("--backward is not supported with --emit=header yet "
+                       "(the header declares the forward entry points; "
+                       "the library's metadata lists the backward ones)");
     if (emitKind < EmitKind::Tiles)
       return userError("--backward applies to --run and --emit=tiles, "
-                       "llvm, asm or obj");
+                       "llvm, asm, obj or so");
   }
   return checkTargetFlags();
 }

@@ -150,10 +150,6 @@ private:
   JITModule() = default;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::vector<runtime::AttentionMetadata> groups;
-  /// sparsa.backward: attention -> (dq parts, dkdv parts).
-  std::vector<std::pair<std::string, std::pair<std::vector<std::string>,
-                                               std::vector<std::string>>>>
-      backward;
 };
 
 } // namespace sparsa::cpu

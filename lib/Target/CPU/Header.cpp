@@ -124,6 +124,21 @@ sparsa::cpu::collectAttentions(ModuleOp module) {
       info.parts.push_back(*it);
       grouped.insert(it->symbol);
     }
+    // The backward parts (convert-sattn-to-cpu-backward keep-forward).
+    if (auto backward = module->getAttrOfType<DictionaryAttr>(
+            sparsa::runtime::kBackwardAttrName))
+      if (auto lists = backward.getAs<DictionaryAttr>(info.name)) {
+        auto names = [&](llvm::StringRef key) {
+          std::vector<std::string> out;
+          if (auto array = lists.getAs<ArrayAttr>(key))
+            for (auto name : array.getAsRange<StringAttr>())
+              out.push_back(name.str());
+          return out;
+        };
+        info.hasBackward = true;
+        info.backwardDq = names("dq");
+        info.backwardDkdv = names("dkdv");
+      }
     // The parameter check (sparsa-build-param-check), by name.
     std::string check = info.name + sparsa::runtime::kParamCheckSuffix;
     Operation *fn = SymbolTable::lookupSymbolIn(module, check);
@@ -141,7 +156,7 @@ sparsa::cpu::collectAttentions(ModuleOp module) {
   }
   for (const PartMetadata &k : *kernels)
     if (!grouped.count(k.symbol))
-      out.push_back({k.symbol, "cpu", {k}, "", {}, "", ""});
+      out.push_back({k.symbol, "cpu", {k}, "", {}, "", "", false, {}, {}});
   return out;
 }
 

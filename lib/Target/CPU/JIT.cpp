@@ -30,20 +30,6 @@ JITModule::create(ModuleOp module, unsigned optLevel) {
   if (!attentions)
     return attentions.takeError();
   jit->groups = std::move(*attentions);
-  if (auto record = module->getAttrOfType<DictionaryAttr>(
-          sparsa::runtime::kBackwardAttrName))
-    for (NamedAttribute entry : record) {
-      auto parts = dyn_cast<DictionaryAttr>(entry.getValue());
-      auto list = [&](llvm::StringRef key) {
-        std::vector<std::string> names;
-        if (auto array = parts ? parts.getAs<ArrayAttr>(key) : ArrayAttr())
-          for (auto s : array.getAsRange<StringAttr>())
-            names.push_back(s.str());
-        return names;
-      };
-      jit->backward.push_back(
-          {entry.getName().str(), {list("dq"), list("dkdv")}});
-    }
   llvm::Error translateError = llvm::Error::success();
   auto builder = [&](Operation *op,
                      llvm::LLVMContext &ctx) -> std::unique_ptr<llvm::Module> {
@@ -124,12 +110,14 @@ void *JITModule::lookupFunction(llvm::StringRef symbol) {
 
 llvm::Expected<sparsa::runtime::BackwardKernels>
 JITModule::lookupBackward(llvm::StringRef name) {
-  for (const auto &[attention, lists] : backward) {
-    if (attention != name)
+  for (const runtime::AttentionMetadata &a : groups) {
+    if (a.name != name)
       continue;
+    if (!a.hasBackward)
+      break;
     runtime::BackwardKernels out;
-    for (auto [names, into] : {std::pair{&lists.first, &out.dq},
-                               std::pair{&lists.second, &out.dkdv}})
+    for (auto [names, into] : {std::pair{&a.backwardDq, &out.dq},
+                               std::pair{&a.backwardDkdv, &out.dkdv}})
       for (const std::string &part : *names) {
         std::string entry = part + runtime::kBackwardSuffix;
         auto fn = reinterpret_cast<runtime::BackwardFn>(lookupFunction(entry));

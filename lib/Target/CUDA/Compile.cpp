@@ -142,7 +142,7 @@ sparsa::cuda::groupAttentions(ModuleOp module,
   }
   for (const runtime::PartMetadata &k : kernels)
     if (!grouped.count(k.symbol))
-      out.push_back({k.symbol, "cuda", {k}, "", {}, "", ""});
+      out.push_back({k.symbol, "cuda", {k}, "", {}, "", "", false, {}, {}});
   return llvm::Error::success();
 }
 

@@ -12,12 +12,16 @@
 #include "JITTestUtil.h"
 
 #include "sparsa/Compiler.h"
+#include "sparsa/Runtime.h"
 #include "sparsa/c/sparsa.h"
 
 #include "gtest/gtest.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <stdlib.h>
 
 using namespace sparsa;
 using namespace sparsa::jittest;
@@ -291,4 +295,56 @@ TEST(Backward, CAPI) {
       std::string::npos);
   sparsa_kernel_free(kernel);
   sparsa_options_free(o);
+}
+
+// A library with the backward pass: written by emitSharedLibrary (as
+// `sparsac --emit=so --backward`), opened by libsparsa_runtime's
+// loadKernel, and through the JIT's disk cache in a new Compiler.
+TEST(Backward, LibrariesAndTheDiskCache) {
+  char pattern[] = "/tmp/sparsa-backward-XXXXXX";
+  ASSERT_NE(mkdtemp(pattern), nullptr);
+  std::string dir = pattern;
+  const char *spec = "stride(3) | causal & window(4, 0)\n";
+  Allowed allowed = [](int64_t, int64_t q, int64_t k) {
+    return (q - k) % 3 == 0 || (k <= q && q - k <= 4);
+  };
+  std::mt19937_64 rng(5);
+  auto train = [&](const Kernel &k) {
+    EXPECT_TRUE(k.info().backward);
+    Problem p(1, 2, 1, 31, 31, 32, rng);
+    ASSERT_TRUE(k.run(p.tq, p.tk, p.tv, p.to, &p.tlse));
+    std::vector<float> dout, dq, dk, dv;
+    TensorView tdout = makeView(dout, 1, 2, 31, 32, rng, true);
+    TensorView tdq = makeView(dq, 1, 2, 31, 32, rng, false);
+    TensorView tdk = makeView(dk, 1, 1, 31, 32, rng, false);
+    TensorView tdv = makeView(dv, 1, 1, 31, 32, rng, false);
+    Status s = k.backward(p.tq, p.tk, p.tv, p.to, p.tlse, tdout, tdq, tdk, tdv);
+    ASSERT_TRUE(s) << s.message();
+    EXPECT_LE(gradientError(p, allowed, tdout, tdq, tdk, tdv), 1e-4);
+  };
+  std::string path = dir + "/strided.so";
+  ASSERT_TRUE(
+      Compiler::global().emitSharedLibrary(spec, backwardOptions(), path));
+  auto loaded = loadKernel(path, "pattern");
+  ASSERT_TRUE(loaded) << loaded.status().message();
+  train(*loaded);
+  // A library without it says so.
+  CompileOptions plain;
+  plain.headDim = 32;
+  ASSERT_TRUE(
+      Compiler::global().emitSharedLibrary(spec, plain, dir + "/plain.so"));
+  auto forward = loadKernel(dir + "/plain.so", "pattern");
+  ASSERT_TRUE(forward);
+  EXPECT_FALSE(forward->info().backward);
+
+  for (int round = 0; round < 2; ++round) {
+    Compiler compiler;
+    ASSERT_TRUE(compiler.setDiskCache(dir + "/cache"));
+    auto k = compiler.compile(spec, backwardOptions());
+    ASSERT_TRUE(k) << k.status().message();
+    train(*k);
+    EXPECT_EQ(compiler.cacheStats().diskHits, round == 0 ? 0u : 1u);
+  }
+  std::string cleanup = "rm -rf '" + dir + "'";
+  EXPECT_EQ(std::system(cleanup.c_str()), 0);
 }

@@ -56,7 +56,7 @@ AttentionMetadata cudaAttention() {
   return a;
 }
 
-const char *kCPU = "sparsa-attention 5\nname a\ntarget cpu\n";
+const char *kCPU = "sparsa-attention 6\nname a\ntarget cpu\n";
 const char *kPart = "part a_part0 head_dim=64 block_q=32 block_k=32 "
                     "covers_all_queries=1 params= vector_width=8\n";
 
@@ -82,7 +82,7 @@ TEST(KernelMetadata, RoundTripsBothTargets) {
 
 TEST(KernelMetadata, CPUText) {
   EXPECT_EQ(formatAttentionMetadata(cpuAttention()),
-            "sparsa-attention 5\nname swa\ntarget cpu\n"
+            "sparsa-attention 6\nname swa\ntarget cpu\n"
             "part swa_part0 head_dim=64 block_q=32 block_k=16 "
             "covers_all_queries=0 params=W,G vector_width=8\n"
             "check swa_check_params\nrule window: W must be non-negative\n"
@@ -106,25 +106,57 @@ TEST(KernelMetadata, Versions) {
                        "block_q=32 block_k=32 vector_width=8 "
                        "covers_all_queries=1 params=\n"),
             "the library was built by another sparsa (sparsa-attention 3, "
-            "this runtime reads version 5): rebuild it");
-  EXPECT_EQ(parseError("sparsa-attention 4\nname a\ntarget cpu\n"),
-            "the library was built by another sparsa (sparsa-attention 4, "
-            "this runtime reads version 5): rebuild it");
-  EXPECT_EQ(parseError("sparsa-attention 6\nname a\n"),
-            "the library was built by another sparsa (sparsa-attention 6, "
-            "this runtime reads version 5): rebuild it");
+            "this runtime reads version 6): rebuild it");
+  EXPECT_EQ(parseError("sparsa-attention 5\nname a\ntarget cpu\n"),
+            "the library was built by another sparsa (sparsa-attention 5, "
+            "this runtime reads version 6): rebuild it");
+  EXPECT_EQ(parseError("sparsa-attention 7\nname a\n"),
+            "the library was built by another sparsa (sparsa-attention 7, "
+            "this runtime reads version 6): rebuild it");
   EXPECT_EQ(parseError("hello\n"),
-            "not sparsa attention metadata (expected 'sparsa-attention 5')");
+            "not sparsa attention metadata (expected 'sparsa-attention 6')");
   EXPECT_EQ(parseError(""),
-            "not sparsa attention metadata (expected 'sparsa-attention 5')");
+            "not sparsa attention metadata (expected 'sparsa-attention 6')");
+}
+
+TEST(KernelMetadata, BackwardLine) {
+  AttentionMetadata a = cpuAttention();
+  a.hasBackward = true;
+  a.backwardDq = {"swa_part0"};
+  a.backwardDkdv = {"swa_key_part0", "swa_key_part1"};
+  std::string text = formatAttentionMetadata(a);
+  EXPECT_NE(text.find("\nbackward dq=swa_part0 dkdv=swa_key_part0,"
+                      "swa_key_part1\ncheck "),
+            std::string::npos)
+      << text;
+  AttentionMetadata back;
+  std::string error;
+  ASSERT_TRUE(parseAttentionMetadata(text, back, error)) << error;
+  EXPECT_EQ(back, a);
+  std::string base = std::string(kCPU) + kPart;
+  EXPECT_EQ(parseError(base + "backward dq=a_part0\n"),
+            "backward of 'a': missing key 'dkdv'");
+  EXPECT_EQ(parseError(base + "backward dq=a_part0 dkdv=a_key_part0 x=1\n"),
+            "backward of 'a': unknown key 'x'");
+  EXPECT_EQ(parseError(base + "backward dq= dkdv=a_key_part0\n"),
+            "backward of 'a': needs dq and dkdv parts");
+  EXPECT_EQ(parseError(base + "backward dq=a_part0,, dkdv=k\n"),
+            "backward of 'a': empty name in dq=a_part0,,");
+  // Once, after the parts.
+  EXPECT_EQ(parseError(base + "backward dq=p dkdv=k\nbackward dq=p dkdv=k\n"),
+            "malformed attention metadata line 'backward dq=p dkdv=k'");
+  EXPECT_EQ(parseError(base + "backward dq=p dkdv=k\n" + kPart),
+            "malformed attention metadata line '" +
+                std::string(kPart).substr(0, std::string(kPart).size() - 1) +
+                "'");
 }
 
 TEST(KernelMetadata, HeaderLines) {
-  EXPECT_EQ(parseError("sparsa-attention 5\ntarget cpu\n"),
+  EXPECT_EQ(parseError("sparsa-attention 6\ntarget cpu\n"),
             "attention metadata lacks the 'name NAME' line");
-  EXPECT_EQ(parseError("sparsa-attention 5\nname a\n" + std::string(kPart)),
+  EXPECT_EQ(parseError("sparsa-attention 6\nname a\n" + std::string(kPart)),
             "attention metadata of 'a' lacks the 'target cpu|cuda' line");
-  EXPECT_EQ(parseError("sparsa-attention 5\nname a\ntarget tpu\n"),
+  EXPECT_EQ(parseError("sparsa-attention 6\nname a\ntarget tpu\n"),
             "attention 'a' has unknown target 'tpu' (expected cpu or cuda)");
   EXPECT_EQ(parseError(kCPU), "attention 'a' has no parts");
   EXPECT_EQ(parseError(std::string(kCPU) + kPart, "cuda"),
