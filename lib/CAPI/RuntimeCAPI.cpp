@@ -200,6 +200,20 @@ static bool toView(const char *what, const sparsa_tensor *t, TensorView &out) {
   return true;
 }
 
+/// The runtime parameters and options of a run or backward call; false
+/// (with the error set) when the parameters are refused.
+static bool callArguments(const Kernel &kernel, const char *const *names,
+                          const int64_t *values, size_t count, float scale,
+                          uint32_t threads, Params &params,
+                          RunOptions &options) {
+  if (!checkParamCount(kernel, count) ||
+      !capi::makeParams(names, values, count, params))
+    return false;
+  options.scale = scale;
+  options.threads = threads;
+  return true;
+}
+
 sparsa_status
 sparsa_kernel_run(const sparsa_kernel *kernel, const sparsa_tensor *q,
                   const sparsa_tensor *k, const sparsa_tensor *v,
@@ -223,12 +237,10 @@ sparsa_status sparsa_kernel_run_on_stream(
       !toView("out", out, vo) || (lse && !toView("lse", lse, vl)))
     return static_cast<sparsa_status>(SPARSA_INVALID_ARGUMENT);
   Params params;
-  if (!checkParamCount(kernel->kernel, param_count) ||
-      !capi::makeParams(param_names, param_values, param_count, params))
-    return SPARSA_INVALID_ARGUMENT;
   RunOptions options;
-  options.scale = scale;
-  options.threads = threads;
+  if (!callArguments(kernel->kernel, param_names, param_values, param_count,
+                     scale, threads, params, options))
+    return SPARSA_INVALID_ARGUMENT;
   options.stream = stream;
   Status s =
       kernel->kernel.run(vq, vk, vv, vo, lse ? &vl : nullptr, params, options);
@@ -251,12 +263,10 @@ sparsa_status sparsa_kernel_backward(
       !toView("dk", dk, vdk) || !toView("dv", dv, vdv))
     return static_cast<sparsa_status>(SPARSA_INVALID_ARGUMENT);
   Params params;
-  if (!checkParamCount(kernel->kernel, param_count) ||
-      !capi::makeParams(param_names, param_values, param_count, params))
-    return SPARSA_INVALID_ARGUMENT;
   RunOptions options;
-  options.scale = scale;
-  options.threads = threads;
+  if (!callArguments(kernel->kernel, param_names, param_values, param_count,
+                     scale, threads, params, options))
+    return SPARSA_INVALID_ARGUMENT;
   Status s = kernel->kernel.backward(vq, vk, vv, vo, vl, vdo, vdq, vdk, vdv,
                                      params, options);
   return s ? capi::succeed() : capi::fail(s);
