@@ -240,142 +240,188 @@ static Value laneMask(OpBuilder &b, Location l, KernelOp kernel,
   return arith::AndIOp::create(b, l, valid, allowed);
 }
 
-/// The products and gradient updates of visited row `vtok` with own rows
-/// [g, g + VW) (see emitVisit); `lse` and `delta` are the visited query's
-/// for a key-major kernel, null otherwise.
+/// Visited rows processed together: each load of an own tile or of an
+/// accumulator vector serves this many rows.
+static constexpr int64_t kRowBlock = 4;
+
+namespace {
+/// One visited row of a block: its token (0 when it holds none, so that
+/// its loads stay inside the tensors), whether it contributes, and for a
+/// key-major kernel its query's LSE and delta.
+struct VisitedRow {
+  Value token, live, lse, delta;
+};
+} // namespace
+
+/// The products and gradient updates of a block of visited rows with own
+/// rows [g, g + VW) (see emitVisit).
 static void emitGroup(OpBuilder &b, Location l, KernelOp kernel,
                       const BackwardShape &s, const BackwardValues &bv,
-                      const Offsets &o, Value head, Value vtok, Value g,
-                      Value lse, Value delta, TileClass kind) {
+                      const Offsets &o, Value head, ArrayRef<VisitedRow> rows,
+                      Value g, TileClass kind) {
   VectorType vec = bv.vec;
-  Value mask = laneMask(b, l, kernel, s, bv, head, g, vtok, kind);
+  auto maskType = VectorType::get({s.vectorWidth}, b.getI1Type());
+  SmallVector<Value> masks;
+  Value any;
+  for (const VisitedRow &row : rows) {
+    Value mask = arith::AndIOp::create(
+        b, l, laneMask(b, l, kernel, s, bv, head, g, row.token, kind),
+        vector::BroadcastOp::create(b, l, maskType, row.live));
+    masks.push_back(mask);
+    Value rowAny =
+        vector::ReductionOp::create(b, l, vector::CombiningKind::OR, mask);
+    any = any ? arith::OrIOp::create(b, l, any, rowAny).getResult() : rowAny;
+  }
   // Groups with no allowed pair (frequent in PARTIAL tiles) cost nothing
   // more.
-  Value any =
-      vector::ReductionOp::create(b, l, vector::CombiningKind::OR, mask);
   auto ifAny = scf::IfOp::create(b, l, any, /*withElseRegion=*/false);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(ifAny.thenBlock()->getTerminator());
   IndexArith m{b, l};
+  const int64_t n = static_cast<int64_t>(rows.size());
   Value zero = arith::ConstantOp::create(
       b, l, DenseElementsAttr::get(vec, b.getF32FloatAttr(0.0f)));
-  // Element d of the visited row's two vectors: q and dO of a query, or k
+  // Element d of visited row i's two vectors: q and dO of a query, or k
   // and v of a key.
-  auto visited = [&](OpBuilder &db, Location dl, Value d, bool second) {
+  auto visited = [&](OpBuilder &db, Location dl, int64_t i, Value d,
+                     bool second) {
+    Value tok = rows[i].token;
     if (s.keyMajor)
       return second
-                 ? splatElement(db, dl, vec, bv.dO, o.dO, bv.dOStride, vtok, d)
-                 : splatElement(db, dl, vec, bv.q, o.fwd.q, bv.qStride, vtok,
-                                d);
+                 ? splatElement(db, dl, vec, bv.dO, o.dO, bv.dOStride, tok, d)
+                 : splatElement(db, dl, vec, bv.q, o.fwd.q, bv.qStride, tok, d);
     return second
-               ? splatElement(db, dl, vec, bv.v, o.fwd.v, bv.vStride, vtok, d)
-               : splatElement(db, dl, vec, bv.k, o.fwd.k, bv.kStride, vtok, d);
+               ? splatElement(db, dl, vec, bv.v, o.fwd.v, bv.vStride, tok, d)
+               : splatElement(db, dl, vec, bv.k, o.fwd.k, bv.kStride, tok, d);
   };
-  // s = q.k and dp = dO.v, own rows across the lanes.
+  // s = q.k and dp = dO.v of every row of the block, own rows across the
+  // lanes: each own-tile load feeds all rows.
+  SmallVector<Value> init(2 * n, zero);
   auto products = scf::ForOp::create(
-      b, l, m.c(0), m.c(s.headDim), m.c(1), ValueRange{zero, zero},
+      b, l, m.c(0), m.c(s.headDim), m.c(1), init,
       [&](OpBuilder &db, Location dl, Value d, ValueRange acc) {
         Value a =
             vector::LoadOp::create(db, dl, vec, bv.ownA, ValueRange{d, g});
         Value c =
             vector::LoadOp::create(db, dl, vec, bv.ownB, ValueRange{d, g});
-        Value sAcc =
-            vector::FMAOp::create(db, dl, a, visited(db, dl, d, false), acc[0]);
-        Value dpAcc =
-            vector::FMAOp::create(db, dl, c, visited(db, dl, d, true), acc[1]);
-        scf::YieldOp::create(db, dl, ValueRange{sAcc, dpAcc});
+        SmallVector<Value> next;
+        for (int64_t i = 0; i < n; ++i)
+          next.push_back(vector::FMAOp::create(
+              db, dl, a, visited(db, dl, i, d, false), acc[2 * i]));
+        for (int64_t i = 0; i < n; ++i)
+          next.push_back(vector::FMAOp::create(
+              db, dl, c, visited(db, dl, i, d, true), acc[2 * i + 1]));
+        // Yield in the order of the iteration arguments.
+        SmallVector<Value> ordered;
+        for (int64_t i = 0; i < n; ++i)
+          ordered.append({next[i], next[n + i]});
+        scf::YieldOp::create(db, dl, ordered);
       });
-  Value lseV = s.keyMajor
-                   ? splat(b, l, vec, lse)
-                   : vector::LoadOp::create(b, l, vec, bv.ownL, ValueRange{g})
-                         .getResult();
-  Value deltaV =
-      s.keyMajor ? splat(b, l, vec, delta)
-                 : vector::LoadOp::create(b, l, vec, bv.ownDelta, ValueRange{g})
-                       .getResult();
-  if (!s.keyMajor) // own queries with nothing allowed
-    mask = arith::AndIOp::create(
-        b, l, mask,
-        arith::CmpFOp::create(
-            b, l, arith::CmpFPredicate::ONE, lseV,
-            splat(b, l, vec,
-                  cstF32(b, l, -std::numeric_limits<float>::infinity()))));
   Value scaleV = splat(b, l, vec, bv.scale);
-  Value prob = math::ExpOp::create(
-      b, l,
-      arith::SubFOp::create(
-          b, l, arith::MulFOp::create(b, l, products.getResult(0), scaleV),
-          lseV));
-  prob = arith::SelectOp::create(b, l, mask, prob, zero);
-  Value ds = arith::MulFOp::create(
-      b, l, prob, arith::SubFOp::create(b, l, products.getResult(1), deltaV));
-  Value scaledDs = arith::MulFOp::create(b, l, ds, scaleV);
-  // The own rows' gradients: dK += scale ds q and dV += p dO, or
-  // dQ += scale ds k.
+  Value minusInf =
+      splat(b, l, vec, cstF32(b, l, -std::numeric_limits<float>::infinity()));
+  SmallVector<Value> probs, scaledDs;
+  for (int64_t i = 0; i < n; ++i) {
+    Value lseV = s.keyMajor
+                     ? splat(b, l, vec, rows[i].lse)
+                     : vector::LoadOp::create(b, l, vec, bv.ownL, ValueRange{g})
+                           .getResult();
+    Value deltaV = s.keyMajor ? splat(b, l, vec, rows[i].delta)
+                              : vector::LoadOp::create(b, l, vec, bv.ownDelta,
+                                                       ValueRange{g})
+                                    .getResult();
+    Value mask = masks[i];
+    if (!s.keyMajor) // own queries with nothing allowed
+      mask = arith::AndIOp::create(
+          b, l, mask,
+          arith::CmpFOp::create(b, l, arith::CmpFPredicate::ONE, lseV,
+                                minusInf));
+    Value prob = math::ExpOp::create(
+        b, l,
+        arith::SubFOp::create(
+            b, l,
+            arith::MulFOp::create(b, l, products.getResult(2 * i), scaleV),
+            lseV));
+    prob = arith::SelectOp::create(b, l, mask, prob, zero);
+    Value ds = arith::MulFOp::create(
+        b, l, prob,
+        arith::SubFOp::create(b, l, products.getResult(2 * i + 1), deltaV));
+    probs.push_back(prob);
+    scaledDs.push_back(arith::MulFOp::create(b, l, ds, scaleV));
+  }
+  // The own rows' gradients, one load and store per vector for the whole
+  // block: dK += scale ds q and dV += p dO, or dQ += scale ds k.
   scf::ForOp::create(
       b, l, m.c(0), m.c(s.headDim), m.c(1), ValueRange{},
       [&](OpBuilder &db, Location dl, Value d, ValueRange) {
-        auto update = [&](Value grad, Value factor, Value x) {
-          Value old =
+        auto update = [&](Value grad, ArrayRef<Value> factors, bool second) {
+          Value acc =
               vector::LoadOp::create(db, dl, vec, grad, ValueRange{d, g});
-          vector::StoreOp::create(db, dl,
-                                  vector::FMAOp::create(db, dl, factor, x, old),
-                                  grad, ValueRange{d, g});
+          for (int64_t i = 0; i < n; ++i)
+            acc = vector::FMAOp::create(db, dl, factors[i],
+                                        visited(db, dl, i, d, second), acc);
+          vector::StoreOp::create(db, dl, acc, grad, ValueRange{d, g});
         };
-        update(bv.grad0, scaledDs, visited(db, dl, d, false));
+        update(bv.grad0, scaledDs, false);
         if (s.keyMajor)
-          update(bv.grad1, prob, visited(db, dl, d, true));
+          update(bv.grad1, probs, true);
         scf::YieldOp::create(db, dl);
       });
 }
 
 /// The gradient contributions of one visited tile `vt` of head `head`. For
-/// every visited row holding a token (a query of a key-major kernel, else
-/// a key) and every group of VW own rows, with the own rows across the
+/// every block of kRowBlock visited rows (queries of a key-major kernel,
+/// else keys) and every group of VW own rows, with the own rows across the
 /// lanes of the transposed own tiles (no horizontal sums):
 ///   s = q.k, p = exp(scale s - L) on the lanes of allowed pairs (0 on the
-///   others and for queries with L = -inf: nothing allowed), dp = dO.v,
-///   ds = p (dp - delta); then dK += scale ds q and dV += p dO (key-major),
-///   or dQ += scale ds k (query-major), each lane its own row.
+///   others, for rows holding no token and for queries with L = -inf:
+///   nothing allowed), dp = dO.v, ds = p (dp - delta); then dK += scale ds q
+///   and dV += p dO (key-major), or dQ += scale ds k (query-major), each
+///   lane its own row.
 static void emitVisit(OpBuilder &b, Location loc, KernelOp kernel,
                       const BackwardShape &s, const BackwardValues &bv,
                       const Offsets &o, Value head, Value vt, TileClass kind) {
   IndexArith m{b, loc};
-  Value c0 = m.c(0), c1 = m.c(1);
+  Value c0 = m.c(0);
   Value v0 = m.mul(vt, m.c(s.visitRows));
   const float negInf = -std::numeric_limits<float>::infinity();
+  const int64_t block = std::min<int64_t>(kRowBlock, s.visitRows);
   scf::ForOp::create(
-      b, loc, c0, m.c(s.visitRows), c1, ValueRange{},
-      [&](OpBuilder &rb, Location l, Value r, ValueRange) {
-        auto [visitToken, visitValid] =
-            emitTokenAt(rb, l, s.visitMap, IndexArith{rb, l}.add(v0, r),
-                        bv.args.numKeys, s.visitRows);
-        Value vtok = visitToken;
-        Value live = visitValid;
-        Value lse, delta;
-        if (s.keyMajor) {
-          // The visited query's LSE and delta; a query with nothing
-          // allowed (L = -inf) contributes nothing. Read only when the row
-          // holds a token.
-          IndexArith rm{rb, l};
-          Value safe = rm.sel(visitValid, vtok, c0);
-          lse = memref::LoadOp::create(
-              rb, l, bv.lse,
-              ValueRange{rm.add(o.fwd.lse, rm.mul(safe, bv.lseStride))});
-          delta = memref::LoadOp::create(
-              rb, l, bv.delta,
-              ValueRange{rm.add(o.delta, rm.mul(safe, bv.deltaStride))});
-          live = rm.andi(live,
-                         arith::CmpFOp::create(rb, l, arith::CmpFPredicate::ONE,
-                                               lse, cstF32(rb, l, negInf)));
+      b, loc, c0, m.c(s.visitRows), m.c(block), ValueRange{},
+      [&](OpBuilder &rb, Location l, Value r0, ValueRange) {
+        IndexArith rm{rb, l};
+        SmallVector<VisitedRow> rows;
+        Value anyLive;
+        for (int64_t i = 0; i < block; ++i) {
+          Value r = rm.add(r0, i);
+          auto [token, valid] = emitTokenAt(rb, l, s.visitMap, rm.add(v0, r),
+                                            bv.args.numKeys, s.visitRows);
+          VisitedRow row;
+          row.live = rm.andi(valid, rm.lt(r, rm.c(s.visitRows)));
+          row.token = rm.sel(row.live, token, c0);
+          if (s.keyMajor) {
+            // The visited query's LSE and delta; a query with nothing
+            // allowed (L = -inf) contributes nothing.
+            row.lse = memref::LoadOp::create(
+                rb, l, bv.lse,
+                ValueRange{rm.add(o.fwd.lse, rm.mul(row.token, bv.lseStride))});
+            row.delta = memref::LoadOp::create(
+                rb, l, bv.delta,
+                ValueRange{rm.add(o.delta, rm.mul(row.token, bv.deltaStride))});
+            row.live =
+                rm.andi(row.live,
+                        arith::CmpFOp::create(rb, l, arith::CmpFPredicate::ONE,
+                                              row.lse, cstF32(rb, l, negInf)));
+          }
+          anyLive = anyLive ? rm.ori(anyLive, row.live) : row.live;
+          rows.push_back(row);
         }
-        scf::IfOp::create(rb, l, live, [&](OpBuilder &pb, Location pl) {
+        scf::IfOp::create(rb, l, anyLive, [&](OpBuilder &pb, Location pl) {
           scf::ForOp::create(
               pb, pl, c0, IndexArith{pb, pl}.c(s.ownLanes()),
               IndexArith{pb, pl}.c(s.vectorWidth), ValueRange{},
               [&](OpBuilder &gb, Location gl, Value g, ValueRange) {
-                emitGroup(gb, gl, kernel, s, bv, o, head, vtok, g, lse, delta,
-                          kind);
+                emitGroup(gb, gl, kernel, s, bv, o, head, rows, g, kind);
                 scf::YieldOp::create(gb, gl);
               });
           scf::YieldOp::create(pb, pl);
