@@ -143,36 +143,49 @@ static Value splatElement(OpBuilder &b, Location l, VectorType vec, Value flat,
   return splat(b, l, vec, x);
 }
 
+/// Calls `body(builder, loc, lane, valid, safe)` in a loop over the own
+/// lanes: whether the lane holds a token, and the token or 0 (whose rows
+/// stay inside the tensors, for loads whose value is then discarded).
+static void forEachOwnLane(
+    OpBuilder &b, Location loc, const BackwardShape &s,
+    const BackwardValues &bv,
+    function_ref<void(OpBuilder &, Location, Value, Value, Value)> body) {
+  IndexArith m{b, loc};
+  Value c0 = m.c(0);
+  scf::ForOp::create(b, loc, c0, m.c(s.ownLanes()), m.c(1), ValueRange{},
+                     [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+                       IndexArith rm{rb, l};
+                       Value tok = memref::LoadOp::create(rb, l, bv.ownTokens,
+                                                          ValueRange{p});
+                       Value valid = rm.cmp(arith::CmpIPredicate::sge, tok, c0);
+                       body(rb, l, p, valid, rm.sel(valid, tok, c0));
+                       scf::YieldOp::create(rb, l);
+                     });
+}
+
 /// Copies the own rows (tokens in `bv.ownTokens`, -1: none) of the rows at
 /// `base` / `stride` of `flat` into `tile` [D][own rows], transposed: lane p
 /// of tile[d] is element d of own row p (0 for rows holding no token).
 static void loadOwnTile(OpBuilder &b, Location loc, const BackwardShape &s,
                         const BackwardValues &bv, Value tile, Value flat,
                         Value base, Value stride) {
-  IndexArith m{b, loc};
-  Value c0 = m.c(0);
-  scf::ForOp::create(
-      b, loc, c0, m.c(s.ownLanes()), m.c(1), ValueRange{},
-      [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+  forEachOwnLane(
+      b, loc, s, bv,
+      [&](OpBuilder &rb, Location l, Value p, Value valid, Value safe) {
         IndexArith rm{rb, l};
-        Value tok = memref::LoadOp::create(rb, l, bv.ownTokens, ValueRange{p});
-        Value valid = rm.cmp(arith::CmpIPredicate::sge, tok, c0);
-        Value row = rm.add(base, rm.mul(rm.sel(valid, tok, c0), stride));
+        Value row = rm.add(base, rm.mul(safe, stride));
         Value zero = cstF32(rb, l, 0.0f);
         scf::ForOp::create(
-            rb, l, c0, rm.c(s.headDim), rm.c(1), ValueRange{},
+            rb, l, rm.c(0), rm.c(s.headDim), rm.c(1), ValueRange{},
             [&](OpBuilder &db, Location dl, Value d, ValueRange) {
-              IndexArith dm{db, dl};
-              // Rows past the tensors' ends are never read: a lane with no
-              // token reads row 0 and keeps 0.
-              Value x = memref::LoadOp::create(db, dl, flat,
-                                               ValueRange{dm.add(row, d)});
+              // A lane with no token reads row 0 and keeps 0.
+              Value x = memref::LoadOp::create(
+                  db, dl, flat, ValueRange{IndexArith{db, dl}.add(row, d)});
               memref::StoreOp::create(
                   db, dl, arith::SelectOp::create(db, dl, valid, x, zero), tile,
                   ValueRange{d, p});
               scf::YieldOp::create(db, dl);
             });
-        scf::YieldOp::create(rb, l);
       });
 }
 
@@ -180,15 +193,10 @@ static void loadOwnTile(OpBuilder &b, Location loc, const BackwardShape &s,
 /// 0 for lanes holding no query).
 static void loadOwnRowValues(OpBuilder &b, Location loc, const BackwardShape &s,
                              const BackwardValues &bv, const Offsets &o) {
-  IndexArith m{b, loc};
-  Value c0 = m.c(0);
-  scf::ForOp::create(
-      b, loc, c0, m.c(s.ownLanes()), m.c(1), ValueRange{},
-      [&](OpBuilder &rb, Location l, Value p, ValueRange) {
+  forEachOwnLane(
+      b, loc, s, bv,
+      [&](OpBuilder &rb, Location l, Value p, Value valid, Value safe) {
         IndexArith rm{rb, l};
-        Value tok = memref::LoadOp::create(rb, l, bv.ownTokens, ValueRange{p});
-        Value valid = rm.cmp(arith::CmpIPredicate::sge, tok, c0);
-        Value safe = rm.sel(valid, tok, c0);
         Value lse = memref::LoadOp::create(
             rb, l, bv.lse,
             ValueRange{rm.add(o.fwd.lse, rm.mul(safe, bv.lseStride))});
@@ -205,7 +213,6 @@ static void loadOwnRowValues(OpBuilder &b, Location loc, const BackwardShape &s,
             rb, l,
             arith::SelectOp::create(rb, l, valid, delta, cstF32(rb, l, 0.0f)),
             bv.ownDelta, ValueRange{p});
-        scf::YieldOp::create(rb, l);
       });
 }
 

@@ -41,12 +41,6 @@ double at(const runtime::TensorRef &t, int64_t b, int64_t h, int64_t n,
   return t.data[b * t.strideB + h * t.strideH + n * t.strideN + d];
 }
 
-double relativeError(const std::vector<double> &want,
-                     const runtime::TensorRef &got, int64_t batch,
-                     int64_t heads, int64_t n, int64_t d) {
-  return runtime::gradientError(want, got, batch, heads, n, d);
-}
-
 class Backward : public ::testing::Test {
 protected:
   Backward() : ctx(cputest::makeCPUContext()) { test::loadMaskDialects(*ctx); }
@@ -198,9 +192,12 @@ TEST_F(Backward, RandomMasksMatchFloat64Gradients) {
     ASSERT_EQ(runtime::runBackward(kernels, bp, pool), "");
 
     Gradients want = referenceGradients(p, dORef, scale, allowed);
-    double eq = relativeError(want.dq, dqRef, p.batch, p.headsQ, nq, d);
-    double ek = relativeError(want.dk, dkRef, p.batch, p.headsKV, p.seqK, d);
-    double ev = relativeError(want.dv, dvRef, p.batch, p.headsKV, p.seqK, d);
+    double eq =
+        runtime::gradientError(want.dq, dqRef, p.batch, p.headsQ, nq, d);
+    double ek =
+        runtime::gradientError(want.dk, dkRef, p.batch, p.headsKV, p.seqK, d);
+    double ev =
+        runtime::gradientError(want.dv, dvRef, p.batch, p.headsKV, p.seqK, d);
     std::string what;
     llvm::raw_string_ostream os(what);
     os << "Nq=" << nq << " Nk=" << p.seqK << " B=" << p.batch

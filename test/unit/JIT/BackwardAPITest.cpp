@@ -31,23 +31,7 @@ namespace {
 /// A [B, H, N, D] f32 view over `buf`, with random padding and NaN poison.
 TensorView makeView(std::vector<float> &buf, int64_t B, int64_t H, int64_t N,
                     int64_t D, std::mt19937_64 &rng, bool random) {
-  int64_t pad = int64_t(rng() % 3);
-  int64_t sN = D + pad, sH = N * sN + pad, sB = H * sH + pad;
-  buf.assign(B * sB, std::numeric_limits<float>::quiet_NaN());
-  std::uniform_real_distribution<float> u(-1, 1);
-  if (random)
-    for (float &x : buf)
-      x = u(rng);
-  TensorView t;
-  t.data = buf.data();
-  t.dtype = DType::F32;
-  t.rank = 4;
-  int64_t shape[4] = {B, H, N, D}, strides[4] = {sB, sH, sN, 1};
-  for (int i = 0; i < 4; ++i) {
-    t.shape[i] = shape[i];
-    t.strides[i] = strides[i];
-  }
-  return t;
+  return makeTensor(buf, B, H, N, D, 4, random, /*padded=*/true, rng);
 }
 
 double at(const TensorView &t, int64_t b, int64_t h, int64_t n, int64_t d) {

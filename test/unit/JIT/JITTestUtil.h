@@ -24,6 +24,31 @@ namespace sparsa::jittest {
 
 using Allowed = std::function<bool(int64_t h, int64_t q, int64_t k)>;
 
+/// A [B, H, N, Dim] (rank 4) or [B, H, N] (rank 3) f32 view over `buf`:
+/// random values in [-1, 1] or NaN poison, with (when `padded`) random
+/// padding in every stride.
+inline TensorView makeTensor(std::vector<float> &buf, int64_t B, int64_t H,
+                             int64_t N, int64_t Dim, int rank, bool random,
+                             bool padded, std::mt19937_64 &rng) {
+  int64_t pad = padded ? int64_t(rng() % 3) : 0;
+  int64_t sN = Dim + pad, sH = N * sN + pad, sB = H * sH + pad;
+  buf.assign(B * sB, std::numeric_limits<float>::quiet_NaN());
+  std::uniform_real_distribution<float> u(-1, 1);
+  if (random)
+    for (float &x : buf)
+      x = u(rng);
+  TensorView t;
+  t.data = buf.data();
+  t.dtype = DType::F32;
+  t.rank = rank;
+  int64_t shape[4] = {B, H, N, Dim}, strides[4] = {sB, sH, sN, 1};
+  for (int i = 0; i < rank; ++i) {
+    t.shape[i] = shape[i];
+    t.strides[i] = strides[i];
+  }
+  return t;
+}
+
 /// Storage and views of one attention problem: random inputs, NaN-poisoned
 /// outputs, optional padding in every stride.
 struct Problem {
@@ -36,21 +61,7 @@ struct Problem {
       : B(B), Hq(Hq), Hkv(Hkv), Nq(Nq), Nk(Nk), D(D) {
     auto make = [&](std::vector<float> &buf, TensorView &t, int64_t H,
                     int64_t N, int64_t Dim, int rank, bool random) {
-      int64_t pad = padded ? int64_t(rng() % 3) : 0;
-      int64_t sN = Dim + pad, sH = N * sN + pad, sB = H * sH + pad;
-      buf.assign(B * sB, std::numeric_limits<float>::quiet_NaN());
-      std::uniform_real_distribution<float> u(-1, 1);
-      if (random)
-        for (float &x : buf)
-          x = u(rng);
-      t.data = buf.data();
-      t.dtype = DType::F32;
-      t.rank = rank;
-      int64_t shape[4] = {B, H, N, Dim}, strides[4] = {sB, sH, sN, 1};
-      for (int i = 0; i < rank; ++i) {
-        t.shape[i] = shape[i];
-        t.strides[i] = strides[i];
-      }
+      t = makeTensor(buf, B, H, N, Dim, rank, random, padded, rng);
     };
     make(q, tq, Hq, Nq, D, 4, true);
     make(k, tk, Hkv, Nk, D, 4, true);
